@@ -1,0 +1,79 @@
+"""The one exception tree of inboxwatch.
+
+Every error a user can see is an ``InboxwatchError`` whose message says what went wrong
+and what to do about it. Third-party errors are translated at the adapter boundary
+(``raise OurError(...) from exc``) so the CLI and daemon only ever catch these::
+
+    InboxwatchError
+    ├── ConfigError              the config file is missing, unreadable or invalid
+    ├── CredentialError          a password could not be obtained (env var unset, command failed)
+    ├── StorageError             the database failed (unreachable, disk full, migration)
+    ├── SourceError              a mail source failed as a whole
+    │   ├── ImapError            any IMAP problem not covered below
+    │   │   ├── ImapConnectError host unreachable, timeout, dropped connection
+    │   │   ├── ImapTlsError     certificate verification failed, STARTTLS not offered
+    │   │   └── ImapAuthError    the server rejected the login
+    │   └── ExportError          an mbox/Maildir export could not be read
+    ├── MessageParseError        one message could not be parsed (it is stored raw with this reason)
+    ├── ModelError               the classifier artifacts are missing, foreign or of another version
+    ├── LockError                another inboxwatch process holds the lock
+    └── DeliveryError            the alert e-mail could not be sent (it stays in the outbox)
+"""
+
+from __future__ import annotations
+
+
+class InboxwatchError(Exception):
+    """Root of every error inboxwatch raises on purpose."""
+
+
+class ConfigError(InboxwatchError):
+    """The configuration is missing, unreadable or invalid."""
+
+
+class CredentialError(InboxwatchError):
+    """A password could not be obtained from its environment variable or command."""
+
+
+class StorageError(InboxwatchError):
+    """The database could not be opened, migrated or written."""
+
+
+class SourceError(InboxwatchError):
+    """A mail source (IMAP account or export) failed as a whole."""
+
+
+class ImapError(SourceError):
+    """An IMAP operation failed."""
+
+
+class ImapConnectError(ImapError):
+    """The IMAP server could not be reached, timed out, or dropped the connection."""
+
+
+class ImapTlsError(ImapError):
+    """TLS failed: the certificate was not trusted, or STARTTLS was required but not offered."""
+
+
+class ImapAuthError(ImapError):
+    """The IMAP server rejected the username or password."""
+
+
+class ExportError(SourceError):
+    """An mbox or Maildir export could not be read."""
+
+
+class MessageParseError(InboxwatchError):
+    """One message could not be parsed; it is kept raw with this reason."""
+
+
+class ModelError(InboxwatchError):
+    """The classifier model is missing, was not produced by inboxwatch, or has the wrong version."""
+
+
+class LockError(InboxwatchError):
+    """Another inboxwatch process holds the lock for this database or account."""
+
+
+class DeliveryError(InboxwatchError):
+    """The alert e-mail could not be delivered; it stays queued in the outbox."""
