@@ -1,0 +1,48 @@
+# inboxwatch — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test install system-deps lint typecheck bench train evaluate clean
+
+# Create the virtualenv and install inboxwatch with its test tools (re-run when pyproject changes).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole pipeline on the bundled sample mailbox (SQLite, no network, no config).
+demo: $(STAMP)
+	$(BIN)/inboxwatch demo
+
+## Install what the tests need (Dovecot, openssl) and run the test suite.
+test: $(STAMP) system-deps
+	$(BIN)/pytest -q
+
+# The tests start their own Dovecot and need openssl for throwaway certificates.
+system-deps:
+	@if ! command -v /usr/sbin/dovecot >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+		echo "installing dovecot-imapd and openssl (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check inboxwatch tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+train: $(STAMP)
+	$(BIN)/inboxwatch train
+
+evaluate: $(STAMP)
+	$(BIN)/inboxwatch evaluate
+
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,175 @@
+"""The classifier's commands: classify (JSON Lines), train, label, reclassify.
+
+Wiring only: the model lives in :mod:`inboxwatch.classifier`, training in
+:mod:`inboxwatch.training`, storage in :mod:`inboxwatch.store`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from inboxwatch.classifier import TAGS, Classification, Classifier
+from inboxwatch.cleaning import extract_new_content
+from inboxwatch.config import Config
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.hours import is_after_hours
+from inboxwatch.store import (
+    Store,
+    corrected_texts,
+    find_message_pk,
+    iter_incoming_texts,
+    record_correction,
+    update_classifications,
+)
+from inboxwatch.training import LabelledExample, train
+
+log = logging.getLogger(__name__)
+
+CHUNK = 512
+
+
+def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Config | None
+                    ) -> int:
+    """Classify JSON Lines from *source* into *sink*; a bad line gets an error line, not a stop."""
+    classifier = Classifier.load(models_dir)
+    bad = 0
+    for chunk in _chunks(source):
+        parsed = [_parse_line(number, line) for number, line in chunk]
+        good = [p for p in parsed if "error" not in p]
+        results = classifier.classify_many(
+            [(p["subject"], extract_new_content(p["body"]), None) for p in good])
+        answers = iter(results)
+        for item in parsed:
+            if "error" in item:
+                bad += 1
+                sink.write(json.dumps(item, ensure_ascii=False) + "\n")
+            else:
+                sink.write(_answer(item, next(answers), config) + "\n")
+        sink.flush()
+    return 1 if bad else 0
+
+
+def _chunks(source: TextIO) -> Iterator[list[tuple[int, str]]]:
+    numbered = ((n, line) for n, line in enumerate(source, 1) if line.strip())
+    while chunk := list(islice(numbered, CHUNK)):
+        yield chunk
+
+
+def _parse_line(number: int, line: str) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"id": None, "line": number, "error": f"not valid JSON: {exc.msg}"}
+    if not isinstance(item, dict):
+        return {"id": None, "line": number, "error": "expected a JSON object"}
+    body, subject = item.get("body", ""), item.get("subject", "")
+    if not isinstance(body, str) or not isinstance(subject, str):
+        return {"id": item.get("id"), "line": number,
+                "error": "'subject' and 'body' must be strings"}
+    date = item.get("date")
+    when = _parse_date(date) if isinstance(date, str) else None
+    if date is not None and when is None:
+        return {"id": item.get("id"), "line": number,
+                "error": f"'date' must be RFC 3339, like 2026-11-26T21:30:00+01:00; got {date!r}"}
+    return {"id": item.get("id"), "subject": subject, "body": body, "date": when}
+
+
+def _parse_date(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _answer(item: dict[str, Any], result: Classification, config: Config | None) -> str:
+    tags = list(result.tags)
+    when = item["date"]
+    if config is not None and when is not None and is_after_hours(when, config.me.working_time):
+        tags.append("after-hours")
+    return json.dumps({
+        "id": item["id"],
+        "tags": tags,
+        "scores": {tag: round(result.scores[tag], 4) for tag in TAGS},
+        "language": result.language,
+        "content_words": result.content_words,
+        "why": {tag: list(words) for tag, words in result.why.items()},
+    }, ensure_ascii=False)
+
+
+def train_command(data_dir: Path, models_dir: Path, config: Config | None, out: TextIO) -> int:
+    """Train from *data_dir* plus the user's corrections stored in the configured database."""
+    corrections = _corrections(config) if config is not None else []
+    report = train(data_dir, models_dir, corrections=corrections)
+    out.write(f"{report.summary()}\n")
+    out.write(f"used {len(corrections)} user corrections\nwrote {models_dir}\n")
+    return 0
+
+
+def _corrections(config: Config) -> list[LabelledExample]:
+    store = Store.open(config.database_url)
+    try:
+        corrected = corrected_texts(store)
+    finally:
+        store.close()
+    return [
+        LabelledExample(
+            id=f"correction-{text.pk}", lang=text.language, subject=text.subject,
+            body=text.new_text,
+            labels={tag: verdicts.get(tag) for tag in TAGS})
+        for text, verdicts in corrected
+    ]
+
+
+def label_command(config: Config, reference: str, tag: str, value: bool, out: TextIO) -> int:
+    """Record the user's verdict on one tag of one stored message."""
+    store = Store.open(config.database_url)
+    try:
+        pk = find_message_pk(store, reference)
+        if pk is None:
+            raise InboxwatchError(f"no stored message {reference!r}: give the id shown in the "
+                                  "report or the Message-ID header")
+        record_correction(store, pk, tag, value)
+    finally:
+        store.close()
+    verdict = "is" if value else "is not"
+    out.write(f"message {pk} {verdict} {tag}: saved; `inboxwatch train` will learn from it\n")
+    return 0
+
+
+def reclassify_command(config: Config, out: TextIO) -> int:
+    """Re-run the current model over stored incoming messages; corrections still win."""
+    classifier = Classifier.load(config.models_dir)
+    store = Store.open(config.database_url)
+    count = 0
+    try:
+        verdicts = {text.pk: v for text, v in corrected_texts(store)}
+        for batch in iter_incoming_texts(store):
+            results = classifier.classify_many(
+                [(t.subject, t.new_text, t.language) for t in batch])
+            update_classifications(store, [
+                _columns(t.pk, r, classifier.version, verdicts.get(t.pk, {}))
+                for t, r in zip(batch, results, strict=True)])
+            count += len(batch)
+    finally:
+        store.close()
+    out.write(f"reclassified {count} messages with model {classifier.version}\n")
+    return 0
+
+
+def _columns(pk: int, result: Classification, version: str, verdicts: dict[str, bool]
+             ) -> dict[str, Any]:
+    values: dict[str, Any] = {"pk": pk, "model_version": version,
+                              "content_words": result.content_words,
+                              "why": json.dumps({t: list(w) for t, w in result.why.items()},
+                                                ensure_ascii=False)}
+    for tag in TAGS:
+        values[tag] = verdicts.get(tag, tag in result.tags)
+        values[f"p_{tag}"] = result.scores[tag]
+    return values

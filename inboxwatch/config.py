@@ -1,0 +1,509 @@
+"""Load and validate the TOML configuration, in one place.
+
+``load_config(path)`` returns a frozen :class:`Config` or raises :class:`ConfigError` whose
+message names the file, the key and what was expected. Nothing here touches the network or
+the database; passwords are *not* read here (see :mod:`inboxwatch.credentials`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from inboxwatch.errors import ConfigError
+from inboxwatch.hours import WorkingTime, parse_days, parse_hours
+
+log = logging.getLogger(__name__)
+
+ENV_CONFIG = "INBOXWATCH_CONFIG"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+Security = Literal["tls", "starttls", "none"]
+_SECURITY = ("tls", "starttls", "none")
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MeConfig:
+    """Who the user is and when they work."""
+
+    name: str
+    addresses: tuple[str, ...]
+    working_time: WorkingTime
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One IMAP account to poll."""
+
+    name: str
+    host: str
+    port: int
+    security: Security
+    username: str
+    password_env: str | None
+    password_command: str | None
+    folders: tuple[str, ...]
+    sent_folder: str | None
+    ca_file: str | None = None
+    allow_write: bool = False
+    batch_messages: int = 200
+    batch_bytes: int = 20_000_000
+    timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """A client: who they are, how to recognise their mail, what they are worth."""
+
+    name: str
+    addresses: tuple[str, ...]
+    monthly_revenue: float = 0.0
+    currency: str = "EUR"
+    working_time: WorkingTime | None = None
+
+
+@dataclass(frozen=True)
+class PollingConfig:
+    interval_minutes: float = 5.0
+    idle: bool = True
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    time: time = time(7, 30)
+    window_days: int = 30
+    send_when_unchanged: bool = False
+    recipients: tuple[str, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    min_messages: int = 5
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: Security
+    username: str | None
+    password_env: str | None
+    password_command: str | None
+    from_addr: str
+    ca_file: str | None = None
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SuggestionsConfig:
+    enabled: bool = False
+    write_keywords: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    path: Path | None
+    database_url: str
+    me: MeConfig
+    accounts: tuple[AccountConfig, ...] = ()
+    clients: tuple[ClientConfig, ...] = ()
+    polling: PollingConfig = PollingConfig()
+    report: ReportConfig = ReportConfig()
+    smtp: SmtpConfig | None = None
+    suggestions: SuggestionsConfig = SuggestionsConfig()
+    retention_days: int | None = None
+    models_dir: Path = DEFAULT_MODELS_DIR
+    warnings: tuple[str, ...] = ()
+
+
+class _Section:
+    """A TOML table being validated: tracks the key path for error messages."""
+
+    def __init__(self, where: str, data: Mapping[str, Any], path: str, warnings: list[str]):
+        self.where = where
+        self.data = data
+        self.path = path
+        self.warnings = warnings
+
+    def fail(self, key: str, expected: str) -> ConfigError:
+        value = self.data.get(key, "<missing>")
+        return ConfigError(
+            f"{self.where}: {self._key(key)}: expected {expected}, got {value!r}"
+        )
+
+    def _key(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def check_keys(self, allowed: tuple[str, ...]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"{self.where}: {self._key(key)}: unknown key{hint}")
+
+    def get(self, key: str, kind: type[T], default: T | None = None, required: bool = False,
+            check: Callable[[T], bool] | None = None, expected: str = "") -> T | None:
+        if key not in self.data:
+            if required:
+                raise ConfigError(f"{self.where}: {self._key(key)}: required key is missing")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, expected or kind.__name__)
+        if check is not None and not check(value):
+            raise self.fail(key, expected)
+        return value
+
+    def text(self, key: str, default: str | None = None, required: bool = False) -> str | None:
+        return self.get(key, str, default, required, lambda s: bool(s.strip()),
+                        "a non-empty string")
+
+    def strings(self, key: str, required: bool = False) -> tuple[str, ...]:
+        value = self.get(key, list, [], required, lambda v: all(
+            isinstance(s, str) and s.strip() for s in v), "a list of non-empty strings")
+        return tuple(s.strip() for s in value or [])
+
+    def table(self, key: str) -> _Section:
+        value = self.get(key, dict, {}, expected="a table")
+        return _Section(self.where, value or {}, self._key(key), self.warnings)
+
+    def tables(self, key: str) -> list[_Section]:
+        value = self.get(key, list, [], expected="an array of tables ([[...]])") or []
+        sections = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ConfigError(f"{self.where}: {self._key(key)}[{i}]: expected a table")
+            sections.append(_Section(self.where, item, f"{self._key(key)}[{i}]", self.warnings))
+        return sections
+
+    def convert(self, key: str, func: Callable[[str], T], default: str) -> T:
+        raw = self.text(key, default)
+        assert raw is not None
+        try:
+            return func(raw)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise ConfigError(f"{self.where}: {self._key(key)}: {exc}") from exc
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name like "
+                         "'Europe/Budapest')") from exc
+
+
+def _clock(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"expected a time like '07:30', got {text!r}") from exc
+
+
+def _working_time(sec: _Section, tz: ZoneInfo, holidays: str | None,
+                  hours_default: str, days_default: str) -> WorkingTime:
+    start, end = sec.convert("working_hours", parse_hours, hours_default)
+    days = sec.convert("working_days", parse_days, days_default)
+    return WorkingTime(tz=tz, start=start, end=end, days=days, holidays_country=holidays)
+
+
+def _me(sec: _Section) -> MeConfig:
+    sec.check_keys(("name", "addresses", "timezone", "working_hours", "working_days",
+                    "holidays"))
+    tz = sec.convert("timezone", _zone, "UTC")
+    holidays = sec.text("holidays")
+    if holidays is not None:
+        holidays = _holiday_country(sec, holidays)
+    addresses = tuple(a.lower() for a in sec.strings("addresses", required=True))
+    wt = _working_time(sec, tz, holidays, "09:00-17:00", "Mon-Fri")
+    return MeConfig(name=sec.text("name", "") or "", addresses=addresses, working_time=wt)
+
+
+def _holiday_country(sec: _Section, code: str) -> str:
+    import holidays as holidays_lib
+
+    if code.upper() not in holidays_lib.list_supported_countries():
+        raise sec.fail("holidays", "a country code the 'holidays' package knows, like 'HU'")
+    return code.upper()
+
+
+def _security(sec: _Section, host: str, default: Security) -> Security:
+    value = sec.text("security", default)
+    if value not in _SECURITY:
+        raise sec.fail("security", "one of 'tls', 'starttls', 'none'")
+    if value == "none" and host not in _LOOPBACK:
+        raise ConfigError(f"{sec.where}: {sec.path}.security: 'none' sends your password "
+                          f"in clear text and is allowed only for a loopback host, not {host!r}"
+                          "; use 'tls' or 'starttls'")
+    return value  # type: ignore[return-value]
+
+
+def _password_source(sec: _Section) -> tuple[str | None, str | None]:
+    if "password" in sec.data:
+        sec.warnings.append(
+            f"{sec.where}: {sec.path}.password: a literal password in the config file is "
+            "ignored; set password_env (an environment variable) or password_command")
+    env = sec.text("password_env")
+    command = sec.text("password_command")
+    if env and command:
+        raise ConfigError(f"{sec.where}: {sec.path}: set password_env or password_command, "
+                          "not both")
+    return env, command
+
+
+_ACCOUNT_KEYS = ("name", "host", "port", "security", "username", "password_env",
+                 "password_command", "password", "folders", "sent_folder", "ca_file",
+                 "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
+
+
+def _port(sec: _Section, default: int) -> int:
+    port = sec.get("port", int, default, check=lambda p: 0 < p < 65536,
+                   expected="an integer port 1-65535")
+    assert port is not None
+    return port
+
+
+def _account(sec: _Section) -> AccountConfig:
+    sec.check_keys(_ACCOUNT_KEYS)
+    host = sec.text("host", required=True)
+    assert host is not None
+    security = _security(sec, host, "tls")
+    env, command = _password_source(sec)
+    if not env and not command:
+        raise ConfigError(f"{sec.where}: {sec.path}: set password_env (the name of an "
+                          "environment variable holding the password) or password_command")
+    return AccountConfig(
+        name=sec.text("name", required=True) or "",
+        host=host,
+        port=_port(sec, 993 if security == "tls" else 143),
+        security=security,
+        username=sec.text("username", required=True) or "",
+        password_env=env,
+        password_command=command,
+        folders=sec.strings("folders") or ("INBOX",),
+        sent_folder=sec.text("sent_folder"),
+        ca_file=_existing_file(sec, "ca_file"),
+        allow_write=bool(sec.get("allow_write", bool, False)),
+        batch_messages=_positive_int(sec, "batch_messages", 200),
+        batch_bytes=_positive_int(sec, "batch_bytes", 20_000_000),
+        timeout_seconds=_positive_float(sec, "timeout_seconds", 60.0),
+    )
+
+
+def _existing_file(sec: _Section, key: str) -> str | None:
+    value = sec.text(key)
+    if value is not None and not Path(value).expanduser().is_file():
+        raise sec.fail(key, "the path of an existing PEM file")
+    return str(Path(value).expanduser()) if value else None
+
+
+def _positive_int(sec: _Section, key: str, default: int) -> int:
+    value = sec.get(key, int, default, check=lambda v: v > 0, expected="a positive integer")
+    assert value is not None
+    return value
+
+
+def _positive_float(sec: _Section, key: str, default: float) -> float:
+    value = sec.get(key, float, default, check=lambda v: v > 0, expected="a positive number")
+    assert value is not None
+    return value
+
+
+def _client(sec: _Section, me: MeConfig) -> ClientConfig:
+    sec.check_keys(("name", "addresses", "monthly_revenue", "currency", "working_hours",
+                    "working_days"))
+    addresses = tuple(a.lower() for a in sec.strings("addresses", required=True))
+    for address in addresses:
+        if "@" not in address:
+            raise sec.fail("addresses", "addresses like 'boss@acme.example' or domains like "
+                           "'@acme.example'")
+    override = None
+    if "working_hours" in sec.data or "working_days" in sec.data:
+        wt = me.working_time
+        override = _working_time(sec, wt.tz, wt.holidays_country,
+                                 f"{wt.start:%H:%M}-{wt.end:%H:%M}", "Mon-Sun")
+    revenue = sec.get("monthly_revenue", float, 0.0, check=lambda v: v >= 0,
+                      expected="a number >= 0")
+    return ClientConfig(
+        name=sec.text("name", required=True) or "",
+        addresses=addresses,
+        monthly_revenue=revenue or 0.0,
+        currency=sec.text("currency", "EUR") or "EUR",
+        working_time=override,
+    )
+
+
+def _polling(sec: _Section) -> PollingConfig:
+    sec.check_keys(("interval_minutes", "idle"))
+    return PollingConfig(
+        interval_minutes=_positive_float(sec, "interval_minutes", 5.0),
+        idle=bool(sec.get("idle", bool, True)),
+    )
+
+
+def _report(sec: _Section) -> ReportConfig:
+    sec.check_keys(("time", "window_days", "send_when_unchanged", "recipients",
+                    "thresholds", "min_messages"))
+    thresholds = sec.table("thresholds")
+    for key in thresholds.data:
+        thresholds.get(key, float, expected="a number")
+    return ReportConfig(
+        time=sec.convert("time", _clock, "07:30"),
+        window_days=_positive_int(sec, "window_days", 30),
+        send_when_unchanged=bool(sec.get("send_when_unchanged", bool, False)),
+        recipients=tuple(a.lower() for a in sec.strings("recipients")),
+        thresholds={k: float(v) for k, v in thresholds.data.items()},
+        min_messages=_positive_int(sec, "min_messages", 5),
+    )
+
+
+def _smtp(sec: _Section) -> SmtpConfig:
+    sec.check_keys(("host", "port", "security", "username", "password_env",
+                    "password_command", "password", "from", "ca_file", "timeout_seconds"))
+    host = sec.text("host", required=True)
+    assert host is not None
+    security = _security(sec, host, "starttls")
+    env, command = _password_source(sec)
+    return SmtpConfig(
+        host=host,
+        port=_port(sec, {"tls": 465, "starttls": 587, "none": 25}[security]),
+        security=security,
+        username=sec.text("username"),
+        password_env=env,
+        password_command=command,
+        from_addr=sec.text("from", required=True) or "",
+        ca_file=_existing_file(sec, "ca_file"),
+        timeout_seconds=_positive_float(sec, "timeout_seconds", 30.0),
+    )
+
+
+_TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
+             "suggestions", "retention", "models")
+
+
+def _resolve_db_url(url: str, base: Path | None) -> str:
+    """Make a relative SQLite path relative to the config file, not the working directory."""
+    prefix = "sqlite:///"
+    if base is None or not url.startswith(prefix) or url == prefix + ":memory:":
+        return url
+    path = Path(url[len(prefix):])
+    if path.is_absolute():
+        return url
+    return prefix + str((base / path).resolve())
+
+
+def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) -> Config:
+    """Validate an already-parsed TOML document and build the :class:`Config`."""
+    warnings: list[str] = []
+    root = _Section(where, data, "", warnings)
+    root.check_keys(_TOP_KEYS)
+    db = root.table("database")
+    db.check_keys(("url",))
+    url = _resolve_db_url(db.text("url", "sqlite:///inboxwatch.db") or "",
+                          path.parent if path else None)
+    me = _me(root.table("me"))
+    accounts = tuple(_account(s) for s in root.tables("accounts"))
+    _unique(where, "accounts", [a.name for a in accounts])
+    clients = tuple(_client(s, me) for s in root.tables("clients"))
+    _unique(where, "clients", [c.name for c in clients])
+    return Config(
+        path=path,
+        database_url=url,
+        me=me,
+        accounts=accounts,
+        clients=clients,
+        polling=_polling(root.table("polling")),
+        report=_report(root.table("report")),
+        smtp=_smtp(root.table("smtp")) if "smtp" in data else None,
+        suggestions=_suggestions(root.table("suggestions")),
+        retention_days=_retention(root.table("retention")),
+        models_dir=_models_dir(root.table("models"), path),
+        warnings=tuple(warnings),
+    )
+
+
+def _suggestions(sec: _Section) -> SuggestionsConfig:
+    sec.check_keys(("enabled", "write_keywords"))
+    return SuggestionsConfig(enabled=bool(sec.get("enabled", bool, False)),
+                             write_keywords=bool(sec.get("write_keywords", bool, False)))
+
+
+def _retention(sec: _Section) -> int | None:
+    sec.check_keys(("days",))
+    return sec.get("days", int, None, check=lambda v: v > 0, expected="a positive integer")
+
+
+def _models_dir(sec: _Section, path: Path | None) -> Path:
+    sec.check_keys(("dir",))
+    value = sec.text("dir")
+    if value is None:
+        return DEFAULT_MODELS_DIR
+    folder = Path(value).expanduser()
+    if not folder.is_absolute() and path is not None:
+        folder = path.parent / folder
+    return folder
+
+
+def _unique(where: str, key: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ConfigError(f"{where}: {key}: the name {name!r} is used twice")
+        seen.add(name)
+
+
+def load_config(path: Path) -> Config:
+    """Read, parse and validate the config file at *path*."""
+    where = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{where}: no such file; copy config.example.toml and edit it, "
+                          f"or pass --config") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read the file: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    config = parse_config(data, where, path.resolve())
+    extra = _permission_warning(path)
+    if extra:
+        config = _with_warning(config, extra)
+    return config
+
+
+def _permission_warning(path: Path) -> str | None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        return (f"{path}: the config file is readable by other users; "
+                f"run: chmod 600 {path}")
+    return None
+
+
+def _with_warning(config: Config, warning: str) -> Config:
+    from dataclasses import replace
+
+    return replace(config, warnings=(*config.warnings, warning))
+
+
+def config_path(cli_value: str | None) -> Path:
+    """Where the config comes from: --config, else $INBOXWATCH_CONFIG, else ./inboxwatch.toml."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env).expanduser()
+    return Path("inboxwatch.toml")

@@ -1,0 +1,172 @@
+"""Working hours, working days and public holidays: the ``after-hours`` tag.
+
+A message is *after hours* when, in the user's time zone, it arrived outside the working
+window, on a day that is not a working day, or on a public holiday of the configured country
+(from the ``holidays`` package). A per-client override is simply another ``WorkingTime``.
+
+Windows are half-open: ``09:00-17:00`` covers 09:00:00 up to, but not including, 17:00:00.
+A window whose start is later than its end runs overnight (``22:00-06:00``); its early-morning
+part belongs to the working day on which the shift started. ``24:00`` as an end means midnight.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+__all__ = ["WorkingTime", "is_after_hours", "parse_days", "parse_hours", "public_holidays"]
+
+_DAY_NAMES: tuple[tuple[str, ...], ...] = (
+    ("mon", "monday", "h", "hetfo"),
+    ("tue", "tues", "tuesday", "k", "kedd"),
+    ("wed", "wednesday", "sze", "szerda"),
+    ("thu", "thur", "thurs", "thursday", "cs", "csutortok"),
+    ("fri", "friday", "p", "pentek"),
+    ("sat", "saturday", "szo", "szombat"),
+    ("sun", "sunday", "v", "vasarnap"),
+)
+_DAY_INDEX: dict[str, int] = {name: i for i, names in enumerate(_DAY_NAMES) for name in names}
+_CLOCK = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    """When the user works: a daily window on working days, minus public holidays.
+
+    ``days`` uses Monday=0 … Sunday=6. ``holidays_country`` is an ISO 3166 code known to the
+    ``holidays`` package (e.g. ``"HU"``); ``holidays_subdivision`` optionally narrows it
+    (e.g. ``"BY"`` for Bavaria). ``start == end`` is rejected: say what the window is.
+    """
+
+    tz: ZoneInfo
+    start: time
+    end: time
+    days: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+    holidays_country: str | None = None
+    holidays_subdivision: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.start == self.end:
+            raise ValueError(
+                f"working hours start and end are both {self.start:%H:%M}; give a window "
+                "such as 09:00-17:00"
+            )
+        if not self.days or not self.days <= frozenset(range(7)):
+            raise ValueError(f"working days must be a non-empty subset of 0..6, got {self.days}")
+        if self.holidays_subdivision is not None and self.holidays_country is None:
+            raise ValueError("a holidays subdivision needs a holidays country")
+        if self.holidays_country is not None:
+            _check_country(self.holidays_country, self.holidays_subdivision)
+
+
+def is_after_hours(when: datetime, wt: WorkingTime) -> bool:
+    """Return True when ``when`` falls outside the working time ``wt``.
+
+    ``when`` must be timezone-aware; it is converted to ``wt.tz`` first, so DST changes are
+    handled by the time zone database. Raises ValueError for a naive datetime.
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("is_after_hours needs a timezone-aware datetime (a naive one is ambiguous)")
+    local = when.astimezone(wt.tz)
+    shift_day = _shift_day(local, wt.start, wt.end)
+    if shift_day is None or shift_day.weekday() not in wt.days:
+        return True
+    if wt.holidays_country is None:
+        return False
+    holiday_dates = public_holidays(wt.holidays_country, wt.holidays_subdivision, shift_day.year)
+    return shift_day in holiday_dates
+
+
+def _shift_day(local: datetime, start: time, end: time) -> date | None:
+    """The day whose working window contains ``local``, or None when it is in no window."""
+    clock = local.time().replace(tzinfo=None)
+    if start < end:
+        return local.date() if start <= clock < end else None
+    if clock >= start:
+        return local.date()
+    if clock < end:
+        return local.date() - timedelta(days=1)
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """The public holidays of ``country`` (optionally ``subdivision``) in ``year``, cached."""
+    calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return frozenset(calendar.keys())
+
+
+def _check_country(country: str, subdivision: str | None) -> None:
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError as exc:
+        raise ValueError(
+            f"unknown holidays country/subdivision {country!r}/{subdivision!r}: {exc}; "
+            "use an ISO 3166 code such as HU, GB or DE"
+        ) from exc
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    """Parse a window like ``"09:00-17:00"`` (also ``"9-17"``, ``"22:00-06:00"``, ``"-24:00"``).
+
+    Raises ValueError with the expected format when the text cannot be read.
+    """
+    parts = re.split(r"\s*[-–]\s*", text.strip())
+    if len(parts) != 2:
+        raise ValueError(f"working hours {text!r} must look like 09:00-17:00")
+    start, end = _parse_clock(parts[0], text), _parse_clock(parts[1], text)
+    if start == end:
+        raise ValueError(f"working hours {text!r} start and end at the same time")
+    return start, end
+
+
+def _parse_clock(part: str, whole: str) -> time:
+    match = _CLOCK.match(part)
+    if match is None:
+        raise ValueError(f"working hours {whole!r}: {part!r} is not a time like 09:00")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if (hour, minute) == (24, 0):
+        return time(0, 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"working hours {whole!r}: {part!r} is not a valid time of day")
+    return time(hour, minute)
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Parse working days: ``"Mon-Fri"``, ``"Mon,Tue,Thu"``, ``"Mon-Wed,Fri"`` or Hungarian
+    ``"H-P"``, ``"hétfő-péntek"``. Ranges may wrap (``"Fri-Mon"``). Monday is 0.
+
+    Raises ValueError naming the part that could not be read.
+    """
+    days: set[int] = set()
+    for chunk in (c.strip() for c in text.split(",")):
+        if not chunk:
+            raise ValueError(f"working days {text!r} contain an empty item; use e.g. Mon-Fri")
+        ends = [_day_index(p, text) for p in re.split(r"\s*[-–]\s*", chunk)]
+        if len(ends) == 1:
+            days.add(ends[0])
+        elif len(ends) == 2:
+            span = (ends[1] - ends[0]) % 7
+            days.update((ends[0] + i) % 7 for i in range(span + 1))
+        else:
+            raise ValueError(f"working days {text!r}: {chunk!r} is not a day or a range")
+    return frozenset(days)
+
+
+def _day_index(name: str, whole: str) -> int:
+    folded = "".join(
+        c for c in unicodedata.normalize("NFD", name.strip().lower().rstrip("."))
+        if not unicodedata.combining(c)
+    )
+    if folded not in _DAY_INDEX:
+        raise ValueError(
+            f"working days {whole!r}: {name!r} is not a day name (Mon..Sun, or H, K, Sze, Cs, "
+            "P, Szo, V)"
+        )
+    return _DAY_INDEX[folded]
