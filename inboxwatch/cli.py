@@ -303,9 +303,9 @@ def _optional_config(args: argparse.Namespace) -> Config | None:
 
 
 def _models_dir(config: Config | None) -> Path:
-    from inboxwatch.config import DEFAULT_MODELS_DIR
+    from inboxwatch.config import default_models_dir
 
-    return config.models_dir if config is not None else DEFAULT_MODELS_DIR
+    return config.models_dir if config is not None else default_models_dir()
 
 
 def _open_pipeline(config: Config) -> tuple[Store, IngestContext]:

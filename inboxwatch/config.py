@@ -25,7 +25,6 @@ from inboxwatch.hours import WorkingTime, parse_days, parse_hours
 log = logging.getLogger(__name__)
 
 ENV_CONFIG = "INBOXWATCH_CONFIG"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 Security = Literal["tls", "starttls", "none"]
 _SECURITY = ("tls", "starttls", "none")
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -122,8 +121,18 @@ class Config:
     smtp: SmtpConfig | None = None
     suggestions: SuggestionsConfig = SuggestionsConfig()
     retention_days: int | None = None
-    models_dir: Path = DEFAULT_MODELS_DIR
+    models_dir: Path = field(default_factory=lambda: default_models_dir())
     warnings: tuple[str, ...] = ()
+
+
+def project_home() -> Path:
+    """Where the bundled models/ and data/ live: $INBOXWATCH_HOME, else the source checkout."""
+    home = os.environ.get("INBOXWATCH_HOME")
+    return Path(home) if home else Path(__file__).resolve().parent.parent
+
+
+def default_models_dir() -> Path:
+    return project_home() / "models"
 
 
 class _Section:
@@ -449,7 +458,7 @@ def _models_dir(sec: _Section, path: Path | None) -> Path:
     sec.check_keys(("dir",))
     value = sec.text("dir")
     if value is None:
-        return DEFAULT_MODELS_DIR
+        return default_models_dir()
     folder = Path(value).expanduser()
     if not folder.is_absolute() and path is not None:
         folder = path.parent / folder

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from inboxwatch.classifier import Classifier
-from inboxwatch.config import Config, parse_config
+from inboxwatch.config import Config, parse_config, project_home
 from inboxwatch.errors import ConfigError
 from inboxwatch.importer import import_export
 from inboxwatch.ingest import IngestContext
@@ -17,10 +16,8 @@ from inboxwatch.store import ClientTally, Store, client_tallies
 
 
 def sample_dir() -> Path:
-    """Where the bundled sample lives: $INBOXWATCH_HOME/data/sample, else next to the package."""
-    home = os.environ.get("INBOXWATCH_HOME")
-    root = Path(home) if home else Path(__file__).resolve().parent.parent
-    return root / "data" / "sample"
+    """Where the bundled sample mailbox and its config live."""
+    return project_home() / "data" / "sample"
 
 
 def demo_config(db_path: Path) -> Config:

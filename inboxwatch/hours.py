@@ -72,7 +72,7 @@ def is_after_hours(when: datetime, wt: WorkingTime) -> bool:
     handled by the time zone database. Raises ValueError for a naive datetime.
     """
     if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError("is_after_hours needs a timezone-aware datetime (a naive one is ambiguous)")
+        raise ValueError("is_after_hours needs a timezone-aware datetime (naive is ambiguous)")
     local = when.astimezone(wt.tz)
     shift_day = _shift_day(local, wt.start, wt.end)
     if shift_day is None or shift_day.weekday() not in wt.days:

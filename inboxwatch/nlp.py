@@ -47,14 +47,25 @@ _BATCH_SIZE: Final = 256
 class Analysis:
     """The tokens of one text, in order.
 
-    ``surfaces`` are the tokens as written (original case); ``lemmas`` are their lower-cased,
-    accent-folded lookup lemmas (punctuation is kept as itself, whitespace dropped);
-    ``content_words`` counts non-stop-word tokens made of letters (or letters and digits).
+    ``surfaces`` are the tokens as written (original case) and ``starts`` their character
+    offsets; ``lemmas`` are their lower-cased, accent-folded lookup lemmas (punctuation is kept
+    as itself, whitespace dropped); ``is_content`` marks content words: tokens made of letters
+    (or letters and digits) that are not stop words.
     """
 
     surfaces: tuple[str, ...]
+    starts: tuple[int, ...]
     lemmas: tuple[str, ...]
-    content_words: int
+    is_content: tuple[bool, ...]
+
+    @property
+    def content_words(self) -> int:
+        """The number of content words."""
+        return sum(self.is_content)
+
+    def content_words_from(self, offset: int) -> int:
+        """The number of content words starting at or after character ``offset``."""
+        return sum(c for c, s in zip(self.is_content, self.starts, strict=True) if s >= offset)
 
 
 def fold_accents(text: str) -> str:
@@ -115,18 +126,18 @@ def content_words(text: str, language: str) -> int:
 def _analysis(doc: Doc, original: str, lowered: str, stops: frozenset[str]) -> Analysis:
     same_offsets = len(original) == len(lowered)
     surfaces: list[str] = []
+    starts: list[int] = []
     lemmas: list[str] = []
-    content = 0
+    is_content: list[bool] = []
     for token in doc:
         low = token.text
         if low.isspace():
             continue
-        surface = original[token.idx : token.idx + len(low)] if same_offsets else low
-        surfaces.append(surface)
-        lemmas.append(fold_accents(token.lemma_ or low))
-        if _is_content_word(low, stops):
-            content += 1
-    return Analysis(tuple(surfaces), tuple(lemmas), content)
+        surfaces.append(original[token.idx : token.idx + len(low)] if same_offsets else low)
+        starts.append(token.idx)
+        lemmas.append(fold_accents((token.lemma_ or low).lower()))
+        is_content.append(_is_content_word(low, stops))
+    return Analysis(tuple(surfaces), tuple(starts), tuple(lemmas), tuple(is_content))
 
 
 def _is_content_word(lowered: str, stops: frozenset[str]) -> bool:

@@ -1,0 +1,537 @@
+"""The message classifier: urgent, vague and complaint, each with one calibrated probability.
+
+One linear model per tag over three blocks of features of the *new* text plus subject:
+
+* TF-IDF of lemma unigrams and bigrams (spaCy lookup lemmas, accent-folded);
+* TF-IDF of character 3–5-grams of accent-folded words, robust to typos and missing accents;
+* the hand-made features of ``inboxwatch.features``.
+
+A decision score ``x·w + b`` becomes a probability through Platt scaling
+``p = 1 / (1 + exp(-(a·score + c)))`` fitted on cross-validated scores; a tag is positive when
+``p`` reaches the tag's threshold.
+
+The artifact is plain data, never a pickle: ``classifier.npz`` (read with
+``allow_pickle=False``) holds vocabularies, idf vectors, coefficients, intercepts, calibration
+and thresholds; ``meta.json`` records who produced it, with which library versions, from which
+data, and the sha256 of the npz. Loading refuses anything else with a ``ModelError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import os
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from inboxwatch.errors import ModelError
+from inboxwatch.features import FEATURE_NAMES, HandFeatures, describe, hand_features
+from inboxwatch.features import strip_subject_prefixes
+from inboxwatch.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many, fold_accents
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PRODUCER",
+    "TAGS",
+    "Classification",
+    "Classifier",
+    "Featurizer",
+    "ModelArrays",
+    "Prepared",
+    "prepare_many",
+    "save_model",
+]
+
+logger = logging.getLogger(__name__)
+
+TAGS: Final = ("urgent", "vague", "complaint")
+FORMAT_VERSION: Final = 1
+PRODUCER: Final = "inboxwatch"
+NPZ_NAME: Final = "classifier.npz"
+META_NAME: Final = "meta.json"
+CHAR_NGRAM_RANGE: Final = (3, 5)
+# How many explanation strings are given per positive tag.
+MAX_REASONS: Final = 4
+_RETRAIN = "run `inboxwatch train` to rebuild the model"
+_REPLY_PREFIX_CHARS: Final = 3  # a stripped subject shorter than the original had a prefix
+_CHAR_CACHE_LIMIT: Final = 500_000  # distinct words remembered before the cache is reset
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The text tags of one message, with calibrated probabilities and what drove them."""
+
+    tags: tuple[str, ...]
+    scores: Mapping[str, float]
+    language: str
+    content_words: int
+    why: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One message made ready for the model: cleaned subject, new text, tokens, features."""
+
+    subject: str
+    text: str
+    language: str
+    analysis: Analysis
+    content_words: int
+    hand: HandFeatures
+    is_empty_reply: bool
+
+    @property
+    def whole(self) -> str:
+        """Subject and new text as one document."""
+        return f"{self.subject}\n{self.text}"
+
+
+def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]:
+    """Prepare ``(subject, new_text, language or None)`` items, batching spaCy per language.
+
+    A missing language is detected with ``inboxwatch.language.detect_language``.
+    """
+    from inboxwatch.language import detect_language
+
+    subjects = [strip_subject_prefixes(subject[:1000]) for subject, _, _ in items]
+    texts = [text[:MAX_TEXT_CHARS] for _, text, _ in items]
+    languages = [
+        lang if lang in LANGUAGES else detect_language(f"{subj}\n{text}")
+        for subj, text, (_, _, lang) in zip(subjects, texts, items, strict=True)
+    ]
+    analyses: list[Analysis | None] = [None] * len(items)
+    for language in LANGUAGES:
+        positions = [i for i, lang in enumerate(languages) if lang == language]
+        docs = [f"{subjects[i]}\n{texts[i]}" for i in positions]
+        for i, analysis in zip(positions, analyse_many(docs, language), strict=True):
+            analyses[i] = analysis
+    return [
+        _prepared(subjects[i], texts[i], languages[i], analyses[i], items[i][0])
+        for i in range(len(items))
+    ]
+
+
+def _prepared(
+    subject: str, text: str, language: str, analysis: Analysis | None, raw_subject: str
+) -> Prepared:
+    assert analysis is not None  # every language in LANGUAGES was analysed above
+    words = analysis.content_words_from(len(subject) + 1)
+    hand = hand_features(subject, text, language, words)
+    is_reply = len(raw_subject.strip()) - len(subject) >= _REPLY_PREFIX_CHARS
+    empty = not text.strip() and (is_reply or not subject)
+    return Prepared(subject, text, language, analysis, words, hand, empty)
+
+
+# --- vectorisation ---------------------------------------------------------------------------
+
+
+def word_terms(prepared: Prepared) -> list[str]:
+    """Lemma unigrams and bigrams of a prepared message."""
+    lemmas = prepared.analysis.lemmas
+    return [*lemmas, *(f"{a} {b}" for a, b in itertools.pairwise(lemmas))]
+
+
+def char_terms(word: str) -> list[str]:
+    """Character n-grams of one folded, lower-cased word, padded with spaces at both ends."""
+    padded = f" {word} "
+    low, high = CHAR_NGRAM_RANGE
+    return [
+        padded[i : i + n]
+        for n in range(low, high + 1)
+        for i in range(len(padded) - n + 1)
+    ]
+
+
+def folded_words(prepared: Prepared) -> list[str]:
+    """The lower-cased, accent-folded word tokens of subject and new text."""
+    return [fold_accents(s.lower()) for s in prepared.analysis.surfaces if s.isalnum()]
+
+
+@dataclass
+class Featurizer:
+    """Turns prepared messages into one sparse row each: word | char | hand blocks."""
+
+    word_vocab: Mapping[str, int]
+    word_idf: FloatArray
+    char_vocab: Mapping[str, int]
+    char_idf: FloatArray
+    hand_scale: float
+    _char_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_features(self) -> int:
+        """Total number of columns."""
+        return len(self.word_vocab) + len(self.char_vocab) + len(FEATURE_NAMES)
+
+    def transform(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
+        """The feature matrix of ``prepared`` (one row each)."""
+        words = _tfidf(
+            ([self.word_vocab[t] for t in word_terms(p) if t in self.word_vocab] for p in prepared),
+            self.word_idf, len(prepared),
+        )
+        chars = _tfidf((self._char_indices(p) for p in prepared), self.char_idf, len(prepared))
+        hand = sp.csr_matrix(
+            np.array([p.hand.values for p in prepared], dtype=np.float64).reshape(
+                len(prepared), len(FEATURE_NAMES)
+            ) * self.hand_scale
+        )
+        return sp.hstack([words, chars, hand], format="csr")
+
+    def char_indices_of(self, word: str) -> tuple[int, ...]:
+        """Char-block columns of one folded word (cached: words repeat across messages)."""
+        cached = self._char_cache.get(word)
+        if cached is None:
+            if len(self._char_cache) > _CHAR_CACHE_LIMIT:
+                self._char_cache.clear()
+            vocab = self.char_vocab
+            cached = tuple(vocab[g] for g in char_terms(word) if g in vocab)
+            self._char_cache[word] = cached
+        return cached
+
+    def _char_indices(self, prepared: Prepared) -> list[int]:
+        indices: list[int] = []
+        for word in folded_words(prepared):
+            indices.extend(self.char_indices_of(word))
+        return indices
+
+
+def _tfidf(rows: Iterable[list[int]], idf: FloatArray, n_rows: int) -> sp.csr_matrix:
+    """Sublinear TF × IDF, each row L2-normalised."""
+    indptr = [0]
+    indices: list[int] = []
+    for row in rows:
+        indices.extend(row)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), dtype=np.float64)
+    counts = sp.csr_matrix(
+        (data, np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+        shape=(n_rows, len(idf)),
+    )
+    counts.sum_duplicates()
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0.0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+
+
+# --- the artifact ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """Everything the classifier needs, as plain arrays and strings."""
+
+    word_terms: tuple[str, ...]
+    word_idf: FloatArray
+    char_terms: tuple[str, ...]
+    char_idf: FloatArray
+    feature_names: tuple[str, ...]
+    hand_scale: float
+    coef: FloatArray  # shape (n_features, len(TAGS))
+    intercept: FloatArray  # shape (len(TAGS),)
+    calibration: FloatArray  # shape (len(TAGS), 2): slope and offset of the Platt sigmoid
+    thresholds: FloatArray  # shape (len(TAGS),)
+
+    def featurizer(self) -> Featurizer:
+        """A featurizer rebuilt from the stored vocabularies."""
+        return Featurizer(
+            {t: i for i, t in enumerate(self.word_terms)}, self.word_idf,
+            {t: i for i, t in enumerate(self.char_terms)}, self.char_idf, self.hand_scale,
+        )
+
+
+def save_model(arrays: ModelArrays, models_dir: Path, meta: Mapping[str, Any]) -> str:
+    """Write ``classifier.npz`` and ``meta.json`` into ``models_dir``; return the npz sha256.
+
+    ``meta`` is merged into the standard fields (producer, format, versions, hash, thresholds).
+    Both files are written to temporary names first and then renamed into place.
+    """
+    models_dir.mkdir(parents=True, exist_ok=True)
+    npz_tmp = models_dir / f".{NPZ_NAME}.tmp.npz"
+    np.savez_compressed(npz_tmp, **_to_npz(arrays))  # type: ignore[arg-type]
+    digest = _sha256(npz_tmp)
+    full_meta = {
+        "producer": PRODUCER,
+        "format_version": FORMAT_VERSION,
+        **library_versions(),
+        **meta,
+        "artifact": NPZ_NAME,
+        "artifact_sha256": digest,
+        "thresholds": {t: float(v) for t, v in zip(TAGS, arrays.thresholds, strict=True)},
+    }
+    meta_tmp = models_dir / f".{META_NAME}.tmp"
+    meta_tmp.write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    os.replace(npz_tmp, models_dir / NPZ_NAME)
+    os.replace(meta_tmp, models_dir / META_NAME)
+    return digest
+
+
+def library_versions() -> dict[str, str]:
+    """The versions recorded in meta.json and checked when loading."""
+    from inboxwatch import __version__
+
+    return {
+        "inboxwatch_version": __version__,
+        "spacy_version": metadata.version("spacy"),
+        "scikit_learn_version": metadata.version("scikit-learn"),
+        "numpy_version": np.__version__,
+    }
+
+
+def _to_npz(arrays: ModelArrays) -> dict[str, npt.NDArray[Any]]:
+    return {
+        "word_terms": _pack(arrays.word_terms),
+        "word_idf": arrays.word_idf,
+        "char_terms": _pack(arrays.char_terms),
+        "char_idf": arrays.char_idf,
+        "feature_names": _pack(arrays.feature_names),
+        "hand_scale": np.array([arrays.hand_scale]),
+        "coef": arrays.coef,
+        "intercept": arrays.intercept,
+        "calibration": arrays.calibration,
+        "thresholds": arrays.thresholds,
+        "tags": _pack(TAGS),
+    }
+
+
+def _pack(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
+    """Strings as newline-separated UTF-8 bytes (terms never contain a newline)."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack(packed: npt.NDArray[Any]) -> tuple[str, ...]:
+    text = packed.astype(np.uint8).tobytes().decode("utf-8")
+    return tuple(text.split("\n")) if text else ()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_meta(models_dir: Path) -> dict[str, Any]:
+    path = models_dir / META_NAME
+    if not path.is_file():
+        raise ModelError(f"no model in {models_dir}: {META_NAME} is missing; {_RETRAIN}")
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path} cannot be read ({exc}); {_RETRAIN}") from exc
+    if not isinstance(meta, dict):
+        raise ModelError(f"{path} is not a JSON object; {_RETRAIN}")
+    return meta
+
+
+def _check_meta(meta: Mapping[str, Any], models_dir: Path) -> None:
+    if meta.get("producer") != PRODUCER:
+        raise ModelError(
+            f"the model in {models_dir} was not produced by inboxwatch "
+            f"(producer {meta.get('producer')!r}); only inboxwatch models are loaded; {_RETRAIN}"
+        )
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"the model in {models_dir} has format {meta.get('format_version')!r}, this "
+            f"inboxwatch reads format {FORMAT_VERSION}; {_RETRAIN}"
+        )
+    for key, package in (("spacy_version", "spacy"), ("scikit_learn_version", "scikit-learn")):
+        recorded, installed = str(meta.get(key)), metadata.version(package)
+        if _major_minor(recorded) != _major_minor(installed):
+            raise ModelError(
+                f"the model in {models_dir} was trained with {package} {recorded}, but "
+                f"{package} {installed} is installed; {_RETRAIN}"
+            )
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def _read_arrays(path: Path, expected_sha256: object) -> ModelArrays:
+    if not path.is_file():
+        raise ModelError(f"{path} is missing; {_RETRAIN}")
+    if _sha256(path) != expected_sha256:
+        raise ModelError(
+            f"{path} does not match the sha256 recorded in {META_NAME} (changed or corrupted); "
+            f"{_RETRAIN}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            loaded = {key: npz[key] for key in npz.files}
+        return _arrays_from(loaded)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} cannot be read ({exc}); {_RETRAIN}") from exc
+
+
+def _arrays_from(npz: Mapping[str, npt.NDArray[Any]]) -> ModelArrays:
+    arrays = ModelArrays(
+        word_terms=_unpack(npz["word_terms"]),
+        word_idf=npz["word_idf"].astype(np.float64),
+        char_terms=_unpack(npz["char_terms"]),
+        char_idf=npz["char_idf"].astype(np.float64),
+        feature_names=_unpack(npz["feature_names"]),
+        hand_scale=float(npz["hand_scale"][0]),
+        coef=npz["coef"].astype(np.float64),
+        intercept=npz["intercept"].astype(np.float64),
+        calibration=npz["calibration"].astype(np.float64),
+        thresholds=npz["thresholds"].astype(np.float64),
+    )
+    if _unpack(npz["tags"]) != TAGS:
+        raise ValueError(f"tags {_unpack(npz['tags'])} differ from {TAGS}")
+    n_features = len(arrays.word_terms) + len(arrays.char_terms) + len(arrays.feature_names)
+    if arrays.coef.shape != (n_features, len(TAGS)) or arrays.thresholds.shape != (len(TAGS),):
+        raise ValueError("array shapes do not fit together")
+    return arrays
+
+
+# --- the classifier --------------------------------------------------------------------------
+
+
+class Classifier:
+    """A loaded model. Build it with ``Classifier.load(models_dir)``."""
+
+    version: str
+
+    def __init__(self, arrays: ModelArrays, version: str) -> None:
+        if arrays.feature_names != FEATURE_NAMES:
+            raise ModelError(
+                "the model was trained with another set of hand-made features than this "
+                f"inboxwatch computes; {_RETRAIN}"
+            )
+        self.version = version
+        self._arrays = arrays
+        self._featurizer = arrays.featurizer()
+        self._coef = sp.csc_matrix(arrays.coef)
+        self._n_words = len(arrays.word_terms)
+        self._n_chars = len(arrays.char_terms)
+
+    @classmethod
+    def load(cls, models_dir: Path) -> Classifier:
+        """Load and verify the model in ``models_dir``; raise ModelError on any problem."""
+        meta = _read_meta(models_dir)
+        _check_meta(meta, models_dir)
+        arrays = _read_arrays(models_dir / NPZ_NAME, meta.get("artifact_sha256"))
+        recorded = meta.get("thresholds")
+        stored = {t: float(v) for t, v in zip(TAGS, arrays.thresholds, strict=True)}
+        if recorded != stored:
+            raise ModelError(f"{META_NAME} thresholds differ from {NPZ_NAME}; {_RETRAIN}")
+        digest = str(meta["artifact_sha256"])
+        logger.info("loaded classifier %s from %s", digest[:12], models_dir)
+        return cls(arrays, digest[:12])
+
+    @property
+    def thresholds(self) -> Mapping[str, float]:
+        """The probability at or above which each tag is positive."""
+        return {t: float(v) for t, v in zip(TAGS, self._arrays.thresholds, strict=True)}
+
+    def classify(self, subject: str, new_text: str, language: str | None = None) -> Classification:
+        """Classify one message from its subject and new text (quotes already stripped)."""
+        return self.classify_many([(subject, new_text, language)])[0]
+
+    def classify_many(self, items: Sequence[tuple[str, str, str | None]]) -> list[Classification]:
+        """Classify ``(subject, new_text, language or None)`` items in one batch."""
+        if not items:
+            return []
+        prepared = prepare_many(items)
+        matrix = self._featurizer.transform(prepared)
+        probabilities = self._probabilities(matrix)
+        return [
+            self._classification(p, matrix, row, probabilities[row])
+            for row, p in enumerate(prepared)
+        ]
+
+    def probabilities(self, prepared: Sequence[Prepared]) -> FloatArray:
+        """Calibrated probabilities, shape ``(len(prepared), len(TAGS))``."""
+        return self._probabilities(self._featurizer.transform(prepared))
+
+    def _probabilities(self, matrix: sp.csr_matrix) -> FloatArray:
+        scores = np.asarray(matrix @ self._coef.toarray()) + self._arrays.intercept
+        slope, offset = self._arrays.calibration[:, 0], self._arrays.calibration[:, 1]
+        result: FloatArray = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
+        return result
+
+    def _classification(
+        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, probs: FloatArray
+    ) -> Classification:
+        if prepared.is_empty_reply:
+            zeros = {tag: 0.0 for tag in TAGS}
+            return Classification((), zeros, prepared.language, 0, {})
+        scores = {tag: round(float(p), 4) for tag, p in zip(TAGS, probs, strict=True)}
+        tags = tuple(
+            tag for tag, p, th in zip(TAGS, probs, self._arrays.thresholds, strict=True) if p >= th
+        )
+        why = {tag: self._reasons(prepared, matrix, row, TAGS.index(tag)) for tag in tags}
+        return Classification(tags, scores, prepared.language, prepared.content_words, why)
+
+    def _reasons(
+        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, tag: int
+    ) -> tuple[str, ...]:
+        """The strings whose features pushed tag ``tag`` up the most for this message."""
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        columns, values = matrix.indices[start:end], matrix.data[start:end]
+        contributions = values * self._arrays.coef[columns, tag]
+        totals: dict[str, float] = {}
+        shown: dict[str, str] = {}
+        for label, amount in self._attribute(prepared, columns, contributions):
+            key = label.casefold()
+            shown.setdefault(key, label)
+            totals[key] = totals.get(key, 0.0) + amount
+        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+        return tuple(shown[key] for key, amount in ranked[:MAX_REASONS] if amount > 0.0)
+
+    def _attribute(
+        self, prepared: Prepared, columns: npt.NDArray[Any], contributions: FloatArray
+    ) -> Iterable[tuple[str, float]]:
+        """Spread each column's contribution over human-readable strings."""
+        surfaces = _surface_of_terms(prepared)
+        char_share = _char_shares(self._featurizer, prepared)
+        for column, amount in zip(columns.tolist(), contributions.tolist(), strict=True):
+            if column < self._n_words:
+                term = self._arrays.word_terms[column]
+                yield surfaces.get(term, term), amount
+            elif column < self._n_words + self._n_chars:
+                for word, share in char_share.get(column - self._n_words, ()):
+                    yield word, amount * share
+            else:
+                name = FEATURE_NAMES[column - self._n_words - self._n_chars]
+                labels = describe(name, prepared.hand.evidence.get(name, ()))
+                for label in labels:
+                    yield label, amount / len(labels)
+
+
+def _surface_of_terms(prepared: Prepared) -> dict[str, str]:
+    """Lemma term → how it was written in this message (first occurrence)."""
+    surfaces, lemmas = prepared.analysis.surfaces, prepared.analysis.lemmas
+    found: dict[str, str] = {}
+    for i, lemma in enumerate(lemmas):
+        found.setdefault(lemma, surfaces[i])
+        if i + 1 < len(lemmas):
+            found.setdefault(f"{lemma} {lemmas[i + 1]}", f"{surfaces[i]} {surfaces[i + 1]}")
+    return found
+
+
+def _char_shares(featurizer: Featurizer, prepared: Prepared) -> dict[int, list[tuple[str, float]]]:
+    """Char n-gram column → the words of the message containing it, with their share."""
+    written = [s for s in prepared.analysis.surfaces if s.isalnum()]
+    occurrences: dict[int, list[str]] = {}
+    for surface, word in zip(written, folded_words(prepared), strict=True):
+        for column in featurizer.char_indices_of(word):
+            occurrences.setdefault(column, []).append(surface)
+    return {
+        column: [(w, 1.0 / len(words)) for w in words] for column, words in occurrences.items()
+    }
+

@@ -1,0 +1,215 @@
+"""``inboxwatch run``: the long-running service.
+
+Lifecycle (explicit, in the manner of dramatiq's workers):
+
+1. ``start()`` takes the database-wide service lease (one instance per database), then starts
+   the APScheduler jobs — poll, daily report, outbox retry, retention, lease renewal — and one
+   IMAP IDLE watcher thread per account whose server supports IDLE.
+2. SIGTERM / SIGINT handlers only set a flag; the main thread waits on it.
+3. ``stop()`` shuts down in this order: tell the IDLE watchers to stop (they leave IDLE
+   within their short wait), stop the scheduler *waiting* for a running job so a sync batch
+   or a delivery finishes its commit, then release the lease and close the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from inboxwatch.config import AccountConfig, Config
+from inboxwatch.credentials import resolve_password
+from inboxwatch.errors import InboxwatchError
+from inboxwatch.imap import ImapSession
+from inboxwatch.ingest import IngestContext
+from inboxwatch.leases import Lease, Leases
+from inboxwatch.store import Store, utcnow
+
+log = logging.getLogger(__name__)
+
+SERVICE_LEASE = "service"
+LEASE_SECONDS = 120.0
+IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes, well under the 29-minute limit
+IDLE_RETRY_SECONDS = 30.0
+
+
+class Service:
+    """The background service: owns the scheduler, the IDLE watchers and the lease."""
+
+    def __init__(self, config: Config, store: Store, ctx: IngestContext,
+                 today: Callable[[], date] | None = None):
+        self.config = config
+        self.store = store
+        self.ctx = ctx
+        self.stopping = threading.Event()
+        self.leases = Leases(store)
+        self.lease: Lease | None = None
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=config.me.working_time.tz)
+        self.watchers: list[threading.Thread] = []
+        self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the lease (LockError if another instance runs) and start every job."""
+        self.lease = self.leases.acquire(SERVICE_LEASE, LEASE_SECONDS)
+        self._schedule_jobs()
+        self.scheduler.start()
+        for account in self.config.accounts:
+            if self.config.polling.idle:
+                self._start_watcher(account)
+        log.info("inboxwatch service started", extra={"accounts": len(self.config.accounts)})
+
+    def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
+        """Signal handler: only set the flag; the main thread does the stopping."""
+        self.stopping.set()
+
+    def wait(self) -> None:
+        while not self.stopping.wait(timeout=1.0):
+            pass
+
+    def stop(self) -> None:
+        """Stop in order: watchers, then the scheduler (waiting for a running job), then
+        the lease and the database."""
+        self.stopping.set()
+        for thread in self.watchers:
+            thread.join(timeout=IDLE_RETRY_SECONDS)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        if self.lease is not None:
+            self.leases.release(self.lease)
+        self.store.close()
+        log.info("inboxwatch service stopped")
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def _schedule_jobs(self) -> None:
+        polling, report = self.config.polling, self.config.report
+        self.scheduler.add_job(self.poll, IntervalTrigger(minutes=polling.interval_minutes),
+                               id="poll", next_run_time=datetime.now(self.scheduler.timezone))
+        self.scheduler.add_job(self.daily_report, CronTrigger(
+            hour=report.time.hour, minute=report.time.minute), id="report")
+        self.scheduler.add_job(self.deliver, IntervalTrigger(minutes=1), id="outbox")
+        self.scheduler.add_job(self.renew_lease, IntervalTrigger(seconds=LEASE_SECONDS / 3),
+                               id="lease")
+        if self.config.retention_days:
+            self.scheduler.add_job(self.retention, CronTrigger(hour=3, minute=17),
+                                   id="retention")
+
+    def renew_lease(self) -> None:
+        """Keep the service lease; if another process took it, stop rather than run twice."""
+        assert self.lease is not None
+        try:
+            self.lease = self.leases.renew(self.lease)
+        except InboxwatchError as exc:
+            log.error("%s", exc)
+            self.stopping.set()
+
+    def poll(self) -> None:
+        """Sync every account once; one failing account never stops the others."""
+        from inboxwatch.sync import poll_all
+
+        if self.stopping.is_set():
+            return
+        for report in poll_all(self.config, self.store, self.ctx):
+            for line in report.lines():
+                log.info("%s", line)
+
+    def poll_soon(self) -> None:
+        """Run the poll job now (an IDLE watcher saw new mail)."""
+        job = self.scheduler.get_job("poll")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(self.scheduler.timezone))
+
+    def daily_report(self) -> None:
+        """Build today's report, queue the alert e-mail when warranted, and send it."""
+        from inboxwatch.alerts import queue_daily_alert
+
+        try:
+            queued = queue_daily_alert(self.config, self.store, self._today())
+            log.info("daily report built", extra={"queued": queued})
+        except InboxwatchError as exc:
+            log.error("daily report failed: %s", exc)
+            return
+        self.deliver()
+
+    def deliver(self) -> None:
+        """Retry pending alert e-mails whose time has come."""
+        from inboxwatch.mailer import deliver_pending
+
+        smtp = self.config.smtp
+        if smtp is None:
+            return
+        try:
+            password = resolve_password("smtp", smtp.password_env, smtp.password_command) \
+                if (smtp.password_env or smtp.password_command) else None
+            result = deliver_pending(self.store, smtp, password)
+        except InboxwatchError as exc:
+            log.error("alert delivery failed: %s", exc)
+            return
+        if result.sent or result.errors:
+            log.info("outbox", extra={"sent": result.sent, "pending": result.pending,
+                                      "failed": result.failed})
+
+    def retention(self) -> None:
+        from inboxwatch.retention import delete_older_than
+
+        days = self.config.retention_days
+        if days:
+            removed = delete_older_than(self.store, utcnow() - timedelta(days=days))
+            log.info("retention", extra={"deleted": removed})
+
+    # --- IMAP IDLE ----------------------------------------------------------------------
+
+    def _start_watcher(self, account: AccountConfig) -> None:
+        thread = threading.Thread(target=self._watch, args=(account,), daemon=True,
+                                  name=f"idle-{account.name}")
+        self.watchers.append(thread)
+        thread.start()
+
+    def _watch(self, account: AccountConfig) -> None:
+        """Wait in IDLE on the account's first folder and trigger a poll on new mail."""
+        while not self.stopping.is_set():
+            try:
+                password = resolve_password(f"account {account.name!r}", account.password_env,
+                                            account.password_command)
+                with ImapSession(account, password) as session:
+                    if not session.supports_idle():
+                        log.info("%s: no IDLE support; polling only", account.name)
+                        return
+                    session.select_readonly(account.folders[0])
+                    self._idle_loop(session)
+            except InboxwatchError as exc:
+                log.warning("%s: IDLE watcher: %s; retrying", account.name, exc)
+                self.stopping.wait(IDLE_RETRY_SECONDS)
+
+    def _idle_loop(self, session: ImapSession) -> None:
+        renew_at = utcnow() + timedelta(seconds=IDLE_RENEW_SECONDS)
+        while not self.stopping.is_set() and utcnow() < renew_at:
+            # short waits so a stop request is honoured within seconds
+            if session.idle_wait(timeout_s=IDLE_RETRY_SECONDS):
+                self.poll_soon()
+
+
+def run_service(config: Config, store: Store, ctx: IngestContext) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit code."""
+    service = Service(config, store, ctx)
+    service.start()
+    signal.signal(signal.SIGTERM, service.request_stop)
+    signal.signal(signal.SIGINT, service.request_stop)
+    try:
+        service.wait()
+    finally:
+        service.stop()
+    return 0

@@ -1,0 +1,383 @@
+"""The IMAP adapter: the only module that imports imapclient.
+
+:class:`ImapSession` wraps one connection to one account and offers exactly the operations
+the sync needs, all read-only (``EXAMINE`` and ``BODY.PEEK[]``) except :meth:`add_keywords`,
+which refuses unless the account has ``allow_write = true``. Every imapclient, imaplib,
+socket and ssl error is translated here (see :meth:`ImapSession._boundary`)::
+
+    ssl.SSLCertVerificationError           -> ImapTlsError    (pin the cert with ca_file)
+    other TLS failure while connecting     -> ImapTlsError
+    refused, unresolvable, timeout, EOF,
+    abort, TLS failure after connecting    -> ImapConnectError (retry with backoff)
+    rejected LOGIN                         -> ImapAuthError   (check the password)
+    any other NO/BAD from the server       -> ImapError
+
+After an :class:`ImapConnectError` the session is broken: close it and open a new one.
+The protocol log of imaplib is switched off so message bodies never reach a log.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import re
+import socket
+import ssl
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
+
+from inboxwatch.config import AccountConfig
+from inboxwatch.errors import (
+    ImapAuthError,
+    ImapConnectError,
+    ImapError,
+    ImapTlsError,
+    InboxwatchError,
+)
+
+log = logging.getLogger(__name__)
+
+# Servers drop IDLE after 30 minutes (RFC 2177); never wait that long in one IDLE.
+IDLE_MAX_SECONDS = 25 * 60
+# UIDs per FETCH of sizes: keeps the command line well under servers' 64 kB limit.
+SIZE_CHUNK = 2000
+# TCP keepalive: first probe after 60 s idle, then every 15 s, give up after 4 misses.
+KEEPALIVE = {"TCP_KEEPIDLE": 60, "TCP_KEEPINTVL": 15, "TCP_KEEPCNT": 4}
+_KEYWORD = re.compile(r"^[A-Za-z0-9_.$-]+$")
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    """What EXAMINE reported about a folder."""
+
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+    highest_modseq: int | None
+
+
+def parse_message_id(header_block: bytes) -> str | None:
+    """The Message-ID from a ``HEADER.FIELDS (MESSAGE-ID)`` response, or None if absent."""
+    unfolded = re.sub(rb"\r?\n[ \t]+", b" ", header_block)
+    match = _MESSAGE_ID.search(unfolded)
+    if match is None or not match.group(1):
+        return None
+    return match.group(1).decode("ascii", "replace")
+
+
+def folder_info(select_response: dict[bytes, Any], folder: str, host: str) -> FolderInfo:
+    """Build :class:`FolderInfo` from imapclient's parsed SELECT/EXAMINE response."""
+    if b"UIDVALIDITY" not in select_response:
+        raise ImapError(f"{host} did not report UIDVALIDITY for folder {folder!r}; "
+                        "inboxwatch cannot sync a folder without stable UIDs")
+    return FolderInfo(
+        uidvalidity=int(select_response[b"UIDVALIDITY"]),
+        uidnext=_optional_int(select_response.get(b"UIDNEXT")),
+        exists=int(select_response.get(b"EXISTS", 0)),
+        highest_modseq=_optional_int(select_response.get(b"HIGHESTMODSEQ")),
+    )
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
+
+
+def has_new_mail(responses: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether IDLE responses announce new mail (an EXISTS or RECENT count)."""
+    return any(len(r) >= 2 and isinstance(r[0], int) and r[1] in (b"EXISTS", b"RECENT")
+               for r in responses)
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+class ImapSession:
+    """One authenticated IMAP connection for one account; use it as a context manager.
+
+        with ImapSession(account, password) as session:
+            info = session.select_readonly("INBOX")
+            uids = session.search_uids_after(last_uid)
+    """
+
+    def __init__(self, account: AccountConfig, password: str) -> None:
+        self.account = account
+        self._password = password
+        self._client: IMAPClient | None = None
+        self._broken = False
+        self._connecting = False
+
+    def __repr__(self) -> str:  # never show the password
+        return f"ImapSession({self.account.username}@{self._where})"
+
+    @property
+    def _where(self) -> str:
+        return f"{self.account.host}:{self.account.port}"
+
+    def __enter__(self) -> ImapSession:
+        try:
+            self.connect()
+            self.login()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # --- connection ---------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the connection with the account's security; raises ImapConnectError/TlsError."""
+        self._connecting = True
+        try:
+            with self._boundary("connecting"):
+                self._client = self._open_client()
+                _enable_keepalive(self._client.socket())
+                if self.account.security == "starttls":
+                    self._start_tls(self._client)
+        finally:
+            self._connecting = False
+
+    def _open_client(self) -> IMAPClient:
+        timeout = SocketTimeout(connect=self.account.timeout_seconds,
+                                read=self.account.timeout_seconds)
+        secure = self.account.security == "tls"
+        client = IMAPClient(self.account.host, self.account.port, ssl=secure,
+                            ssl_context=self._tls_context() if secure else None,
+                            timeout=timeout)
+        # imaplib's protocol trace would log message bodies at DEBUG: keep it off.
+        client._imap.debug = 0
+        return client
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            return ssl.create_default_context(cafile=self.account.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ImapTlsError(f"account {self.account.name!r}: cannot load ca_file "
+                               f"{self.account.ca_file}: {exc}") from exc
+
+    def _start_tls(self, client: IMAPClient) -> None:
+        if not client.has_capability("STARTTLS"):
+            self._broken = True
+            raise ImapTlsError(
+                f"{self._where} does not offer STARTTLS, and account {self.account.name!r} "
+                "requires it; refusing to send the password in clear text (use "
+                "security = \"tls\" with the server's TLS port, usually 993)")
+        client.starttls(self._tls_context())
+
+    def login(self) -> None:
+        """Authenticate; a rejected password raises ImapAuthError naming where to fix it."""
+        client = self._require_client()
+        with self._boundary("logging in"):
+            try:
+                client.login(self.account.username, self._password)
+            except LoginError as exc:
+                raise self._login_error(str(exc)) from exc
+        self._enable_condstore(client)
+
+    def _login_error(self, server_text: str) -> ImapError:
+        if "UNAVAILABLE" in server_text.upper():
+            return ImapConnectError(f"{self._where} could not check the login right now "
+                                    f"({server_text.strip()}); will retry")
+        source = (f"the environment variable {self.account.password_env}"
+                  if self.account.password_env else "the output of password_command")
+        return ImapAuthError(f"the server rejected the login for {self.account.username} on "
+                             f"{self.account.host}: check the password in {source}")
+
+    def _enable_condstore(self, client: IMAPClient) -> None:
+        # With CONDSTORE enabled EXAMINE reports HIGHESTMODSEQ (kept for QRESYNC later).
+        if client.has_capability("CONDSTORE"):
+            with self._boundary("enabling CONDSTORE"):
+                client.enable("CONDSTORE")
+
+    def close(self) -> None:
+        """Log out (or just drop the socket if the connection is already broken)."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        if not self._broken:
+            try:
+                client.logout()
+                return
+            except Exception:  # noqa: BLE001 - the connection is going away either way
+                pass
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _require_client(self) -> IMAPClient:
+        if self._client is None or self._broken:
+            raise ImapConnectError(f"the connection to {self._where} is closed; reconnect")
+        return self._client
+
+    # --- reading ------------------------------------------------------------------------
+
+    def select_readonly(self, folder: str) -> FolderInfo:
+        """EXAMINE *folder* (read-only: flags such as \\Seen never change)."""
+        client = self._require_client()
+        try:
+            with self._boundary(f"opening folder {folder!r}"):
+                response = client.select_folder(folder, readonly=True)
+        except ImapConnectError:
+            raise
+        except ImapError as exc:
+            raise ImapError(f"cannot open folder {folder!r} on {self.account.host} "
+                            f"({exc.__cause__}); check 'folders' and 'sent_folder' of "
+                            f"account {self.account.name!r}") from exc.__cause__
+        return folder_info(response, folder, self.account.host)
+
+    def search_uids_after(self, last_uid: int) -> list[int]:
+        """UIDs above *last_uid*, ascending (``UID SEARCH UID last+1:*``).
+
+        ``n:*`` always matches the highest UID even when it is below n, so answers
+        not above *last_uid* are dropped."""
+        client = self._require_client()
+        with self._boundary("searching for new mail"):
+            found = client.search(["UID", f"{last_uid + 1}:*"])
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def search_all_uids(self) -> list[int]:
+        """Every UID in the selected folder, ascending (to compare UID sets)."""
+        client = self._require_client()
+        with self._boundary("listing messages"):
+            return sorted(client.search("ALL"))
+
+    def fetch_sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """RFC822.SIZE of each UID still present (vanished UIDs are simply absent)."""
+        client = self._require_client()
+        sizes: dict[int, int] = {}
+        for chunk in _chunks(uids, SIZE_CHUNK):
+            with self._boundary("fetching message sizes"):
+                response = client.fetch(chunk, ["RFC822.SIZE"])
+            sizes.update({uid: int(data[b"RFC822.SIZE"]) for uid, data in response.items()
+                          if b"RFC822.SIZE" in data})
+        return sizes
+
+    def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """The raw bytes of each UID still present, via BODY.PEEK[] (never sets \\Seen)."""
+        client = self._require_client()
+        with self._boundary(f"fetching {len(uids)} messages"):
+            response = client.fetch(list(uids), ["BODY.PEEK[]"])
+        return {uid: bytes(data[b"BODY[]"]) for uid, data in response.items()
+                if isinstance(data.get(b"BODY[]"), bytes)}
+
+    def fetch_message_ids(self, uids: Sequence[int]) -> dict[int, str | None]:
+        """The Message-ID header of each UID still present (None when it has none)."""
+        client = self._require_client()
+        key = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+        found: dict[int, str | None] = {}
+        for chunk in _chunks(uids, SIZE_CHUNK):
+            with self._boundary("fetching Message-IDs"):
+                response = client.fetch(chunk, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+            found.update({uid: parse_message_id(bytes(data.get(key) or b""))
+                          for uid, data in response.items()})
+        return found
+
+    # --- waiting ------------------------------------------------------------------------
+
+    def supports_idle(self) -> bool:
+        """Whether the server offers IDLE (else the caller polls on an interval)."""
+        client = self._require_client()
+        with self._boundary("reading capabilities"):
+            return bool(client.has_capability("IDLE"))
+
+    def idle_wait(self, timeout_s: float = 600.0) -> bool:
+        """IDLE on the selected folder for up to *timeout_s* (capped at 25 minutes).
+
+        Returns True as soon as the server reports new mail, False on timeout. The caller
+        re-issues IDLE (10 minutes is customary) and syncs when this returns True."""
+        client = self._require_client()
+        deadline = time.monotonic() + min(timeout_s, IDLE_MAX_SECONDS)
+        try:
+            with self._boundary("waiting in IDLE"):
+                client.idle()
+                news = self._idle_until(client, deadline)
+                _text, late = client.idle_done()
+        except ImapError as exc:
+            if isinstance(exc.__cause__, CapabilityError):
+                raise ImapError(f"{self._where} does not support IDLE; poll on an "
+                                "interval instead") from exc.__cause__
+            raise
+        return news or has_new_mail(late)
+
+    def _idle_until(self, client: IMAPClient, deadline: float) -> bool:
+        while (left := deadline - time.monotonic()) > 0:
+            if has_new_mail(client.idle_check(timeout=left)):
+                return True
+        return False
+
+    # --- writing (opt-in) ---------------------------------------------------------------
+
+    def add_keywords(self, folder: str, uid: int, keywords: Sequence[str]) -> None:
+        """Add IMAP keywords to one message; only when the account has allow_write = true.
+
+        Leaves *folder* selected read-write: call :meth:`select_readonly` before reading."""
+        if not self.account.allow_write:
+            raise ImapError(f"account {self.account.name!r} is read-only: inboxwatch never "
+                            "changes your mailbox unless you set allow_write = true")
+        bad = [k for k in keywords if not _KEYWORD.match(k)]
+        if bad:
+            raise ValueError(f"not valid IMAP keywords: {bad!r}")
+        client = self._require_client()
+        with self._boundary(f"adding keywords in folder {folder!r}"):
+            client.select_folder(folder, readonly=False)
+            client.add_flags([uid], list(keywords), silent=True)
+
+    # --- the error boundary -------------------------------------------------------------
+
+    @contextmanager
+    def _boundary(self, doing: str) -> Iterator[None]:
+        """Translate every third-party error raised while *doing* into our tree."""
+        try:
+            yield
+        except InboxwatchError:
+            raise
+        except (imaplib.IMAP4.abort, ProtocolError, OSError) as exc:
+            self._broken = True
+            raise self._network_error(exc, doing) from exc
+        except imaplib.IMAP4.error as exc:
+            raise ImapError(f"{self._where}: the server refused {doing}: {exc}") from exc
+
+    def _network_error(self, exc: BaseException, doing: str) -> ImapError:
+        where, host = self._where, self.account.host
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return ImapTlsError(
+                f"the TLS certificate for {host} is not trusted ({exc.verify_message}); "
+                f"if this is your own server, set ca_file of account {self.account.name!r} "
+                "to its certificate (PEM) to pin it")
+        if isinstance(exc, ssl.SSLError) and self._connecting:
+            return ImapTlsError(f"TLS with {where} failed: {exc.reason or exc}; check the "
+                                "port and the security setting (tls = port 993, starttls = 143)")
+        if isinstance(exc, socket.gaierror):
+            return ImapConnectError(f"cannot resolve {host} ({exc.strerror}); check the "
+                                    "host name and the network")
+        if isinstance(exc, ConnectionRefusedError):
+            return ImapConnectError(f"{where} refused the connection: is the IMAP server "
+                                    "running and the port right?")
+        if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+            return ImapConnectError(f"{where} did not answer within "
+                                    f"{self.account.timeout_seconds:g} s while {doing}")
+        return ImapConnectError(f"the connection to {where} failed while {doing}: "
+                                f"{exc or type(exc).__name__}")
+
+
+def _enable_keepalive(sock: socket.socket) -> None:
+    """TCP keepalive, so a silently dead peer is noticed even while idling."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in KEEPALIVE.items():
+        option = getattr(socket, name, None)
+        if option is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, option, value)

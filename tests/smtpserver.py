@@ -1,0 +1,75 @@
+"""A real SMTP server for tests (aiosmtpd), with switchable failures and optional AUTH."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    """What the server received, and how it should answer the next DATA commands."""
+
+    received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    refuse_next: int = 0
+    refusal: str = "451 4.3.0 Try again later"
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return self.refusal
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              bytes(envelope.original_content or envelope.content)))
+        return "250 OK"
+
+
+class _Authenticator:
+    def __init__(self, user: str, password: str, box: Mailbox):
+        self.user, self.password, self.box = user, password, box
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                 auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            user = auth_data.login.decode()
+            self.box.logins.append(user)
+            if user == self.user and auth_data.password.decode() == self.password:
+                return AuthResult(success=True)
+        # handled=False lets aiosmtpd send the 535; True would leave the client hanging
+        return AuthResult(success=False, handled=False)
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    box: Mailbox
+
+
+@contextmanager
+def smtp_server(user: str | None = None, password: str | None = None) -> Iterator[SmtpServer]:
+    """Run an SMTP server on a free loopback port (AUTH over plain text when *user* given)."""
+    box = Mailbox()
+    port = free_port()
+    kwargs: dict[str, Any] = {}
+    if user is not None:
+        kwargs = {"authenticator": _Authenticator(user, password or "", box),
+                  "auth_require_tls": False, "auth_required": True}
+    controller = Controller(box, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, box)
+    finally:
+        controller.stop()

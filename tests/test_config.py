@@ -1,0 +1,147 @@
+"""The config loader: every mistake names the file, the key and what is expected."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from inboxwatch.config import load_config
+from inboxwatch.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """
+[me]
+addresses = ["anna@assist.example"]
+timezone = "Europe/Budapest"
+"""
+
+ACCOUNT = """
+[[accounts]]
+name = "work"
+host = "imap.example.com"
+username = "anna@assist.example"
+password_env = "IW_TEST_PASSWORD"
+"""
+
+
+def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    path = tmp_path / "inboxwatch.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    return str(info.value)
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, (ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    config = load_config(path)
+    assert config.me.addresses == ("va@example.com",)
+    assert config.me.working_time.tz.key == "Europe/Budapest"
+    assert config.me.working_time.holidays_country == "HU"
+    assert config.accounts[0].security == "tls" and config.accounts[0].port == 993
+    assert config.accounts[0].allow_write is False
+    assert config.clients[0].addresses == ("boss@acme.example", "@acme.example")
+    assert config.warnings == ()
+
+
+def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL + '[database]\nurl = "sqlite:///x/iw.db"\n'))
+    assert config.database_url == f"sqlite:///{tmp_path.resolve()}/x/iw.db"
+
+
+def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file; copy config.example.toml"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "[me\naddresses = 1")
+    assert "inboxwatch.toml: not valid TOML" in message
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL.replace("addresses", "adresses"))
+    assert "me.adresses: unknown key (did you mean 'addresses'?)" in message
+
+
+@pytest.mark.parametrize(("snippet", "expected"), [
+    ('timezone = "Mars/Olympus"', "me.timezone: unknown time zone 'Mars/Olympus'"),
+    ('working_hours = "9-to-5"', "me.working_hours"),
+    ('working_days = "Funday"', "me.working_days"),
+    ('holidays = "XX"', "me.holidays: expected a country code"),
+])
+def test_bad_me_values_name_the_key(tmp_path: Path, snippet: str, expected: str) -> None:
+    key = snippet.split(" ")[0]
+    text = "\n".join(line for line in MINIMAL.splitlines() if not line.startswith(key))
+    assert expected in error_for(tmp_path, text + "\n" + snippet + "\n")
+
+
+def test_wrong_type_says_what_was_expected(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + ACCOUNT + 'port = "imaps"\n')
+    assert "accounts[0].port: expected an integer port 1-65535, got 'imaps'" in message
+
+
+def test_plaintext_imap_is_refused_off_loopback(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + ACCOUNT + 'security = "none"\n')
+    assert "accounts[0].security: 'none' sends your password in clear text" in message
+
+
+def test_an_account_needs_a_password_source(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + ACCOUNT.replace('password_env = "IW_TEST_PASSWORD"',
+                                                            ""))
+    assert "set password_env" in message
+
+
+def test_literal_password_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL + ACCOUNT + 'password = "hunter2"\n'))
+    assert any("literal password in the config file is ignored" in w for w in config.warnings)
+    assert all("hunter2" not in w for w in config.warnings)
+    assert config.accounts[0].password_env == "IW_TEST_PASSWORD"
+
+
+def test_config_readable_by_others_draws_a_warning(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL, mode=0o644))
+    assert any("readable by other users" in w and "chmod 600" in w for w in config.warnings)
+
+
+def test_duplicate_client_names_are_refused(tmp_path: Path) -> None:
+    client = '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
+    assert "clients: the name 'Acme' is used twice" in error_for(tmp_path,
+                                                                  MINIMAL + client + client)
+
+
+def test_client_address_must_look_like_an_address(tmp_path: Path) -> None:
+    client = '[[clients]]\nname = "Acme"\naddresses = ["acme"]\n'
+    assert "clients[0].addresses" in error_for(tmp_path, MINIMAL + client)
+
+
+def test_client_hours_override(tmp_path: Path) -> None:
+    client = ('[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
+              'working_hours = "08:00-20:00"\n')
+    config = load_config(write(tmp_path, MINIMAL + client))
+    override = config.clients[0].working_time
+    assert override is not None and override.end.hour == 20
+
+
+def test_password_from_env_and_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inboxwatch.credentials import resolve_password
+    from inboxwatch.errors import CredentialError
+
+    monkeypatch.setenv("IW_TEST_PASSWORD", "s3cret")
+    assert resolve_password("account 'w'", "IW_TEST_PASSWORD", None) == "s3cret"
+    assert resolve_password("account 'w'", None, "printf 'from-cmd\\nignored'") == "from-cmd"
+    monkeypatch.delenv("IW_TEST_PASSWORD")
+    with pytest.raises(CredentialError, match="IW_TEST_PASSWORD is not set"):
+        resolve_password("account 'w'", "IW_TEST_PASSWORD", None)
+    with pytest.raises(CredentialError, match="exit status 3") as info:
+        resolve_password("account 'w'", None, "sh -c 'echo leaked-secret; exit 3'")
+    assert "leaked-secret" not in str(info.value)
+    assert os.environ.get("IW_TEST_PASSWORD") is None
