@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import date
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -292,6 +293,64 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
     return reclassify_command(_config(args), sys.stdout)
 
 
+@command("report")
+def cmd_report(args: argparse.Namespace) -> int:
+    """Show the client report: scores, warning signs with evidence, Pareto view, advice.
+
+    --format text (default), json (the documented, stable schema) or html (the alert
+    e-mail's page, charts inlined). --date picks the report day (default: today).
+    --send also queues it as the alert e-mail and sends it now.
+
+    Example:
+      inboxwatch report --format json --date 2026-11-13
+    """
+    from inboxwatch.service_cli import report_command
+
+    day = date.fromisoformat(args.date) if args.date else None
+    return report_command(_config(args), args.format, day, args.send, sys.stdout)
+
+
+@command("suggest")
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Suggest when to answer each recent unanswered client message, and why.
+
+    Prompt answers for real urgency and complaints; working hours otherwise; deliberately
+    not instantly for clients whose urgency is habitual.
+
+    Example:
+      inboxwatch suggest
+    """
+    from inboxwatch.service_cli import suggest_command
+
+    return suggest_command(_config(args), sys.stdout)
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the service: poll (and IMAP IDLE), the daily report e-mail, retention.
+
+    Stops cleanly on SIGTERM or Ctrl-C. Only one instance may run per database.
+
+    Example:
+      inboxwatch --log-format json run
+    """
+    from inboxwatch.service_cli import run_command
+
+    return run_command(_config(args))
+
+
+@command("health")
+def cmd_health(args: argparse.Namespace) -> int:
+    """Exit 0 when the service is running and syncing, 1 otherwise (for Docker/systemd).
+
+    Example:
+      inboxwatch health || systemctl restart inboxwatch
+    """
+    from inboxwatch.service_cli import health_command
+
+    return health_command(_config(args), sys.stdout)
+
+
 # --- wiring -----------------------------------------------------------------------------
 
 
@@ -366,12 +425,26 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         if name != "classify":
             parser.add_argument("--data", default="data/labelled", metavar="DIR",
                                 help="labelled data folder (default: %(default)s)")
+    elif name == "report":
+        parser.add_argument("--format", choices=("text", "json", "html"), default="text")
+        parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
+                            help="report day (default: today)")
+        parser.add_argument("--send", action="store_true", help="also send the alert e-mail")
     elif name == "label":
         parser.add_argument("message", metavar="MESSAGE", help="database id or Message-ID")
         parser.add_argument("--tag", required=True, choices=("urgent", "vague", "complaint"))
         value = parser.add_mutually_exclusive_group(required=True)
         value.add_argument("--yes", dest="value", action="store_true", help="the tag applies")
         value.add_argument("--no", dest="value", action="store_false", help="it does not")
+
+
+def _iso_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-13, got {text!r}"
+                                         ) from exc
+    return text
 
 
 def configure_logging(verbose: int, fmt: str, stream: TextIO | None = None) -> None:
