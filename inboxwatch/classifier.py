@@ -36,8 +36,8 @@ import scipy.sparse as sp
 
 from inboxwatch.errors import ModelError
 from inboxwatch.features import FEATURE_NAMES, HandFeatures, describe, hand_features
-from inboxwatch.features import strip_subject_prefixes
-from inboxwatch.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many, fold_accents
+from inboxwatch.features import new_subject, thread_kind
+from inboxwatch.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many
 
 __all__ = [
     "FORMAT_VERSION",
@@ -60,10 +60,11 @@ PRODUCER: Final = "inboxwatch"
 NPZ_NAME: Final = "classifier.npz"
 META_NAME: Final = "meta.json"
 CHAR_NGRAM_RANGE: Final = (3, 5)
-# How many explanation strings are given per positive tag.
+# How many explanation strings are given per positive tag, picked among the columns with
+# the largest contributions.
 MAX_REASONS: Final = 4
+_TOP_COLUMNS: Final = 24
 _RETRAIN = "run `inboxwatch train` to rebuild the model"
-_REPLY_PREFIX_CHARS: Final = 3  # a stripped subject shorter than the original had a prefix
 _CHAR_CACHE_LIMIT: Final = 500_000  # distinct words remembered before the cache is reset
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,7 +106,8 @@ def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]
     """
     from inboxwatch.language import detect_language
 
-    subjects = [strip_subject_prefixes(subject[:1000]) for subject, _, _ in items]
+    threads = [thread_kind(subject[:1000]) for subject, _, _ in items]
+    subjects = [new_subject(subject[:1000]) for subject, _, _ in items]
     texts = [text[:MAX_TEXT_CHARS] for _, text, _ in items]
     languages = [
         lang if lang in LANGUAGES else detect_language(f"{subj}\n{text}")
@@ -118,19 +120,18 @@ def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]
         for i, analysis in zip(positions, analyse_many(docs, language), strict=True):
             analyses[i] = analysis
     return [
-        _prepared(subjects[i], texts[i], languages[i], analyses[i], items[i][0])
+        _prepared(subjects[i], texts[i], languages[i], analyses[i], threads[i])
         for i in range(len(items))
     ]
 
 
 def _prepared(
-    subject: str, text: str, language: str, analysis: Analysis | None, raw_subject: str
+    subject: str, text: str, language: str, analysis: Analysis | None, thread: str
 ) -> Prepared:
     assert analysis is not None  # every language in LANGUAGES was analysed above
     words = analysis.content_words_from(len(subject) + 1)
-    hand = hand_features(subject, text, language, words)
-    is_reply = len(raw_subject.strip()) - len(subject) >= _REPLY_PREFIX_CHARS
-    empty = not text.strip() and (is_reply or not subject)
+    hand = hand_features(subject, text, language, words, thread)
+    empty = not text.strip() and not subject
     return Prepared(subject, text, language, analysis, words, hand, empty)
 
 
@@ -156,7 +157,7 @@ def char_terms(word: str) -> list[str]:
 
 def folded_words(prepared: Prepared) -> list[str]:
     """The lower-cased, accent-folded word tokens of subject and new text."""
-    return [fold_accents(s.lower()) for s in prepared.analysis.surfaces if s.isalnum()]
+    return [word for word in prepared.analysis.folded if word.isalnum()]
 
 
 @dataclass
@@ -260,21 +261,25 @@ def save_model(arrays: ModelArrays, models_dir: Path, meta: Mapping[str, Any]) -
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     npz_tmp = models_dir / f".{NPZ_NAME}.tmp.npz"
-    np.savez_compressed(npz_tmp, **_to_npz(arrays))  # type: ignore[arg-type]
-    digest = _sha256(npz_tmp)
-    full_meta = {
-        "producer": PRODUCER,
-        "format_version": FORMAT_VERSION,
-        **library_versions(),
-        **meta,
-        "artifact": NPZ_NAME,
-        "artifact_sha256": digest,
-        "thresholds": {t: float(v) for t, v in zip(TAGS, arrays.thresholds, strict=True)},
-    }
     meta_tmp = models_dir / f".{META_NAME}.tmp"
-    meta_tmp.write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(npz_tmp, models_dir / NPZ_NAME)
-    os.replace(meta_tmp, models_dir / META_NAME)
+    try:
+        np.savez_compressed(npz_tmp, **_to_npz(arrays))  # type: ignore[arg-type]
+        digest = _sha256(npz_tmp)
+        full_meta = {
+            "producer": PRODUCER,
+            "format_version": FORMAT_VERSION,
+            **library_versions(),
+            **meta,
+            "artifact": NPZ_NAME,
+            "artifact_sha256": digest,
+            "thresholds": {t: float(v) for t, v in zip(TAGS, arrays.thresholds, strict=True)},
+        }
+        meta_tmp.write_text(json.dumps(full_meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        os.replace(npz_tmp, models_dir / NPZ_NAME)
+        os.replace(meta_tmp, models_dir / META_NAME)
+    finally:
+        npz_tmp.unlink(missing_ok=True)
+        meta_tmp.unlink(missing_ok=True)
     return digest
 
 
@@ -415,7 +420,6 @@ class Classifier:
         self.version = version
         self._arrays = arrays
         self._featurizer = arrays.featurizer()
-        self._coef = sp.csc_matrix(arrays.coef)
         self._n_words = len(arrays.word_terms)
         self._n_chars = len(arrays.char_terms)
 
@@ -459,7 +463,7 @@ class Classifier:
         return self._probabilities(self._featurizer.transform(prepared))
 
     def _probabilities(self, matrix: sp.csr_matrix) -> FloatArray:
-        scores = np.asarray(matrix @ self._coef.toarray()) + self._arrays.intercept
+        scores = np.asarray(matrix @ self._arrays.coef) + self._arrays.intercept
         slope, offset = self._arrays.calibration[:, 0], self._arrays.calibration[:, 1]
         result: FloatArray = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
         return result
@@ -484,9 +488,11 @@ class Classifier:
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         columns, values = matrix.indices[start:end], matrix.data[start:end]
         contributions = values * self._arrays.coef[columns, tag]
+        top = np.argsort(-contributions)[:_TOP_COLUMNS]
+        top = top[contributions[top] > 0.0]
         totals: dict[str, float] = {}
         shown: dict[str, str] = {}
-        for label, amount in self._attribute(prepared, columns, contributions):
+        for label, amount in self._attribute(prepared, columns[top], contributions[top]):
             key = label.casefold()
             shown.setdefault(key, label)
             totals[key] = totals.get(key, 0.0) + amount
@@ -498,16 +504,18 @@ class Classifier:
     ) -> Iterable[tuple[str, float]]:
         """Spread each column's contribution over human-readable strings."""
         surfaces = _surface_of_terms(prepared)
-        char_share = _char_shares(self._featurizer, prepared)
+        n_words, n_chars = self._n_words, self._n_chars
+        char_columns = {c - n_words for c in columns.tolist() if n_words <= c < n_words + n_chars}
+        char_share = _char_shares(self._featurizer, prepared, char_columns)
         for column, amount in zip(columns.tolist(), contributions.tolist(), strict=True):
-            if column < self._n_words:
+            if column < n_words:
                 term = self._arrays.word_terms[column]
                 yield surfaces.get(term, term), amount
-            elif column < self._n_words + self._n_chars:
-                for word, share in char_share.get(column - self._n_words, ()):
+            elif column < n_words + n_chars:
+                for word, share in char_share.get(column - n_words, ()):
                     yield word, amount * share
             else:
-                name = FEATURE_NAMES[column - self._n_words - self._n_chars]
+                name = FEATURE_NAMES[column - n_words - n_chars]
                 labels = describe(name, prepared.hand.evidence.get(name, ()))
                 for label in labels:
                     yield label, amount / len(labels)
@@ -524,14 +532,18 @@ def _surface_of_terms(prepared: Prepared) -> dict[str, str]:
     return found
 
 
-def _char_shares(featurizer: Featurizer, prepared: Prepared) -> dict[int, list[tuple[str, float]]]:
+def _char_shares(
+    featurizer: Featurizer, prepared: Prepared, wanted: set[int]
+) -> dict[int, list[tuple[str, float]]]:
     """Char n-gram column → the words of the message containing it, with their share."""
-    written = [s for s in prepared.analysis.surfaces if s.isalnum()]
+    if not wanted:
+        return {}
+    analysis = prepared.analysis
     occurrences: dict[int, list[str]] = {}
-    for surface, word in zip(written, folded_words(prepared), strict=True):
-        for column in featurizer.char_indices_of(word):
-            occurrences.setdefault(column, []).append(surface)
+    for surface, word in zip(analysis.surfaces, analysis.folded, strict=True):
+        if word.isalnum():
+            for column in wanted.intersection(featurizer.char_indices_of(word)):
+                occurrences.setdefault(column, []).append(surface)
     return {
         column: [(w, 1.0 / len(words)) for w in words] for column, words in occurrences.items()
     }
-

@@ -76,7 +76,7 @@ _CLOSING_RE: Final = re.compile(
     r"|üdv|udv|üdvözlettel|udvozlettel|üdvözlet|udvozlet|baráti üdvözlettel"
     r"|tisztelettel|köszönöm|koszonom|köszönettel|koszonettel|köszi|koszi|kösz|kosz"
     r"|szép napot|szep napot|további szép napot|tovabbi szep napot|puszi|pusz|ölelés"
-    r")\s*[,.!]*\s*$",
+    r")\s*[,.!:]*\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER_START_RE: Final = re.compile(

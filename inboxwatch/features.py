@@ -37,7 +37,9 @@ __all__ = [
     "Lexicon",
     "describe",
     "hand_features",
+    "new_subject",
     "strip_subject_prefixes",
+    "thread_kind",
 ]
 
 
@@ -145,7 +147,11 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "tudnád", "tudná", "meg tudod", "megtennéd", "megcsinálnád", "küldd", "küldj",
             "nézd", "nézz", "csináld", "csinálj", "javítsd", "intézd", "hívj", "szólj",
             "írj", "rakd", "tedd", "töltsd", "frissítsd", "ellenőrizd", "foglald",
-            "egyeztesd", "készítsd", "szeretném", "szeretnék", "kellene", "kéne", "kell"),
+            "egyeztesd", "készítsd", "szeretném", "szeretnék", "kellene", "kéne", "kell",
+            # the formal (Ön) imperatives
+            "küldje*", "küldjön", "nézze*", "nézzen", "intézze*", "tájékoztasson",
+            "készítse*", "készítsen", "foglalkozzon", "tegye", "jelezze", "vegye",
+            "derítse*", "ellenőrizze", "javítsa", "hívjon", "írjon", "keressen"),
     ),
     # Requests whose object is never named ("fix it", "csináld meg").
     "unclear_object": Lexicon(
@@ -170,19 +176,39 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "the other thing", "the one from", "from last week", "from last time",
             "same as last time", "like last time", "the usual", "you know what",
             "you know the one", "as discussed", "what we discussed", "what we talked about",
-            "something", "somehow", "whatever", "anything", "the one"),
+            "something", "somehow", "whatever", "anything", "the one", "the matter",
+            "that matter", "this matter", "the ones", "have a go at it", "check on that",
+            "look into it", "on that", "with that", "about that", "the background",
+            "somewhere", "not sure", "put my finger on", "some ideas", "a few things",
+            "things", "all of that", "or something", "sort of", "kind of", "like before",
+            "the other one", "one of those", "better", "nicer", "more modern", "punchy",
+            "punchier", "pop"),
         hu=("a múltkori*", "múltkor*", "a szokásos", "amiről beszéltünk", "amit mondtam",
             "tudod mit", "tudod melyik", "izé*", "azt a dolgot", "a dolgot", "dolog*",
-            "valami*", "valahogy", "amit kértem", "az a"),
+            "dolg*", "valami*", "valahogy", "amit kértem", "az a", "ennek", "annak",
+            "az ügy*", "ügyben", "ügyet", "a szükséges", "ahogy szoktad", "mint legutóbb",
+            "a megfelelő", "amiről", "amelyről", "őket", "ezeket", "azokat", "egy másik",
+            "jobb", "szebb", "modernebb", "ütősebb", "fejleményekről"),
+    ),
+    # Short acknowledgements that ask nothing.
+    "acknowledgement": Lexicon(
+        label="acknowledgement",
+        common=("ok", "oke", "okay", "thanks", "thx", "perfect", "super"),
+        en=("got it", "thank you", "noted", "will do", "sounds good", "love it", "great",
+            "all good", "done", "received", "see you", "no problem", "yes", "sure",
+            "works for me", "fine"),
+        hu=("megkaptam", "köszi", "köszönöm", "rendben", "szuper", "igen", "jó", "nincs mit",
+            "értem", "oké", "mehet", "ott leszek", "pont jó", "tökéletes", "ez az"),
     ),
     # Pointers to an attachment or link (which may not be there: only text is seen).
     "attachment_reference": Lexicon(
         label="attachment",
         en=("see attached", "attached", "attachment*", "enclosed", "see the file",
             "the file", "here s the file", "this link", "the link", "link below",
-            "see below", "screenshot*"),
+            "see below", "screenshot*", "here s the link", "here is the link", "see link",
+            "following link", "below"),
         hu=("csatol*", "mellékel*", "a linken", "link*", "lásd lent", "képernyőkép*",
-            "a fájl*", "a doksi*"),
+            "a fájl*", "a doksi*", "itt találod", "itt vannak", "itt van", "alább", "lent"),
     ),
     # Chasers: asking whether the previous message was seen or acted on.
     "chaser": Lexicon(
@@ -214,21 +240,38 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
         label="reproach",
         en=("third time", "second time", "fourth time", "how many times", "again",
             "once again", "yet again", "still not", "still haven t", "still no",
-            "still hasn t", "still waiting", "still don t", "as i said", "as i told you",
-            "i told you", "i already told", "i already asked", "already asked", "like i said",
-            "keep forgetting", "keep making", "every time", "each time", "always late",
-            "not what i asked", "not what we asked", "not what i wanted", "supposed to",
-            "should have", "should ve", "were meant to", "was meant to", "expected",
-            "you promised", "we were promised", "missed the deadline", "missed", "late again",
-            "you forgot", "forgot", "ignored", "ignoring", "nobody", "no one", "late"),
+            "still hasn t", "still waiting", "still don t", "still isn t", "still says",
+            "as i said", "as i told you", "i told you", "i already told", "i already asked",
+            "already asked", "like i said", "i did ask", "i did say", "i asked you",
+            "asked you twice", "keep forgetting", "keep making", "every time", "each time",
+            "in a row", "always late", "not what i asked", "not what we asked",
+            "not what i wanted", "supposed to", "should have", "should ve", "were meant to",
+            "was meant to", "expected", "you promised", "we were promised", "were promised",
+            "was promised", "we were assured", "were assured", "was due", "were due",
+            "overdue", "missed the deadline", "missed", "late again", "you forgot",
+            "forgot", "ignored", "ignoring", "nobody", "no one", "late", "you didn t",
+            "you did not", "you haven t", "you have not", "you never", "you missed",
+            "didn t say", "why didn t", "why haven t", "why hasn t", "why is", "why are",
+            "why am i", "why was", "why wasn t", "why isn t", "why do i", "where is",
+            "where s", "where are", "what happened", "please explain", "explain why",
+            "only hearing", "seriously", "how hard", "how difficult", "anyone there",
+            "i ve sent you", "i have sent you", "charged me", "you charged",
+            "what am i paying"),
         hu=("megint", "már megint", "ismét", "újra", "harmadszor", "másodszor", "negyedszer",
-            "sokadszor*", "hányszor", "még mindig nem", "még mindig", "már mondtam",
-            "mondtam", "megmondtam", "ahogy írtam", "ahogy kértem", "ahogy mondtam",
-            "már kértem", "kértem már", "nem erre kértelek", "nem ezt kértem",
-            "nem ezt kértük", "nem ilyet kértem", "nem így kértem", "elvár*", "vártam",
-            "tegnapra", "úgy volt", "megígérted", "ígérted", "elfelejtetted",
-            "elfelejtették", "elfelejtettétek", "késik", "késtél", "késés*", "lekés*",
-            "csúszik", "csúszás*", "mindig", "soha", "sehol", "semmi"),
+            "sokadszor*", "hányszor", "mennyiszer", "még mindig nem", "még mindig",
+            "már mondtam", "mondtam", "megmondtam", "ahogy írtam", "ahogy kértem",
+            "ahogy mondtam", "már kértem", "kértem már", "nem erre kértelek",
+            "nem ezt kértem", "nem ezt kértük", "nem ilyet kértem", "nem így kértem",
+            "elvár*", "vártam", "tegnapra", "úgy volt", "megígérted", "ígérted", "ígérte",
+            "megígérte", "azt írtad", "azt írta", "azt mondtad", "azt mondta",
+            "elfelejtetted", "elfelejtették", "elfelejtettétek", "késik", "késtél",
+            "késés*", "lekés*", "csúszik", "csúszás*", "mindig", "soha", "sehol",
+            "semmi", "ugyanaz a hiba", "mint múltkor", "óta várok", "reggel óta",
+            "órája", "napja", "hete", "harmadik", "második", "sokadik", "hol van",
+            "hol vannak", "hol van már", "miért nem", "miért", "már", "a jövőben",
+            "legközelebb", "a továbbiakban", "nem érkezett meg", "még nem érkezett",
+            "nem kaptam meg", "nem kapom meg", "még nem", "ez most komoly", "komolyan",
+            "kellemetlen*"),
     ),
     # Disappointment, frustration, judgements of poor work or price.
     "dissatisfaction": Lexicon(
@@ -239,14 +282,22 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "fed up", "sick of", "tired of", "ridiculous", "terrible", "awful", "horrible",
             "useless", "a mess", "mess", "mistake*", "wrong", "full of typos",
             "not impressed", "low quality", "embarrass*", "waste of", "wasted",
-            "overcharg*", "too expensive", "paying for", "not worth", "not good", "bad"),
+            "overcharg*", "too expensive", "paying for", "not worth", "not good", "bad",
+            "amateur*", "unsuitable", "not suitable", "unusable", "not usable", "boring",
+            "not it", "isn t it", "not right", "doesn t match", "don t match", "subpar",
+            "half done", "lazy", "worse", "worst", "rubbish", "hate", "unfair",
+            "not comfortable", "too much", "a lot for", "seems like a lot", "typo*",
+            "error*"),
         hu=("csalód*", "elfogadhatatlan", "nem vagyok elégedett", "elégedetlen*",
             "nem elégedett", "nem jó", "nem ok", "nem oké", "gyenge", "igénytelen*",
             "hanyag*", "pontatlan*", "figyelmetlen*", "szakszerűtlen*", "amatőr*",
             "komolytalan*", "felháborító", "bosszant*", "idegesít*", "elegem",
-            "kritikán aluli", "borzalmas", "szörnyű", "katasztrófa", "botrány*", "hibás*",
-            "tele van hibával", "hibát", "rossz", "túl drága", "ezért fizetek",
-            "pénzkidobás", "kínos", "szégyen*", "ciki", "nem ezt"),
+            "kritikán aluli", "borzalmas", "borzasztó*", "szörnyű", "katasztrófa",
+            "botrány*", "hibás*", "tele van hibával", "hibát", "hiba", "rossz", "túl drága",
+            "ezért fizetek", "pénzkidobás", "kínos", "szégyen*", "ciki", "nem ezt",
+            "irreális*", "túl általános", "túl magas", "nem tudjuk elfogadni", "kuká*",
+            "mást szeretnék", "egészen mást", "nem tetszik", "nem tetszenek", "csúnya",
+            "nem stimmel", "nem az igazi", "nem az", "elírás*"),
     ),
     # Threats to escalate or leave.
     "threat": Lexicon(
@@ -277,10 +328,25 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
         en=("thanks for nothing", "what a surprise", "surprise surprise", "as always",
             "as usual", "of course", "great another", "oh great", "perfect timing",
             "love how", "love that", "how nice", "another", "clearly", "obviously",
-            "must be nice"),
+            "must be nice", "good to know", "wow", "really", "thank you so much for",
+            "thanks so much for", "thanks for that", "great job", "oh good", "oh sure",
+            "i m sure you re", "very busy", "how lovely", "nice of you", "glad to see",
+            "only took", "take your time", "no rush at all", "discovered", "apparently"),
         hu=("szuper megint", "köszi a semmit", "kösz a semmit", "mint mindig",
             "ahogy mindig", "mint általában", "naná", "hát persze", "micsoda meglepetés",
-            "karácsonyra", "jövőre", "gondolom", "persze", "biztos"),
+            "karácsonyra", "jövőre", "gondolom", "persze", "biztos", "jó tudni",
+            "köszi szépen", "ja nem", "ja persze", "megálmod*", "nagyon vicces", "végre",
+            "ráérünk", "ráérsz"),
+    ),
+    # The complaint is about someone else: reassurance that the recipient is not to blame.
+    "not_recipient": Lexicon(
+        label="not about you",
+        en=("not your fault", "not you", "nothing to do with you", "not aimed at you",
+            "not on you", "just venting", "venting", "nothing for you to do",
+            "nothing needed from you", "not blaming you", "not you i m", "no need to"),
+        hu=("nem a te hibád", "nem a te asztalod", "nem rád", "nem neked szól",
+            "nem miattad", "nincs teendőd", "ki kell írnom magamból", "kiírom magamból",
+            "nem ön hibája", "nem az ön hibája", "nem te", "nem veled", "nem rajtad"),
     ),
     # The sender's own fault or regret: not a complaint about the recipient.
     "apology": Lexicon(
@@ -333,16 +399,42 @@ _CLOCK_DEADLINE_RE: Final = re.compile(
     r"|\bin\s+\d{1,2}\s*(?:min(?:ute)?s?|h(?:ou)?rs?|hours?)\b"
     r"|\b\d{1,2}\s*(?:percen|oran)\s+belul\b"
 )
-_SPECIFIC_RE: Final = re.compile(r"\d|@|https?://|www\.")
+_NUMBER_RE: Final = re.compile(r"\d[\w:./-]*")
+# Where a file name (report.pdf), an address (@) or a link (://, www.) is in the text.
+_FILE_OR_ADDRESS_RE: Final = re.compile(
+    r"\.(?:" + "|".join(sorted(_FILE_EXTENSIONS)) + r")\b|@\w|://|\bwww\.", re.IGNORECASE
+)
+_ANNOYED_EMOJI_RE: Final = re.compile("[\U0001f644\U0001f643\U0001f612\U0001f624\U0001f621"
+                                       "\U0001f620\U0001f92c\U0001f926\U0001f937\U0001f611"
+                                       "\U0001f610\U0001f629\U0001f62b\U0001f44f]")
+_HAPPY_EMOJI_RE: Final = re.compile("[\U0001f600-\U0001f60d\U0001f642\U0001f917\U0001f64f"
+                                     "\U0001f44d\u2764\U0001f495\U0001f496\U0001f338"
+                                     "\U0001f389\U0001f973\u263a]")
+# Hungarian 2nd person singular definite past ("küldted", "elfelejtetted", "írtad"): what
+# the recipient did, the typical shape of a reproach.
+_SECOND_PERSON_PAST_RE: Final = re.compile(r"\b\w{2,}(?:tt|t)(?:ad|ed|atok|etek)\b")
+_CAPITALS_RE: Final = re.compile(r"\b[A-ZÁÉÍÓÖŐÚÜŰ]{2,}\b")
+# A capitalised word in mid-sentence (after a lower-case letter, digit or comma and a space):
+# a name, a product, a place.
+_NAME_RE: Final = re.compile(
+    r"(?<=[a-z0-9,;)áéíóöőúüű] )[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+"
+)
 _SUBJECT_PREFIX_RE: Final = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|vs|tr|valasz|válasz|továbbítás|tovabbitas|tov)\s*(?:\[\d+\])?"
     r"\s*:\s*)+",
     re.IGNORECASE,
 )
+_FORWARD_PREFIX_RE: Final = re.compile(
+    r"^\s*(?:fw|fwd|wg|tr|továbbítás|tovabbitas|tov)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
+)
+THREAD_KINDS: Final = ("new", "reply", "forward")
+_SHORT_CONTENT: Final = 5  # at most this many content words is a short message
 _CONTENT_BUCKETS: Final = (0, 1, 3, 6, 11, 26)  # lower bounds of the content-word buckets
 _LENGTH_BUCKETS: Final = (0, 20, 60, 150, 400)  # lower bounds of the new-text length buckets
 # Interaction features a linear model cannot form on its own.
 _DERIVED: Final = (
+    "reply", "forward", "request_or_question", "short_request", "short_no_request",
+    "annoyed_emoji", "happy_emoji", "second_person_past",
     "sarcasm_with_reproach", "request_without_specifics", "short_question", "no_letters",
     "question_marks", "many_question_marks", "exclamations", "many_exclamations",
     "capitals", "clock_deadline", "specifics", "content_words", "subject_urgency",
@@ -357,6 +449,14 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
 )
 _INDEX: Final = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _DESCRIPTIONS: Final[Mapping[str, str]] = {
+    "reply": "a reply",
+    "forward": "a forward",
+    "request_or_question": "a request",
+    "short_request": "short request",
+    "short_no_request": "short, asks nothing",
+    "annoyed_emoji": "annoyed emoji",
+    "happy_emoji": "friendly emoji",
+    "second_person_past": "you did",
     "sarcasm_with_reproach": "sarcasm",
     "request_without_specifics": "request without specifics",
     "short_question": "bare question",
@@ -387,6 +487,22 @@ def strip_subject_prefixes(subject: str) -> str:
     return _SUBJECT_PREFIX_RE.sub("", subject).strip()
 
 
+def thread_kind(subject: str) -> str:
+    """``"reply"`` or ``"forward"`` after the subject's outermost prefix, else ``"new"``."""
+    if _FORWARD_PREFIX_RE.match(subject):
+        return "forward"
+    return "reply" if _SUBJECT_PREFIX_RE.match(subject) else "new"
+
+
+def new_subject(subject: str) -> str:
+    """The part of a subject the sender wrote for this message.
+
+    A subject with a reply or forward prefix was written for an earlier message: like quoted
+    text, it is not new content, so it yields ``""``. Other subjects are returned stripped.
+    """
+    return subject.strip() if thread_kind(subject) == "new" else ""
+
+
 def describe(name: str, evidence: Sequence[str]) -> tuple[str, ...]:
     """Human-readable explanation strings for feature ``name`` given what triggered it."""
     if name in LEXICONS:
@@ -400,24 +516,46 @@ def describe(name: str, evidence: Sequence[str]) -> tuple[str, ...]:
     return (base,)
 
 
-def hand_features(subject: str, text: str, language: str, content_words: int) -> HandFeatures:
+def hand_features(
+    subject: str, text: str, language: str, content_words: int, thread: str = "new"
+) -> HandFeatures:
     """Compute the hand-made features of one message.
 
-    ``subject`` should already be free of reply prefixes; ``text`` is the new content only;
-    ``content_words`` is the content-word count of ``text`` (see ``nlp.content_words``).
+    ``subject`` is the new part of the subject (see ``new_subject``); ``text`` is the new
+    content only; ``content_words`` is the content-word count of ``text`` (see
+    ``nlp.content_words``); ``thread`` is the subject's ``thread_kind``.
     """
     values = [0.0] * len(FEATURE_NAMES)
     evidence: dict[str, tuple[str, ...]] = {}
     whole = f"{subject}\n{text}"
-    matches = _lexicon_matches(whole, language)
+    folded = fold_accents(whole.lower())
+    source = whole if len(folded) == len(whole) else folded
+    spans = [(m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+    words = [folded[a:b] for a, b in spans]
+    found = _lexicon_matches(words, language)
+    matches: dict[str, list[str]] = {}
+    for name, first, end in found:
+        matches.setdefault(name, []).append(source[spans[first][0] : spans[end - 1][1]])
     for name, phrases in matches.items():
         values[_INDEX[name]] = math.log1p(len(phrases))
         evidence[name] = _unique(phrases)
-    subject_hits = _lexicon_matches(subject, language).get("urgency", ())
+    subject_hits = [
+        source[spans[a][0] : spans[b - 1][1]]
+        for name, a, b in found if name == "urgency" and spans[a][0] < len(subject)
+    ]
     _set(values, evidence, "subject_urgency", float(bool(subject_hits)), subject_hits)
-    _punctuation_features(values, evidence, subject, text)
-    _shape_features(values, evidence, whole, text, content_words, matches)
+    _punctuation_features(values, evidence, whole, text)
+    _shape_features(
+        values, evidence, whole, folded, words, text, content_words, matches, language
+    )
     values[_INDEX["language_hu"]] = float(language == "hu")
+    values[_INDEX["reply"]] = float(thread == "reply")
+    values[_INDEX["forward"]] = float(thread == "forward")
+    asks = "request" in matches or "?" in whole
+    short = content_words <= _SHORT_CONTENT
+    values[_INDEX["request_or_question"]] = float(asks)
+    values[_INDEX["short_request"]] = float(asks and short)
+    values[_INDEX["short_no_request"]] = float(short and not asks)
     return HandFeatures(tuple(values), evidence)
 
 
@@ -435,22 +573,23 @@ def _unique(items: Sequence[str]) -> tuple[str, ...]:
 
 
 def _punctuation_features(
-    values: list[float], evidence: dict[str, tuple[str, ...]], subject: str, text: str
+    values: list[float], evidence: dict[str, tuple[str, ...]], whole: str, text: str
 ) -> None:
-    whole = f"{subject}\n{text}"
     questions, exclamations = whole.count("?"), whole.count("!")
     _set(values, evidence, "question_marks", math.log1p(questions))
     _set(values, evidence, "many_question_marks", float("??" in whole))
     _set(values, evidence, "exclamations", math.log1p(exclamations))
     _set(values, evidence, "many_exclamations", float("!!" in whole))
-    shouted = [w for w in _WORD_RE.findall(whole) if _is_shouting(w)]
+    shouted = [w for w in _CAPITALS_RE.findall(whole) if not _is_acronym(w)]
     _set(values, evidence, "capitals", math.log1p(len(shouted)), shouted)
     _set(values, evidence, "no_letters", float(bool(text.strip()) and not _has_letter(text)))
+    annoyed, happy = _ANNOYED_EMOJI_RE.findall(whole), _HAPPY_EMOJI_RE.findall(whole)
+    _set(values, evidence, "annoyed_emoji", math.log1p(len(annoyed)), annoyed)
+    _set(values, evidence, "happy_emoji", math.log1p(len(happy)), happy)
 
 
-def _is_shouting(word: str) -> bool:
-    shouted = len(word) >= 2 and word.isalpha() and word.isupper()
-    return shouted and word.lower() not in _COMMON_ACRONYMS
+def _is_acronym(word: str) -> bool:
+    return fold_accents(word.lower()) in _COMMON_ACRONYMS
 
 
 def _has_letter(text: str) -> bool:
@@ -458,13 +597,16 @@ def _has_letter(text: str) -> bool:
 
 
 def _shape_features(
-    values: list[float], evidence: dict[str, tuple[str, ...]], whole: str, text: str,
-    content_words: int, matches: Mapping[str, tuple[str, ...]],
+    values: list[float], evidence: dict[str, tuple[str, ...]], whole: str, folded: str,
+    words: Sequence[str], text: str, content_words: int, matches: Mapping[str, Sequence[str]],
+    language: str,
 ) -> None:
-    folded = fold_accents(whole.lower())
+    if language == "hu":
+        you_did = _SECOND_PERSON_PAST_RE.findall(folded)
+        _set(values, evidence, "second_person_past", math.log1p(len(you_did)), you_did)
     clock = [m.group(0) for m in _CLOCK_DEADLINE_RE.finditer(folded)]
     _set(values, evidence, "clock_deadline", math.log1p(len(clock)), clock)
-    specifics = _specifics(whole)
+    specifics = _specifics(whole, words)
     _set(values, evidence, "specifics", math.log1p(len(specifics)), specifics)
     negative = ("reproach", "dissatisfaction")
     sarcastic = "praise" in matches and any(n in matches for n in negative)
@@ -481,22 +623,25 @@ def _bucket(value: int, lower_bounds: Sequence[int]) -> int:
     return max(low for low in lower_bounds if value >= low)
 
 
-def _specifics(whole: str) -> list[str]:
-    """Concrete details a recipient could act on: numbers, dates, months, files, names."""
-    found: list[str] = []
-    sentence_start = True
-    for match in re.finditer(r"\S+", whole):
-        word = match.group(0)
-        core = word.strip(".,;:!?()\"'„”“’")
-        lowered = fold_accents(core.lower())
-        is_file = "." in lowered and lowered.rsplit(".", 1)[-1] in _FILE_EXTENSIONS
-        is_name = not sentence_start and core[:1].isupper() and core[1:2].islower()
-        if _SPECIFIC_RE.search(core) or lowered in _MONTHS or is_file or is_name:
-            found.append(core)
-        sentence_start = word.endswith((".", "!", "?", ":", "\n")) or not core
-        if whole[match.end() : match.end() + 1] == "\n":
-            sentence_start = True
+def _specifics(whole: str, words: Sequence[str]) -> list[str]:
+    """Concrete details a recipient could act on: numbers, dates, files, links, names."""
+    found = _NUMBER_RE.findall(whole)
+    found.extend(word for word in words if word in _MONTHS)
+    if "." in whole or "@" in whole:
+        places = _FILE_OR_ADDRESS_RE.finditer(whole)
+        found.extend(_file_or_address(whole, m.start()) for m in places)
+    found.extend(_NAME_RE.findall(whole))
     return found
+
+
+def _file_or_address(text: str, dot: int) -> str:
+    """The whitespace-delimited chunk of ``text`` around position ``dot``."""
+    start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot)) + 1
+    end = len(text)
+    for separator in (" ", "\n"):
+        found = text.find(separator, dot)
+        end = found if 0 <= found < end else end
+    return text[start:end].strip(".,;:!?()")
 
 
 # --- phrase matching -----------------------------------------------------------------------
@@ -506,6 +651,8 @@ _Pattern = tuple[tuple[str, bool], ...]  # (word, is_prefix) per token
 
 @dataclass(frozen=True)
 class _Matcher:
+    single: Mapping[str, tuple[str, ...]]  # one exact word → feature names
+    pairs: Mapping[str, tuple[tuple[str, _Pattern], ...]]  # "first second" exact → patterns
     exact: Mapping[str, tuple[tuple[str, _Pattern], ...]]
     prefix: Mapping[str, tuple[tuple[str, _Pattern], ...]]
     suppresses: Mapping[str, tuple[str, ...]]
@@ -513,6 +660,8 @@ class _Matcher:
 
 @functools.cache
 def _matcher(language: str) -> _Matcher:
+    single: dict[str, list[str]] = {}
+    pairs: dict[str, list[tuple[str, _Pattern]]] = {}
     exact: dict[str, list[tuple[str, _Pattern]]] = {}
     prefix: dict[str, list[tuple[str, _Pattern]]] = {}
     for name, lexicon in LEXICONS.items():
@@ -520,9 +669,17 @@ def _matcher(language: str) -> _Matcher:
         for phrase in (*lexicon.common, *own):
             pattern = _compile_phrase(phrase)
             first, is_prefix = pattern[0]
+            if len(pattern) == 1 and not is_prefix:
+                single.setdefault(first, []).append(name)
+                continue
+            if len(pattern) > 1 and not is_prefix and not pattern[1][1]:
+                pairs.setdefault(f"{first} {pattern[1][0]}", []).append((name, pattern))
+                continue
             target = prefix.setdefault(first[:3], []) if is_prefix else exact.setdefault(first, [])
             target.append((name, pattern))
     return _Matcher(
+        {k: tuple(dict.fromkeys(v)) for k, v in single.items()},
+        {k: tuple(v) for k, v in pairs.items()},
         {k: tuple(v) for k, v in exact.items()},
         {k: tuple(v) for k, v in prefix.items()},
         {name: lex.suppresses for name, lex in LEXICONS.items() if lex.suppresses},
@@ -539,30 +696,25 @@ def _compile_phrase(phrase: str) -> _Pattern:
     return pattern
 
 
-def _lexicon_matches(text: str, language: str) -> dict[str, tuple[str, ...]]:
-    """Feature name → the surface phrases of ``text`` that matched its lexicon."""
-    folded = fold_accents(text.lower())
-    aligned = len(folded) == len(text)
-    spans = [(m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
-    words = [folded[s:e] for s, e in spans]
-    found = _find(words, _matcher(language))
-    found = _suppress(found, _matcher(language).suppresses)
-    result: dict[str, list[str]] = {}
-    for name, start, end in found:
-        source = text if aligned else folded
-        result.setdefault(name, []).append(source[spans[start][0] : spans[end - 1][1]])
-    return {name: tuple(phrases) for name, phrases in result.items()}
+def _lexicon_matches(words: Sequence[str], language: str) -> list[tuple[str, int, int]]:
+    """Lexicon matches in folded words: (feature name, first word, end word)."""
+    matcher = _matcher(language)
+    return _suppress(_find(words, matcher), matcher.suppresses)
 
 
 def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]:
     """Longest non-overlapping match per feature: (name, first word, end word)."""
     best: dict[tuple[str, int], int] = {}
+    single, pairs, exact, prefix = matcher.single, matcher.pairs, matcher.exact, matcher.prefix
     for i, word in enumerate(words):
-        candidates = (*matcher.exact.get(word, ()), *matcher.prefix.get(word[:3], ()))
-        for name, pattern in candidates:
-            if _matches_at(words, i, pattern):
-                end = i + len(pattern)
-                best[(name, i)] = max(best.get((name, i), 0), end)
+        for name in single.get(word, ()):
+            best.setdefault((name, i), i + 1)
+        pair = pairs.get(f"{word} {words[i + 1]}") if i + 1 < len(words) else None
+        for candidates in (pair, exact.get(word), prefix.get(word[:3])):
+            for name, pattern in candidates or ():
+                if _matches_at(words, i, pattern):
+                    end = i + len(pattern)
+                    best[(name, i)] = max(best.get((name, i), 0), end)
     found: list[tuple[str, int, int]] = []
     covered: dict[str, int] = {}
     for (name, start), end in sorted(best.items(), key=lambda kv: (kv[0][1], -kv[1])):

@@ -5,7 +5,7 @@ prefixed with ``> `` so that it is stripped like a plain-text quote: ``<blockquo
 Gmail's ``<div class="gmail_quote">``, Yahoo's ``yahoo_quoted``, and everything from
 Outlook's ``<div id="appendonsend">`` / ``<div id="divRplyFwdMsg">`` to the end of the
 document (Outlook does not nest the old message inside those markers). Scripts, styles,
-the head and comments are dropped; entities are decoded by the standard parser.
+the head and comments are dropped; entities are decoded.
 
 Input is capped at ``MAX_HTML_CHARS`` and the element stack at ``MAX_DEPTH``, so time and
 memory stay bounded on hostile input.
@@ -13,69 +13,179 @@ memory stay bounded on hostile input.
 
 from __future__ import annotations
 
-import logging
 import re
 from html import unescape
-from html.parser import HTMLParser
+from collections.abc import Generator, Iterator
 from typing import Final
 
 __all__ = ["MAX_DEPTH", "MAX_HTML_CHARS", "html_to_text"]
-
-logger = logging.getLogger(__name__)
 
 MAX_HTML_CHARS: Final = 2_000_000
 MAX_DEPTH: Final = 256
 
 _SKIPPED: Final = frozenset({"script", "style", "head", "title", "template", "noscript", "svg"})
 _VOID: Final = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 _PARAGRAPH_BLOCKS: Final = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table", "blockquote", "pre",
-     "hr", "address", "figure", "fieldset"}
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "blockquote",
+        "pre",
+        "hr",
+        "address",
+        "figure",
+        "fieldset",
+    }
 )
 _LINE_BLOCKS: Final = frozenset(
-    {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer", "nav", "aside",
-     "main", "center", "form", "figcaption", "caption", "tbody", "thead", "tfoot", "body"}
+    {
+        "div",
+        "li",
+        "tr",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "center",
+        "form",
+        "figcaption",
+        "caption",
+        "tbody",
+        "thead",
+        "tfoot",
+        "body",
+    }
 )
 _CELLS: Final = frozenset({"td", "th"})
 _QUOTE_CLASSES: Final = frozenset({"gmail_quote", "yahoo_quoted"})
 # Outlook puts the old message *after* these markers, as siblings: quote the rest.
 _QUOTE_REST_IDS: Final = frozenset({"appendonsend", "divrplyfwdmsg"})
 _SPACE_RE: Final = re.compile(r"[ \t\n\r\f\v\xa0\u200b]+")
-_TAG_RE: Final = re.compile(r"<[^<>]*>")
 _BLANK_RUN_RE: Final = re.compile(r"\n{3,}")
 
 
 def html_to_text(html: str) -> str:
     """Return readable plain text for an HTML body, with quoted parts prefixed by ``> ``.
 
-    Never raises on malformed HTML: if the parser gives up, tags are stripped crudely.
+    Never raises on malformed HTML; time is linear in the (capped) input.
     """
-    html = html[:MAX_HTML_CHARS]
     converter = _TextConverter()
-    try:
-        converter.feed(html)
-        converter.close()
-    except (AssertionError, ValueError, IndexError) as exc:  # malformed markup
-        logger.debug("HTML parser gave up (%s); stripping tags instead", type(exc).__name__)
-        return _strip_tags(html)
+    for kind, value, attrs in _tokens(html[:MAX_HTML_CHARS]):
+        if kind == _DATA:
+            converter.handle_data(unescape(value))
+        elif kind == _START:
+            converter.handle_starttag(value, attrs)
+        elif kind == _SELF_CLOSED:
+            converter.handle_startendtag(value, attrs)
+        else:
+            converter.handle_endtag(value)
     return converter.text()
 
 
-def _strip_tags(html: str) -> str:
-    """Crude fallback: remove anything tag-shaped and normalise whitespace."""
-    text = unescape(_TAG_RE.sub(" ", html))
-    lines = (_SPACE_RE.sub(" ", line).strip() for line in text.splitlines())
-    return _BLANK_RUN_RE.sub("\n\n", "\n".join(lines)).strip()
+_DATA: Final = 0
+_START: Final = 1
+_SELF_CLOSED: Final = 2
+_END: Final = 3
+_Token = tuple[int, str, list[tuple[str, str | None]]]
+
+# The standard html.parser rescans unfinished constructs ("<a<a<a...") and goes quadratic on
+# hostile input, so tokenizing is done here with str.find and anchored, bounded regexes: a
+# tag ends at the first ">", which is all mail bodies need.
+_MARKUP_START_RE: Final = re.compile(r"<(?:[!?]|/?[A-Za-z])")
+_TAG_NAME_RE: Final = re.compile(r"/?([A-Za-z][A-Za-z0-9:-]{0,40})")
+_ATTR_RE: Final = re.compile(
+    r"(?:^|[\s\"'/])(class|id)\s*=\s*(?:\"([^\"]{0,300})|'([^']{0,300})|([^\s\"'>]{1,300}))",
+    re.IGNORECASE,
+)
+_RAW_TEXT_END: Final = {
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+}
 
 
-class _TextConverter(HTMLParser):
+def _tokens(html: str) -> Iterator[_Token]:
+    """Split *html* into data, start-tag, self-closed-tag and end-tag tokens."""
+    pos = text_start = 0
+    while (found := _MARKUP_START_RE.search(html, pos)) is not None:
+        lt = found.start()
+        if lt > text_start:
+            yield _DATA, html[text_start:lt], []
+        pos = text_start = yield from _markup(html, lt)
+    if text_start < len(html):
+        yield _DATA, html[text_start:], []
+
+
+def _markup(html: str, lt: int) -> Generator[_Token, None, int]:
+    """Emit the token starting at ``html[lt] == "<"``; return the position after it."""
+    if html.startswith("<!--", lt):
+        end = html.find("-->", lt + 4)
+        return len(html) if end < 0 else end + 3
+    name_match = _TAG_NAME_RE.match(html, lt + 1)
+    if name_match is None:  # doctype, CDATA or processing instruction: skipped
+        end = html.find(">", lt)
+        return len(html) if end < 0 else end + 1
+    gt = html.find(">", name_match.end())
+    if gt < 0:
+        return len(html)  # an unfinished tag swallows the rest, as in browsers
+    name = name_match.group(1).lower()
+    if html[lt + 1] == "/":
+        yield _END, name, []
+        return gt + 1
+    attrs = _attributes(html[name_match.end() : gt])
+    kind = _SELF_CLOSED if html[gt - 1] == "/" else _START
+    yield kind, name, attrs
+    if kind == _START and name in _RAW_TEXT_END:
+        closing = _RAW_TEXT_END[name].search(html, gt + 1)
+        yield _END, name, []
+        return len(html) if closing is None else closing.end()
+    return gt + 1
+
+
+def _attributes(text: str) -> list[tuple[str, str | None]]:
+    """The ``class`` and ``id`` attributes of a tag (the only ones the converter uses)."""
+    if "=" not in text:
+        return []
+    return [
+        (match.group(1).lower(), unescape(match.group(2) or match.group(3) or match.group(4)))
+        for match in _ATTR_RE.finditer(text)
+    ]
+
+
+class _TextConverter:
     """Collects text line by line while tracking quote, skip and preformatted context."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self._lines: list[str] = []
         self._current: list[str] = []
         self._current_quoted = False
@@ -92,6 +202,8 @@ class _TextConverter(HTMLParser):
         if tag in _VOID:
             self._void_element(tag, attrs)
             return
+        if tag == "body":
+            self.handle_endtag("head")  # an unclosed <head> must not hide the body
         opens_quote = self._opens_quote(tag, attrs)
         if len(self._stack) >= MAX_DEPTH:
             self._overflow += 1

@@ -25,7 +25,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Servers drop IDLE after 30 minutes (RFC 2177); never wait that long in one IDLE.
 IDLE_MAX_SECONDS = 25 * 60
+# Empty early returns from IDLE tolerated before checking the connection with DONE.
+IDLE_EARLY_WAKEUPS = 3
 # UIDs per FETCH of sizes: keeps the command line well under servers' 64 kB limit.
 SIZE_CHUNK = 2000
 # TCP keepalive: first probe after 60 s idle, then every 15 s, give up after 4 misses.
@@ -211,12 +213,10 @@ class ImapSession:
             try:
                 client.logout()
                 return
-            except Exception:  # noqa: BLE001 - the connection is going away either way
-                pass
-        try:
+            except Exception:  # the connection is going away either way
+                log.debug("logout from %s failed; dropping the connection", self._where)
+        with suppress(Exception):
             client.shutdown()
-        except Exception:  # noqa: BLE001
-            pass
 
     def _require_client(self) -> IMAPClient:
         if self._client is None or self._broken:
@@ -314,9 +314,18 @@ class ImapSession:
         return news or has_new_mail(late)
 
     def _idle_until(self, client: IMAPClient, deadline: float) -> bool:
+        early_empty = 0
         while (left := deadline - time.monotonic()) > 0:
-            if has_new_mail(client.idle_check(timeout=left)):
+            responses = client.idle_check(timeout=left)
+            if has_new_mail(responses):
                 return True
+            if responses or deadline - time.monotonic() <= 0:
+                continue
+            # Woken early with nothing to read: imapclient swallows EOF here, so a closed
+            # connection looks like this. Stop spinning; DONE will fail if the link is dead.
+            early_empty += 1
+            if early_empty >= IDLE_EARLY_WAKEUPS:
+                break
         return False
 
     # --- writing (opt-in) ---------------------------------------------------------------

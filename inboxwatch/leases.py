@@ -58,17 +58,27 @@ class Leases:
 
     def acquire(self, name: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> Lease:
         """Take *name* for *ttl_seconds*; raises LockError naming the current holder."""
+        for _attempt in range(3):  # the holder may release between our two statements
+            lease, current = self._try_acquire(name, ttl_seconds)
+            if lease is not None:
+                return lease
+            if current is not None:
+                holder, until = current
+                raise LockError(f"{name} is in use by {holder} until {until:%Y-%m-%d %H:%M:%S}"
+                                " UTC; wait for it to finish, or stop that process (a dead "
+                                "holder's lease expires by itself)")
+        raise LockError(f"{name} keeps changing hands; try again in a moment")
+
+    def _try_acquire(self, name: str, ttl_seconds: float
+                     ) -> tuple[Lease | None, tuple[str, datetime] | None]:
         now = self.clock()
         expires = now + timedelta(seconds=ttl_seconds)
         with self.store.transaction() as conn:
             if _take(conn, name, self.holder, now, expires):
-                return Lease(name, self.holder, expires, ttl_seconds)
-            row = conn.execute(select(leases).where(leases.c.name == name)).first()
-        if row is None:  # released between our two statements: simply try again
-            return self.acquire(name, ttl_seconds)
-        raise LockError(f"{name} is in use by {row.holder} until {row.expires_at:%Y-%m-%d "
-                        f"%H:%M:%S} UTC; wait for it to finish, or stop that process "
-                        "(a dead holder's lease expires by itself)")
+                return Lease(name, self.holder, expires, ttl_seconds), None
+            row = conn.execute(select(leases.c.holder, leases.c.expires_at).where(
+                leases.c.name == name)).first()
+        return None, (row.holder, row.expires_at) if row is not None else None
 
     def renew(self, lease: Lease) -> Lease:
         """Extend *lease* by its ttl; raises LockError if another holder took it meanwhile."""
@@ -79,8 +89,9 @@ class Leases:
                 leases.c.name == lease.name, leases.c.holder == lease.holder,
             ).values(expires_at=expires)).rowcount
         if changed != 1:
-            raise LockError(f"lost the lease {lease.name}: it expired at {lease.expires_at:%Y-%m-%d "
-                            "%H:%M:%S} UTC and another process took it; stopping this run")
+            raise LockError(f"lost the lease {lease.name}: it expired at "
+                            f"{lease.expires_at:%Y-%m-%d %H:%M:%S} UTC and another process "
+                            "took it; stopping this run")
         return Lease(lease.name, lease.holder, expires, lease.ttl_seconds)
 
     def release(self, lease: Lease) -> None:

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 import spacy
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
+from spacy.pipeline import Lemmatizer
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 __all__ = [
@@ -41,20 +45,24 @@ LANGUAGES: Final = ("en", "hu")
 # stays far below spaCy's own max_length.
 MAX_TEXT_CHARS: Final = 100_000
 _BATCH_SIZE: Final = 256
+_SPACE_RE: Final = re.compile(r"\s+")
+_LONG_SPACE_RE: Final = re.compile(r"\s{2,}")
+_MEMO_LIMIT: Final = 200_000  # distinct tokens remembered per language before a reset
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """The tokens of one text, in order.
+    """The tokens of one text, in order (whitespace tokens dropped).
 
     ``surfaces`` are the tokens as written (original case) and ``starts`` their character
-    offsets; ``lemmas`` are their lower-cased, accent-folded lookup lemmas (punctuation is kept
-    as itself, whitespace dropped); ``is_content`` marks content words: tokens made of letters
-    (or letters and digits) that are not stop words.
+    offsets; ``folded`` are the tokens lower-cased and accent-folded; ``lemmas`` their
+    lower-cased, accent-folded lookup lemmas (punctuation is kept as itself); ``is_content``
+    marks content words: tokens of letters (or letters and digits) that are not stop words.
     """
 
     surfaces: tuple[str, ...]
     starts: tuple[int, ...]
+    folded: tuple[str, ...]
     lemmas: tuple[str, ...]
     is_content: tuple[bool, ...]
 
@@ -95,22 +103,74 @@ def pipeline(language: str) -> Language:
     return nlp
 
 
+class _Lexer:
+    """Per-language token facts (folded lemma, content word or not), memoised by token."""
+
+    def __init__(self, nlp: Language) -> None:
+        lemmatizer = nlp.get_pipe("lemmatizer")
+        assert isinstance(lemmatizer, Lemmatizer)  # added by pipeline()
+        self._table = lemmatizer.lookups.get_table("lemma_lookup", {})
+        stops = nlp.Defaults.stop_words
+        self._stops = frozenset(stops) | frozenset(fold_accents(word) for word in stops)
+        self._memo: dict[str, tuple[str, bool, str]] = {}
+
+    def facts(self, token: str) -> tuple[str, bool, str]:
+        """(folded lemma, is content word, folded token) of a lower-cased token."""
+        known = self._memo.get(token)
+        if known is None:
+            if len(self._memo) > _MEMO_LIMIT:
+                self._memo.clear()
+            lemma = self._table.get(token, token)
+            lemma = lemma if isinstance(lemma, str) else token
+            known = (fold_accents(lemma.lower()), self._is_content(token), fold_accents(token))
+            self._memo[token] = known
+        return known
+
+    def _is_content(self, token: str) -> bool:
+        if not token.isalnum() or token.isdigit():
+            return False
+        return token not in self._stops and fold_accents(token) not in self._stops
+
+
 @functools.cache
-def _folded_stop_words(language: str) -> frozenset[str]:
-    stops = pipeline(language).Defaults.stop_words
-    return frozenset(stops) | frozenset(fold_accents(word) for word in stops)
+def _lexer(language: str) -> _Lexer:
+    return _Lexer(pipeline(language))
 
 
 def analyse_many(texts: Sequence[str], language: str) -> list[Analysis]:
-    """Analyse many texts of one language in a batch (``nlp.pipe``)."""
+    """Analyse many texts of one language in a batch (the tokenizer's ``pipe``).
+
+    Lemmas come from the pipeline's lookup lemmatizer table, memoised per token, which gives
+    the same result as running the lemmatizer component but several times faster.
+    """
     nlp = pipeline(language)
-    lowered = [text[:MAX_TEXT_CHARS].lower() for text in texts]
-    stops = _folded_stop_words(language)
-    docs: Iterator[Doc] = nlp.pipe(lowered, batch_size=_BATCH_SIZE)
+    lexer = _lexer(language)
+    originals = [text[:MAX_TEXT_CHARS] for text in texts]
+    lowered = [text.lower() for text in originals]
+    spaced = [_single_spaced(low) for low in lowered]
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, Tokenizer)  # blank pipelines use spaCy's own tokenizer
+    docs: Iterator[Doc] = tokenizer.pipe([text for text, _ in spaced], batch_size=_BATCH_SIZE)
     return [
-        _analysis(doc, text[:MAX_TEXT_CHARS], low, stops)
-        for doc, text, low in zip(docs, texts, lowered, strict=True)
+        _analysis(doc.to_array([IDX, LENGTH]).tolist(), original, low, shifts, lexer)
+        for doc, original, low, (_, shifts) in zip(docs, originals, lowered, spaced, strict=True)
     ]
+
+
+def _single_spaced(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with every whitespace run made one space, and how offsets moved.
+
+    spaCy's tokenizer caches only chunks separated by single spaces, so newlines and runs of
+    spaces would make it several times slower; whitespace never belongs to a kept token.
+    The list holds ``(offset in the new text, characters removed before it)`` after every
+    run that was shortened, in order.
+    """
+    shifts: list[tuple[int, int]] = []
+    removed = 0
+    for match in _LONG_SPACE_RE.finditer(text):
+        removed += match.end() - match.start() - 1
+        shifts.append((match.end() - removed, removed))
+    return _SPACE_RE.sub(" ", text), shifts
 
 
 def analyse(text: str, language: str) -> Analysis:
@@ -123,24 +183,32 @@ def content_words(text: str, language: str) -> int:
     return analyse(text, language).content_words
 
 
-def _analysis(doc: Doc, original: str, lowered: str, stops: frozenset[str]) -> Analysis:
+def _analysis(
+    spans: list[list[int]], original: str, lowered: str, shifts: list[tuple[int, int]],
+    lexer: _Lexer,
+) -> Analysis:
     same_offsets = len(original) == len(lowered)
     surfaces: list[str] = []
     starts: list[int] = []
+    folded: list[str] = []
     lemmas: list[str] = []
     is_content: list[bool] = []
-    for token in doc:
-        low = token.text
-        if low.isspace():
+    shift, removed = 0, 0
+    for spaced_start, length in spans:
+        while shift < len(shifts) and shifts[shift][0] <= spaced_start:
+            removed = shifts[shift][1]
+            shift += 1
+        start = spaced_start + removed
+        end = start + length
+        low = lowered[start:end]
+        if low.isspace():  # a leading space becomes a token of its own
             continue
-        surfaces.append(original[token.idx : token.idx + len(low)] if same_offsets else low)
-        starts.append(token.idx)
-        lemmas.append(fold_accents((token.lemma_ or low).lower()))
-        is_content.append(_is_content_word(low, stops))
-    return Analysis(tuple(surfaces), tuple(starts), tuple(lemmas), tuple(is_content))
-
-
-def _is_content_word(lowered: str, stops: frozenset[str]) -> bool:
-    if not lowered.isalnum() or lowered.isdigit():
-        return False
-    return lowered not in stops and fold_accents(lowered) not in stops
+        lemma, content, fold = lexer.facts(low)
+        surfaces.append(original[start:end] if same_offsets else low)
+        starts.append(start)
+        folded.append(fold)
+        lemmas.append(lemma)
+        is_content.append(content)
+    return Analysis(
+        tuple(surfaces), tuple(starts), tuple(folded), tuple(lemmas), tuple(is_content)
+    )

@@ -46,13 +46,14 @@ log_path = {dir}/dovecot.log
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 {internal_users}
+auth_failure_delay = 0
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {dir}/users
+  args = scheme=PLAIN username_format=%u {dir}/users/%u
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {dir}/users
+  args = username_format=%u {dir}/users/%u
 }}
 mail_location = maildir:~/Maildir
 namespace inbox {{
@@ -135,7 +136,9 @@ class DovecotServer:
         root = Path(tempfile.mkdtemp(prefix="iw-dovecot-"))
         root.chmod(0o755)  # the auth process must read the users file
         (root / "mail").mkdir()
-        (root / "users").touch()
+        # One passwd-file per user: Dovecot re-reads a changed file only when its mtime
+        # moves to another second, so appending users to one file races with logins.
+        (root / "users").mkdir()
         port, tls_port = free_port(), free_port()
         cert = make_self_signed_cert(root)[0] if tls else None
         mail_uid, mail_gid = _mail_ids()
@@ -187,8 +190,8 @@ class DovecotServer:
         home = self.root / "mail" / name
         home.mkdir()
         os.chown(home, self.mail_uid, self.mail_gid)
-        with open(self.root / "users", "a", encoding="utf-8") as users:
-            users.write(f"{name}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}::\n")
+        (self.root / "users" / name).write_text(
+            f"{name}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}::\n")
         return MailUser(self, name, password, home)
 
     def doveadm(self, *args: str) -> str:
@@ -290,7 +293,8 @@ class MailUser:
         with self.client() as client:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
-            return {uid: tuple(data[b"FLAGS"])
+            # \Recent belongs to the session, not the message: leave it out.
+            return {uid: tuple(f for f in data[b"FLAGS"] if f != b"\\Recent")
                     for uid, data in client.fetch(uids, ["FLAGS"]).items()}
 
     def uidvalidity(self, folder: str = "INBOX") -> int:
@@ -309,9 +313,10 @@ class MailUser:
 
 # --- realistic test messages -------------------------------------------------------------
 
-_WORDS = ("project invoice deadline meeting review draft budget design change request "
+_VOCABULARY = ("project invoice deadline meeting review draft budget design change request "
           "feedback contract delivery schedule please thanks update final version client "
-          "website logo colours approval payment week tomorrow urgent question call").split()
+          "website logo colours approval payment week tomorrow urgent question call")
+_WORDS = _VOCABULARY.split()
 _BASE_DATE = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
 

@@ -13,6 +13,7 @@ One thread accepts; each connection gets one thread that forwards both direction
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
@@ -33,10 +34,8 @@ class _Link:
     def close(self) -> None:
         self.closed.set()
         for sock in (self.client, self.server):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
 
@@ -62,9 +61,11 @@ class NetProxy:
 
     def stop(self) -> None:
         self._stopping.set()
+        for thread in self._threads[:1]:  # the accept loop
+            thread.join(2)
         self._listener.close()
         self.drop_all()
-        for thread in self._threads:
+        for thread in self._threads[1:]:
             thread.join(2)
 
     def cut_after(self, server_bytes: int, times: int = 1) -> None:
@@ -92,11 +93,15 @@ class NetProxy:
         self._threads.append(thread)
 
     def _accept_loop(self) -> None:
+        self._listener.settimeout(_POLL_S)  # so stop() is noticed promptly
         while not self._stopping.is_set():
             try:
                 client, _addr = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(None)
             try:
                 server = socket.create_connection(self.target, timeout=5)
             except OSError:
