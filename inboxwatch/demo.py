@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from inboxwatch.analysis import demo_report_text
 from inboxwatch.classifier import Classifier
 from inboxwatch.config import Config, parse_config, project_home
 from inboxwatch.errors import ConfigError
@@ -41,6 +42,7 @@ def run_demo(db_path: Path, out: TextIO) -> int:
         report = import_export(sample_dir() / "sample.mbox", store, ctx)
         out.write(f"database: {db_path}\n{report.line()}\n\n")
         _print_tallies(client_tallies(store), out)
+        out.write("\n" + demo_report_text(config, store))
     finally:
         store.close()
     return 0

@@ -1,0 +1,619 @@
+"""Warning signs per client, the 0–100 score, the Pareto view and the suggested actions.
+
+Pure: takes :class:`~inboxwatch.threads.Mail` values, returns frozen values. Like a spam
+score, a client's score is explainable by construction: it is the sum of the weights of the
+named rules (:data:`RULES`) that fired, capped at 100, and every rule carries its value, its
+threshold and the evidence (message ids, dates, subjects) behind it.
+
+A rule fires when its value reaches its threshold — and only when the client sent at least
+``min_messages`` messages in the window, so that two messages cannot make a pattern. Some
+rules have a second trigger or gate, named ``"<rule>.<setting>"`` in :data:`SETTINGS`; every
+threshold and setting can be overridden from ``[report.thresholds]`` in the config (quote the
+dotted ones: ``"chasing.within_hours" = 6``).
+
+The writing-time estimate for the Pareto view: every message the user sent to the client
+costs :data:`MINUTES_PER_MESSAGE` (reading, thinking, addressing) plus its words at
+:data:`WORDS_PER_MINUTE` — a typing-and-composing pace, not a typist's top speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from inboxwatch.hours import WorkingTime
+from inboxwatch.threads import (
+    LOW_CONTENT_WORDS,
+    Mail,
+    QuestionAnswer,
+    fold,
+    my_reply_times,
+    question_answers,
+    working_window,
+)
+
+__all__ = [
+    "MINUTES_PER_MESSAGE",
+    "RULES",
+    "SETTINGS",
+    "WORDS_PER_MINUTE",
+    "DayChange",
+    "Evidence",
+    "ParetoRow",
+    "Rule",
+    "Scorecard",
+    "Sign",
+    "SignChange",
+    "Suggestion",
+    "Trend",
+    "Window",
+    "alert_threshold",
+    "compare",
+    "count_working_days",
+    "day_change",
+    "pareto",
+    "score_client",
+    "suggestions_for",
+    "writing_minutes",
+]
+
+WORDS_PER_MINUTE = 40.0
+MINUTES_PER_MESSAGE = 2.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A warning sign's definition: its default threshold, weight and unit."""
+
+    name: str
+    threshold: float
+    weight: float
+    unit: str
+    title: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("everything_urgent", 0.4, 25.0, "share", "Everything is urgent"),
+    Rule("low_content_flood", 1.0, 20.0, "per working day", "Floods low-content messages"),
+    Rule("after_hours", 0.3, 15.0, "share", "Ignores your working hours"),
+    Rule("complaints", 0.15, 30.0, "share", "Complains often"),
+    Rule("vague_requests", 0.3, 15.0, "share", "Sends vague requests"),
+    Rule("slow_answers", 16.0, 15.0, "working hours", "Answers your questions late or never"),
+    Rule("chasing", 3.0, 15.0, "count", "Chases you for updates"),
+)
+
+SETTINGS: Mapping[str, float] = {
+    # A client is flagged in the daily alert at this score.
+    "alert_score": 30.0,
+    # low_content_flood also fires with this many bursts (>= burst_size messages in
+    # burst_minutes), whatever the daily rate.
+    "low_content_flood.bursts": 2.0,
+    "low_content_flood.burst_size": 3.0,
+    "low_content_flood.burst_minutes": 10.0,
+    # slow_answers also fires with this many questions left unanswered, and needs at least
+    # min_questions answered-or-overdue questions to judge the median.
+    "slow_answers.unanswered": 2.0,
+    "slow_answers.min_questions": 2.0,
+    # A chaser follows the client's own previous message within this many hours and has at
+    # most max_words content words.
+    "chasing.within_hours": 4.0,
+    "chasing.max_words": 6.0,
+}
+
+
+def _setting(thresholds: Mapping[str, float], name: str) -> float:
+    return float(thresholds.get(name, SETTINGS[name]))
+
+
+def alert_threshold(thresholds: Mapping[str, float]) -> float:
+    """The score at which a client is flagged (``alert_score``, default 30)."""
+    return _setting(thresholds, "alert_score")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time range [start, end) in naive UTC."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, when: datetime) -> bool:
+        return self.start <= when < self.end
+
+    def before(self) -> Window:
+        """The window of the same length just before this one."""
+        return Window(self.start - (self.end - self.start), self.start)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One message behind a sign: database id, date (naive UTC), subject, and why it counts."""
+
+    message_id: int
+    date: datetime
+    subject: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sign:
+    """A rule evaluated for one client and window: fired or not, and why."""
+
+    name: str
+    value: float
+    threshold: float
+    weight: float
+    fired: bool
+    evidence: tuple[Evidence, ...]
+    explanation: str
+    measures: Mapping[str, float] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A client's signs and score over one window."""
+
+    client: str
+    window: Window
+    score: float
+    signs: tuple[Sign, ...]
+    incoming: int
+    outgoing: int
+    enough_data: bool
+    my_median_reply_hours: float | None = None
+
+    @property
+    def fired(self) -> tuple[Sign, ...]:
+        return tuple(s for s in self.signs if s.fired)
+
+    def sign(self, name: str) -> Sign:
+        for sign in self.signs:
+            if sign.name == name:
+                return sign
+        raise KeyError(name)
+
+
+# --- measuring each rule ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What every rule may look at for one client and window."""
+
+    history: tuple[Mail, ...]  # all of the client's mail before the window's end, by time
+    incoming: tuple[Mail, ...]  # the client's messages inside the window, by time
+    window: Window
+    wt: WorkingTime
+    thresholds: Mapping[str, float]
+
+    def setting(self, name: str) -> float:
+        return _setting(self.thresholds, name)
+
+    def threshold(self, rule: str) -> float:
+        return _threshold(_RULE[rule], self.thresholds)
+
+
+@dataclass(frozen=True)
+class _Finding:
+    value: float
+    evidence: tuple[Evidence, ...]
+    explanation: str
+    measures: Mapping[str, float] = field(default_factory=dict)
+    also_fires: bool = False  # a second trigger besides value >= threshold
+    judgeable: bool = True  # enough material for this particular rule
+
+
+_RULE = {rule.name: rule for rule in RULES}
+
+
+def _threshold(rule: Rule, thresholds: Mapping[str, float]) -> float:
+    return float(thresholds.get(rule.name, rule.threshold))
+
+
+def _evidence(mail: Mail, note: str = "") -> Evidence:
+    return Evidence(mail.id, mail.date, mail.subject, note)
+
+
+def _share(facts: _Facts, flag: Callable[[Mail], bool], what: str) -> _Finding:
+    hits = [m for m in facts.incoming if flag(m)]
+    total = len(facts.incoming)
+    value = len(hits) / total if total else 0.0
+    return _Finding(
+        value=value, evidence=tuple(_evidence(m) for m in hits),
+        explanation=f"{len(hits)} of {total} messages ({value:.0%}) {what}",
+        measures={"messages": float(total), "matching": float(len(hits))})
+
+
+def _everything_urgent(facts: _Facts) -> _Finding:
+    return _share(facts, lambda m: m.urgent, "were marked urgent")
+
+
+def _after_hours(facts: _Facts) -> _Finding:
+    return _share(facts, lambda m: m.after_hours,
+                  "arrived outside your working hours, on weekends or holidays")
+
+
+def _complaints(facts: _Facts) -> _Finding:
+    return _share(facts, lambda m: m.complaint, "complained about the work or service")
+
+
+def _vague_requests(facts: _Facts) -> _Finding:
+    return _share(facts, lambda m: m.vague,
+                  "asked for something without saying what, by when or how")
+
+
+def count_working_days(window: Window, wt: WorkingTime) -> int:
+    """Working days (by *wt*, holidays excluded) whose window starts inside *window*."""
+    first = window.start.replace(tzinfo=UTC).astimezone(wt.tz).date()
+    last = (window.end - timedelta(microseconds=1)).replace(tzinfo=UTC).astimezone(wt.tz).date()
+    days, day = 0, first
+    while day <= last:
+        days += working_window(day, wt) is not None
+        day += timedelta(days=1)
+    return days
+
+
+def _bursts(incoming: Sequence[Mail], span: timedelta, size: int) -> list[list[Mail]]:
+    """Groups of at least *size* messages sent within *span* of the group's first one."""
+    found: list[list[Mail]] = []
+    current: list[Mail] = []
+    for mail in incoming:
+        if current and mail.date - current[0].date <= span:
+            current.append(mail)
+            continue
+        if len(current) >= size:
+            found.append(current)
+        current = [mail]
+    if len(current) >= size:
+        found.append(current)
+    return found
+
+
+def _words(count: int) -> str:
+    return f"{count} content word{'' if count == 1 else 's'}"
+
+
+def _low_content_flood(facts: _Facts) -> _Finding:
+    incoming = facts.incoming
+    low = [m for m in incoming if m.content_words < LOW_CONTENT_WORDS]
+    days = max(count_working_days(facts.window, facts.wt), 1)
+    minutes = facts.setting("low_content_flood.burst_minutes")
+    bursts = _bursts(incoming, timedelta(minutes=minutes),
+                     int(facts.setting("low_content_flood.burst_size")))
+    notes: dict[int, list[str]] = {m.id: [_words(m.content_words)] for m in low}
+    for burst in bursts:
+        for mail in burst:
+            notes.setdefault(mail.id, []).append(
+                f"burst of {len(burst)} within {minutes:.0f} min")
+    evidence = tuple(_evidence(m, "; ".join(notes[m.id])) for m in incoming if m.id in notes)
+    value = len(low) / days
+    share = len(low) / len(incoming) if incoming else 0.0
+    return _Finding(
+        value=value, evidence=evidence,
+        explanation=(f"{len(low)} low-content messages (fewer than {LOW_CONTENT_WORDS} "
+                     f"content words, {share:.0%} of {len(incoming)}) in {days} working days "
+                     f"= {value:.1f} a day; {len(bursts)} bursts"),
+        measures={"messages_per_working_day": len(incoming) / days,
+                  "low_content_share": share, "bursts": float(len(bursts)),
+                  "working_days": float(days)},
+        also_fires=len(bursts) >= facts.setting("low_content_flood.bursts"))
+
+
+def _answer_note(qa: QuestionAnswer) -> str:
+    if qa.answered:
+        return f"answered after {qa.working_hours:.1f} working hours"
+    return f"no answer after {qa.working_hours:.1f} working hours"
+
+
+def _slow_answers(facts: _Facts) -> _Finding:
+    asked = question_answers(facts.history, facts.wt, facts.window.end, facts.window.start)
+    judged = [q for q in asked if not q.pending]
+    unanswered = [q for q in judged if q.unanswered]
+    # Unanswered questions count with the time they have waited so far: a lower bound.
+    value = statistics.median(q.working_hours for q in judged) if judged else 0.0
+    threshold = facts.threshold("slow_answers")
+    slow = [q for q in judged if q.unanswered or q.working_hours >= threshold]
+    answered = [q.working_hours for q in judged if q.answered]
+    return _Finding(
+        value=value,
+        evidence=tuple(Evidence(q.question_id, q.asked_at, q.subject, _answer_note(q))
+                       for q in slow),
+        explanation=(f"you asked {len(asked)} questions; median wait {value:.1f} working "
+                     f"hours; {len(unanswered)} unanswered, {len(asked) - len(judged)} "
+                     "still pending"),
+        measures={"questions": float(len(asked)), "unanswered": float(len(unanswered)),
+                  "pending": float(len(asked) - len(judged)),
+                  "median_answered_working_hours":
+                      statistics.median(answered) if answered else 0.0},
+        also_fires=len(unanswered) >= facts.setting("slow_answers.unanswered"),
+        judgeable=len(judged) >= facts.setting("slow_answers.min_questions"))
+
+
+_CHASER = re.compile(
+    r"\b(?:any (?:update|news|progress|word)|anything new|updates?\s*\?|status\s*\?|"
+    r"did you (?:see|get|receive|read)|have you (?:seen|had a chance|got)|"
+    r"following up|follow[- ]up|just checking|checking in|ping|hello\s*\?|"
+    r"van (?:mar |mas |valami )*hir|mi a helyzet|hol tart|hogy all|allas\s*\?|"
+    r"lattad|megkaptad|olvastad|na\s*\?)"
+    r"|^\W*\?+\W*$"
+)
+
+
+def _is_chaser(mail: Mail, max_words: float) -> bool:
+    if mail.content_words > max_words:
+        return False
+    text = mail.new_text.strip() or mail.subject
+    return _CHASER.search(fold(text)) is not None
+
+
+def _chasing(facts: _Facts) -> _Finding:
+    within = timedelta(hours=facts.setting("chasing.within_hours"))
+    max_words = facts.setting("chasing.max_words")
+    chasers: list[Evidence] = []
+    for previous, mail in itertools.pairwise(facts.history):
+        # the message right before is the client's own: no reply from the user in between
+        if (mail.incoming and previous.incoming and facts.window.contains(mail.date)
+                and mail.date - previous.date <= within and _is_chaser(mail, max_words)):
+            minutes = (mail.date - previous.date).total_seconds() / 60
+            chasers.append(_evidence(
+                mail, f"{minutes:.0f} min after their previous message, no reply between"))
+    return _Finding(
+        value=float(len(chasers)), evidence=tuple(chasers),
+        explanation=(f"{len(chasers)} follow-ups like \"any update?\" within "
+                     f"{within.total_seconds() / 3600:.0f} hours of their own previous "
+                     "message"))
+
+
+_MEASURES: Mapping[str, Callable[[_Facts], _Finding]] = {
+    "everything_urgent": _everything_urgent,
+    "low_content_flood": _low_content_flood,
+    "after_hours": _after_hours,
+    "complaints": _complaints,
+    "vague_requests": _vague_requests,
+    "slow_answers": _slow_answers,
+    "chasing": _chasing,
+}
+
+
+# --- the score ----------------------------------------------------------------------------
+
+
+def _sign(rule: Rule, finding: _Finding, thresholds: Mapping[str, float],
+          incoming: int, min_messages: int) -> Sign:
+    threshold = _threshold(rule, thresholds)
+    reached = finding.value >= threshold or finding.also_fires
+    enough = incoming >= min_messages
+    fired = enough and finding.judgeable and reached
+    explanation = finding.explanation
+    if not enough:
+        explanation = (f"not judged: {incoming} messages in the window, fewer than "
+                       f"{min_messages}; {explanation}")
+    elif not finding.judgeable:
+        explanation = f"not judged: too little to go on; {explanation}"
+    return Sign(rule.name, round(finding.value, 4), threshold, rule.weight, fired,
+                finding.evidence, explanation, dict(finding.measures))
+
+
+def score_client(client: str, mails: Sequence[Mail], window: Window, wt: WorkingTime,
+                 thresholds: Mapping[str, float] | None = None, min_messages: int = 5
+                 ) -> Scorecard:
+    """Evaluate every rule for *client* over *window*.
+
+    *mails* are the client's messages in both directions; earlier ones than the window may be
+    included (they help threading and chaser detection), later ones are ignored.
+    """
+    limits = thresholds or {}
+    history = tuple(sorted((m for m in mails if m.date < window.end),
+                           key=lambda m: (m.date, m.id)))
+    inside = [m for m in history if window.contains(m.date)]
+    incoming = tuple(m for m in inside if m.incoming)
+    facts = _Facts(history, incoming, window, wt, limits)
+    signs = tuple(_sign(rule, _MEASURES[rule.name](facts), limits, len(incoming), min_messages)
+                  for rule in RULES)
+    replies = [r.working_hours for r in my_reply_times(history, wt, window.start)]
+    return Scorecard(
+        client=client, window=window,
+        score=min(100.0, sum(s.weight for s in signs if s.fired)),
+        signs=signs, incoming=len(incoming), outgoing=len(inside) - len(incoming),
+        enough_data=len(incoming) >= min_messages,
+        my_median_reply_hours=round(statistics.median(replies), 2) if replies else None)
+
+
+# --- change over time ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignChange:
+    """One sign in this window against the window before it."""
+
+    name: str
+    previous_value: float
+    value: float
+    previous_fired: bool
+    fired: bool
+
+    @property
+    def delta(self) -> float:
+        return round(self.value - self.previous_value, 4)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """This window's score against the previous window's."""
+
+    previous_score: float
+    delta: float
+    signs: tuple[SignChange, ...]
+
+    @property
+    def newly_fired(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.signs if s.fired and not s.previous_fired)
+
+
+def compare(current: Scorecard, previous: Scorecard) -> Trend:
+    """How *current* differs from *previous* (normally the window before it)."""
+    changes = tuple(
+        SignChange(sign.name, before.value, sign.value, before.fired, sign.fired)
+        for sign, before in zip(current.signs, previous.signs, strict=True))
+    return Trend(previous.score, current.score - previous.score, changes)
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """What changed since the previous day's score (``source``: "history" when it was read
+    from the scores saved with yesterday's report, "computed" when recomputed)."""
+
+    previous_score: float
+    delta: float
+    newly_fired: tuple[str, ...]
+    no_longer_fired: tuple[str, ...]
+    source: str
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.delta or self.newly_fired or self.no_longer_fired)
+
+
+def day_change(current: Scorecard, previous_score: float, previous_fired: Iterable[str],
+               source: str) -> DayChange:
+    """Compare *current* with yesterday's score and fired sign names."""
+    before = set(previous_fired)
+    now = [s.name for s in current.fired]
+    return DayChange(
+        previous_score=previous_score, delta=current.score - previous_score,
+        newly_fired=tuple(n for n in now if n not in before),
+        no_longer_fired=tuple(s.name for s in current.signs
+                              if s.name in before and not s.fired),
+        source=source)
+
+
+# --- Pareto -------------------------------------------------------------------------------
+
+
+def writing_minutes(outgoing: Iterable[Mail]) -> float:
+    """Estimated minutes the user spent writing these messages (see the module docstring)."""
+    return sum(MINUTES_PER_MESSAGE + len(m.new_text.split()) / WORDS_PER_MINUTE
+               for m in outgoing)
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    """A client's share of revenue against their share of messages and of writing time.
+
+    ``message_share`` counts the client's incoming messages in the window among all clients';
+    ``attention_share`` is the share of the user's estimated writing time. ``stands_out``:
+    the larger of the two is at least twice the revenue share (and at least 10%); never when
+    no client has a revenue configured (``revenue_known`` is False).
+    """
+
+    client: str
+    monthly_revenue: float
+    revenue_share: float
+    messages: int
+    message_share: float
+    writing_minutes: float
+    attention_share: float
+    revenue_known: bool = True
+
+    @property
+    def attention(self) -> float:
+        return max(self.message_share, self.attention_share)
+
+    @property
+    def stands_out(self) -> bool:
+        return (self.revenue_known and self.attention >= 0.1
+                and self.attention >= 2 * self.revenue_share)
+
+
+def _part(value: float, total: float) -> float:
+    return value / total if total > 0 else 0.0
+
+
+def pareto(clients: Sequence[tuple[str, float, int, float]]) -> tuple[ParetoRow, ...]:
+    """Rows from (client, monthly revenue, incoming messages, writing minutes) tuples.
+
+    Each share column sums to 1 over the rows (or is all 0 when its total is 0).
+    """
+    revenue = sum(c[1] for c in clients)
+    messages = sum(c[2] for c in clients)
+    minutes = sum(c[3] for c in clients)
+    return tuple(
+        ParetoRow(name, rev, round(_part(rev, revenue), 4), count,
+                  round(_part(count, messages), 4), round(spent, 1),
+                  round(_part(spent, minutes), 4), revenue > 0)
+        for name, rev, count, spent in clients)
+
+
+# --- suggested actions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A concrete action from the handling advice, tied to the sign that prompted it."""
+
+    sign: str
+    text: str
+    text_hu: str
+
+
+_ADVICE: Mapping[str, tuple[str, str]] = {
+    "complaints": (
+        "Settle the disagreement now, by a call rather than in writing: tone in e-mail is "
+        "easily misread. If the mistake was yours, admit it and fix it at once.",
+        "Tisztázd a nézeteltérést azonnal, lehetőleg szóban, telefonon: az írásos üzenetek "
+        "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."),
+    "everything_urgent": (
+        "Agree with the client what \"urgent\" means (e.g. it blocks their work today); "
+        "answer everything else within your working hours, not instantly.",
+        "Egyeztesd az ügyféllel, mit jelent a „sürgős” (pl. ma akadályozza a munkáját); "
+        "minden mást munkaidőben válaszolj meg, ne azonnal."),
+    "after_hours": (
+        "Keep your replies to your working hours, and tell the client your hours once, "
+        "clearly; answering at night teaches them to expect it.",
+        "Munkaidőn kívül érkező levelekre munkaidőben válaszolj, és egyszer, világosan "
+        "közöld a munkaidődet; az éjszakai válasz elvárássá válik."),
+    "vague_requests": (
+        "Ask for a written brief for each task — what exactly, by when, and the budget — "
+        "and keep it so you can refer back to it.",
+        "Kérj írásos feladatleírást minden feladathoz — pontosan mit, milyen határidőre, "
+        "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."),
+    "low_content_flood": (
+        "Ask the client to collect requests into one mail a day (or a shared list) instead "
+        "of many one-liners, and don't answer each one instantly.",
+        "Kérd meg az ügyfelet, hogy a kéréseit napi egy levélbe (vagy közös listába) "
+        "gyűjtse a sok egysoros üzenet helyett, és ne válaszolj mindegyikre azonnal."),
+    "slow_answers": (
+        "Put a deadline on your questions (\"please answer by Thursday noon, otherwise I "
+        "go ahead with X\") and keep every written instruction you get.",
+        "Adj határidőt a kérdéseidre („kérlek, csütörtök délig válaszolj, különben X "
+        "szerint haladok”), és őrizz meg minden írásos utasítást."),
+    "chasing": (
+        "Agree a status-update rhythm (e.g. a short summary every Friday) so the client "
+        "does not need to chase you.",
+        "Egyezzetek meg a státuszjelentések rendjében (pl. péntekenként rövid összefoglaló), "
+        "hogy az ügyfélnek ne kelljen sürgetnie."),
+}
+
+
+def _pareto_advice(row: ParetoRow) -> Suggestion:
+    rev, att = f"{row.revenue_share:.0%}", f"{row.attention:.0%}"
+    return Suggestion(
+        "pareto",
+        f"This client brings {rev} of your revenue but takes {att} of your attention: "
+        "renegotiate the price or the scope, or consider ending the relationship.",
+        f"Ez az ügyfél a bevételed {rev}-át hozza, de a figyelmed {att}-át viszi el: "
+        "tárgyald újra az árat vagy a keretet, vagy fontold meg az együttműködés lezárását.")
+
+
+def suggestions_for(card: Scorecard, row: ParetoRow | None = None) -> tuple[Suggestion, ...]:
+    """One suggestion per fired sign (strongest first), plus the Pareto one when a client
+    with enough messages to judge takes far more attention than their revenue share."""
+    fired = sorted(card.fired, key=lambda s: -s.weight)
+    found = [Suggestion(s.name, *_ADVICE[s.name]) for s in fired]
+    if row is not None and row.stands_out and card.enough_data:
+        found.append(_pareto_advice(row))
+    return tuple(found)
