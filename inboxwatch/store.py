@@ -29,6 +29,8 @@ from inboxwatch.schema import folders, message_raw, messages
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# rows per INSERT statement: SQLite allows 32766 bound parameters, a row uses 37
+_INSERT_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,15 @@ class NewMessage:
             "why": json.dumps(self.why, ensure_ascii=False),
             "model_version": self.model_version,
         }
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """A stored message of a folder, keyed under an older UIDVALIDITY."""
+
+    pk: int
+    raw_sha256: str
+    message_id: str | None
 
 
 @dataclass(frozen=True)
@@ -214,10 +225,17 @@ class Store:
         return FolderState(account, folder, row.uidvalidity, row.last_uid)
 
     def store_batch(self, account: str, folder: str, uidvalidity: int,
-                    batch: Sequence[NewMessage], last_uid: int | None = None) -> int:
-        """Insert *batch* (skipping rows already stored) and, in the same transaction,
-        move the folder's watermark to *last_uid*. Returns how many rows were inserted."""
+                    batch: Sequence[NewMessage], last_uid: int | None = None,
+                    rekeys: Sequence[tuple[int, int]] = ()) -> int:
+        """Insert *batch* (skipping rows already stored), move the re-matched rows *rekeys*
+        ``(message id, new uid)`` to *uidvalidity*, and advance the folder's watermark to
+        *last_uid* — all in one transaction, so "a location is stored" stays equivalent to
+        "the watermark passed it" whenever a crash comes. Returns how many rows were inserted.
+        """
         with self.transaction() as conn:
+            for pk, uid in rekeys:
+                conn.execute(update(messages).where(messages.c.id == pk).values(
+                    uidvalidity=uidvalidity, uid=uid))
             inserted = insert_messages(conn, batch)
             if last_uid is not None:
                 _save_folder_state(conn, account, folder, uidvalidity, last_uid)
@@ -228,24 +246,22 @@ class Store:
         with self.transaction() as conn:
             _save_folder_state(conn, account, folder, uidvalidity, 0)
 
-    def stored_hashes(self, account: str, folder: str) -> dict[str, list[int]]:
-        """Map raw_sha256 → ids of the messages stored for this folder (any UIDVALIDITY)."""
-        query = select(messages.c.raw_sha256, messages.c.id).where(
-            messages.c.account == account, messages.c.folder == folder)
-        found: dict[str, list[int]] = {}
+    def orphaned_copies(self, account: str, folder: str, uidvalidity: int
+                        ) -> list[StoredCopy]:
+        """Messages of *folder* stored under any UIDVALIDITY other than *uidvalidity*."""
+        query = select(messages.c.id, messages.c.raw_sha256, messages.c.message_id).where(
+            messages.c.account == account, messages.c.folder == folder,
+            messages.c.uidvalidity != uidvalidity).order_by(messages.c.id)
         with self.transaction() as conn:
-            for sha, pk in conn.execute(query):
-                found.setdefault(sha, []).append(pk)
-        return found
+            return [StoredCopy(pk, sha, mid) for pk, sha, mid in conn.execute(query)]
 
-    def rekey(self, pairs: Sequence[tuple[int, int, int]]) -> None:
-        """Move stored messages to their new location: (message id, uidvalidity, uid)."""
-        if not pairs:
-            return
+    def stored_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        """The UIDs of *folder* stored under *uidvalidity*."""
+        query = select(messages.c.uid).where(
+            messages.c.account == account, messages.c.folder == folder,
+            messages.c.uidvalidity == uidvalidity)
         with self.transaction() as conn:
-            for pk, uidvalidity, uid in pairs:
-                conn.execute(update(messages).where(messages.c.id == pk).values(
-                    uidvalidity=uidvalidity, uid=uid))
+            return {int(uid) for uid in conn.execute(query).scalars()}
 
     def count_messages(self, account: str | None = None, folder: str | None = None) -> int:
         query = select(func.count()).select_from(messages)
@@ -289,22 +305,31 @@ class Store:
 
 
 def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:
-    """Insert each message unless its location is already stored; returns rows inserted."""
+    """Insert each message unless its location is already stored; returns rows inserted.
+
+    One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk: the database says
+    which locations were new, and only their raw bytes are written.
+    """
     if not batch:
         return 0
     stored_at = utcnow()
-    raw_rows = []
-    for message in batch:
-        statement = _insert(conn).values(message.row(stored_at))
+    inserted = 0
+    for start in range(0, len(batch), _INSERT_CHUNK):
+        chunk = batch[start:start + _INSERT_CHUNK]
+        by_location = {(m.account, m.folder, m.uidvalidity, m.uid): m for m in chunk}
+        statement = _insert(conn).values([m.row(stored_at) for m in by_location.values()])
         statement = statement.on_conflict_do_nothing(
             index_elements=["account", "folder", "uidvalidity", "uid"]
-        ).returning(messages.c.id)
-        pk = conn.execute(statement).scalar()
-        if pk is not None:
-            raw_rows.append({"message_pk": pk, "raw_zlib": zlib.compress(message.raw, 1)})
-    if raw_rows:
-        conn.execute(message_raw.insert(), raw_rows)
-    return len(raw_rows)
+        ).returning(messages.c.id, messages.c.account, messages.c.folder,
+                    messages.c.uidvalidity, messages.c.uid)
+        raw_rows = [
+            {"message_pk": pk, "raw_zlib": zlib.compress(by_location[(a, f, v, u)].raw, 1)}
+            for pk, a, f, v, u in conn.execute(statement)
+        ]
+        if raw_rows:
+            conn.execute(message_raw.insert(), raw_rows)
+        inserted += len(raw_rows)
+    return inserted
 
 
 def _insert(conn: Connection) -> Any:

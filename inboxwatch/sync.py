@@ -30,13 +30,7 @@ from inboxwatch.errors import ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.imap import FolderInfo, ImapSession
 from inboxwatch.ingest import IngestContext, Location, build_messages
 from inboxwatch.leases import DEFAULT_TTL_SECONDS, Lease, Leases
-from inboxwatch.store import NewMessage, Store
-from inboxwatch.syncstore import (
-    StoredCopy,
-    orphaned_copies,
-    store_batch_with_rekeys,
-    stored_uids,
-)
+from inboxwatch.store import StoredCopy, NewMessage, Store
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +294,7 @@ class _AccountSync:
         report.uidvalidity, report.error = info.uidvalidity, None
         report.last_uid = last_uid
         orphans = OrphanIndex(
-            orphaned_copies(self.store, self.account.name, folder, info.uidvalidity)
+            self.store.orphaned_copies(self.account.name, folder, info.uidvalidity)
         )
         uids = session.search_uids_after(last_uid)
         self._fetch_and_store(session, folder, info.uidvalidity, uids, last_uid, orphans)
@@ -363,9 +357,8 @@ class _AccountSync:
         ]
         records = build_messages(items, self.ctx)
         rekeys, fresh = orphans.match(records)
-        inserted = store_batch_with_rekeys(
-            self.store, self.account.name, folder, uidvalidity, fresh, rekeys, mark
-        )
+        inserted = self.store.store_batch(
+            self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys)
         self.progress = True
         report = self.report.folder(folder)
         report.fetched += len(items)
@@ -388,7 +381,7 @@ class _AccountSync:
     ) -> None:
         state = self.store.folder_state(self.account.name, folder)
         watermark = state.last_uid if state is not None else 0
-        have = stored_uids(self.store, self.account.name, folder, uidvalidity)
+        have = self.store.stored_uids(self.account.name, folder, uidvalidity)
         missing = [uid for uid in session.search_all_uids() if uid not in have and uid <= watermark]
         if missing:
             log.warning(

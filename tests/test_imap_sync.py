@@ -25,7 +25,7 @@ from inboxwatch.sync import (
     poll_all,
     sync_account,
 )
-from inboxwatch.syncstore import StoredCopy
+from inboxwatch.store import StoredCopy
 from tests.dovecot import DovecotServer, MailUser, free_port, make_message
 from tests.netproxy import NetProxy
 
