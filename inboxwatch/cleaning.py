@@ -33,7 +33,7 @@ _MAX_HEADER_LINE: Final = 400
 # How many lines after "From:" may hold the rest of an Outlook header block.
 _HEADER_BLOCK_SPAN: Final = 6
 # A closing is a signature only if at most this many non-blank lines follow it.
-_MAX_SIGNATURE_LINES: Final = 8
+_MAX_SIGNATURE_LINES: Final = 12
 _MAX_SIGNATURE_LINE_CHARS: Final = 80
 
 _QUOTE_LINE_RE: Final = re.compile(r"^[ \t]*>")
@@ -67,6 +67,19 @@ _MOBILE_FOOTER_RE: Final = re.compile(
     r"|Küldve (?:az )?(?:én )?(?:iPhone|iPad|Android|Samsung|Outlook|Gmail)\S*.{0,40}"
     r"|\S{0,30} okostelefonról küldve.{0,10}"
     r"|Az Outlook (?:iOS|Android)-(?:re|ra) .{0,30})$",
+    re.IGNORECASE,
+)
+# One pattern for all single-line boundaries keeps the per-line cost to one regex call.
+_BOUNDARY_LINE_RE: Final = re.compile(
+    "|".join(
+        f"(?:{pattern.pattern})"
+        for pattern in (
+            _SEPARATOR_MARKER_RE,
+            _FORWARD_INTRO_RE,
+            _SIGNATURE_DELIMITER_RE,
+            _MOBILE_FOOTER_RE,
+        )
+    ),
     re.IGNORECASE,
 )
 _CLOSING_RE: Final = re.compile(
@@ -144,13 +157,7 @@ def _is_boundary(lines: Sequence[str], index: int) -> bool:
     line = lines[index]
     if len(line) > _MAX_HEADER_LINE:
         return False
-    return bool(
-        _SEPARATOR_MARKER_RE.match(line)
-        or _FORWARD_INTRO_RE.match(line)
-        or _SIGNATURE_DELIMITER_RE.match(line)
-        or _MOBILE_FOOTER_RE.match(line)
-        or _is_header_block(lines, index)
-    )
+    return bool(_BOUNDARY_LINE_RE.match(line) or _is_header_block(lines, index))
 
 
 def _is_header_block(lines: Sequence[str], index: int) -> bool:
@@ -167,22 +174,41 @@ def _is_header_block(lines: Sequence[str], index: int) -> bool:
 def _reply_header_start(lines: Sequence[str], index: int) -> int | None:
     """If ``lines[index]`` ends a reply header, return the index of its first line.
 
-    Clients wrap long headers ("On Tue, 3 Mar 2026 at 10:12, Anna <" / "a@b> wrote:"), so
-    the previous line is included when it looks like the header's beginning.
+    Clients wrap long headers over two or three lines ("On Tue, 3 Mar 2026 at 10:12, Anna <"
+    / "a@b> wrote:"; "... ezt írta (időpont: 2026. márc. 3., K," / "10:12):"), so up to two
+    earlier lines are included when they look like the header's beginning.
     """
     line = lines[index]
-    if len(line) > _MAX_HEADER_LINE or not _REPLY_HEADER_END_RE.search(line):
+    if len(line) > _MAX_HEADER_LINE or not line.rstrip().endswith(":"):
         return None
-    if index == 0 or _WRAPPED_HEADER_START_RE.match(line):
-        return index
-    previous = lines[index - 1]
-    if _QUOTE_LINE_RE.match(previous) or len(previous) > _MAX_HEADER_LINE:
-        return index
-    if previous.strip() and (
-        _WRAPPED_HEADER_START_RE.match(previous) or previous.rfind("<") > previous.rfind(">")
+    earlier = _header_continuation(lines, index)
+    ends_here = bool(_REPLY_HEADER_END_RE.search(line))
+    if not ends_here and not (
+        earlier and _REPLY_HEADER_END_RE.search(f"{lines[index - 1]} {line}")
     ):
-        return index - 1
+        return None
+    if ends_here and _WRAPPED_HEADER_START_RE.match(line):
+        return index
+    for start in earlier:  # nearest first
+        if _WRAPPED_HEADER_START_RE.match(lines[start]):
+            return start
+    nearest = lines[earlier[0]] if earlier else ""
+    if not ends_here or nearest.rfind("<") > nearest.rfind(">"):
+        return earlier[0]
     return index
+
+
+def _header_continuation(lines: Sequence[str], index: int) -> list[int]:
+    """Indexes of up to two non-blank, short, unquoted lines right before ``lines[index]``."""
+    found: list[int] = []
+    for earlier in (index - 1, index - 2):
+        if earlier < 0:
+            break
+        text = lines[earlier]
+        if not text.strip() or len(text) > _MAX_HEADER_LINE or _QUOTE_LINE_RE.match(text):
+            break
+        found.append(earlier)
+    return found
 
 
 def _quote_follows(lines: Sequence[str], start: int) -> bool:

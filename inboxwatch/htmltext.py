@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from collections.abc import Generator, Iterator
 from typing import Final
 
 __all__ = ["MAX_DEPTH", "MAX_HTML_CHARS", "html_to_text"]
@@ -91,7 +90,6 @@ _CELLS: Final = frozenset({"td", "th"})
 _QUOTE_CLASSES: Final = frozenset({"gmail_quote", "yahoo_quoted"})
 # Outlook puts the old message *after* these markers, as siblings: quote the rest.
 _QUOTE_REST_IDS: Final = frozenset({"appendonsend", "divrplyfwdmsg"})
-_SPACE_RE: Final = re.compile(r"[ \t\n\r\f\v\xa0\u200b]+")
 _BLANK_RUN_RE: Final = re.compile(r"\n{3,}")
 
 
@@ -100,30 +98,22 @@ def html_to_text(html: str) -> str:
 
     Never raises on malformed HTML; time is linear in the (capped) input.
     """
+    html = html[:MAX_HTML_CHARS]
     converter = _TextConverter()
-    for kind, value, attrs in _tokens(html[:MAX_HTML_CHARS]):
-        if kind == _DATA:
-            converter.handle_data(unescape(value))
-        elif kind == _START:
-            converter.handle_starttag(value, attrs)
-        elif kind == _SELF_CLOSED:
-            converter.handle_startendtag(value, attrs)
-        else:
-            converter.handle_endtag(value)
+    pos = 0
+    while (match := _TOKEN_RE.search(html, pos)) is not None:
+        if match.start() > pos:
+            converter.handle_data(html[pos : match.start()])
+        pos = _handle_markup(converter, html, match)
+    if pos < len(html):
+        converter.handle_data(html[pos:])
     return converter.text()
 
 
-_DATA: Final = 0
-_START: Final = 1
-_SELF_CLOSED: Final = 2
-_END: Final = 3
-_Token = tuple[int, str, list[tuple[str, str | None]]]
-
 # The standard html.parser rescans unfinished constructs ("<a<a<a...") and goes quadratic on
-# hostile input, so tokenizing is done here with str.find and anchored, bounded regexes: a
-# tag ends at the first ">", which is all mail bodies need.
-_MARKUP_START_RE: Final = re.compile(r"<(?:[!?]|/?[A-Za-z])")
-_TAG_NAME_RE: Final = re.compile(r"/?([A-Za-z][A-Za-z0-9:-]{0,40})")
+# hostile input, so tokenizing is done here with one regex whose tag part cannot run past
+# the next "<": a failed match costs at most the distance to it, keeping the total linear.
+_TOKEN_RE: Final = re.compile(r"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9:-]{0,40})([^<>]*)>|[!?][^<>]*>)")
 _ATTR_RE: Final = re.compile(
     r"(?:^|[\s\"'/])(class|id)\s*=\s*(?:\"([^\"]{0,300})|'([^']{0,300})|([^\s\"'>]{1,300}))",
     re.IGNORECASE,
@@ -134,42 +124,29 @@ _RAW_TEXT_END: Final = {
 }
 
 
-def _tokens(html: str) -> Iterator[_Token]:
-    """Split *html* into data, start-tag, self-closed-tag and end-tag tokens."""
-    pos = text_start = 0
-    while (found := _MARKUP_START_RE.search(html, pos)) is not None:
-        lt = found.start()
-        if lt > text_start:
-            yield _DATA, html[text_start:lt], []
-        pos = text_start = yield from _markup(html, lt)
-    if text_start < len(html):
-        yield _DATA, html[text_start:], []
-
-
-def _markup(html: str, lt: int) -> Generator[_Token, None, int]:
-    """Emit the token starting at ``html[lt] == "<"``; return the position after it."""
-    if html.startswith("<!--", lt):
-        end = html.find("-->", lt + 4)
+def _handle_markup(converter: _TextConverter, html: str, match: re.Match[str]) -> int:
+    """Feed one comment, tag or declaration to *converter*; return the position after it."""
+    if match.group(1):  # comment: runs to "-->" (or to the end, as in browsers)
+        end = html.find("-->", match.start() + 4)
         return len(html) if end < 0 else end + 3
-    name_match = _TAG_NAME_RE.match(html, lt + 1)
-    if name_match is None:  # doctype, CDATA or processing instruction: skipped
-        end = html.find(">", lt)
-        return len(html) if end < 0 else end + 1
-    gt = html.find(">", name_match.end())
-    if gt < 0:
-        return len(html)  # an unfinished tag swallows the rest, as in browsers
-    name = name_match.group(1).lower()
-    if html[lt + 1] == "/":
-        yield _END, name, []
-        return gt + 1
-    attrs = _attributes(html[name_match.end() : gt])
-    kind = _SELF_CLOSED if html[gt - 1] == "/" else _START
-    yield kind, name, attrs
-    if kind == _START and name in _RAW_TEXT_END:
-        closing = _RAW_TEXT_END[name].search(html, gt + 1)
-        yield _END, name, []
+    name = match.group(3)
+    if name is None:  # doctype, CDATA or processing instruction
+        return match.end()
+    name = name.lower()
+    if match.group(2):
+        converter.handle_endtag(name)
+        return match.end()
+    attributes = match.group(4)
+    attrs = _attributes(attributes)
+    if attributes.endswith("/"):
+        converter.handle_startendtag(name, attrs)
+        return match.end()
+    converter.handle_starttag(name, attrs)
+    if name in _RAW_TEXT_END:  # script/style content is not markup: skip to its end tag
+        closing = _RAW_TEXT_END[name].search(html, match.end())
+        converter.handle_endtag(name)
         return len(html) if closing is None else closing.end()
-    return gt + 1
+    return match.end()
 
 
 def _attributes(text: str) -> list[tuple[str, str | None]]:
@@ -182,6 +159,21 @@ def _attributes(text: str) -> list[tuple[str, str | None]]:
     ]
 
 
+def _collapse_spaces(text: str) -> str:
+    """Runs of whitespace (and zero-width spaces) become one space; edges are kept as one."""
+    if "\u200b" in text:
+        text = text.replace("\u200b", " ")
+    words = text.split()
+    if not words:
+        return " "
+    collapsed = " ".join(words)
+    if text[0].isspace():
+        collapsed = " " + collapsed
+    if text[-1].isspace():
+        collapsed += " "
+    return collapsed
+
+
 class _TextConverter:
     """Collects text line by line while tracking quote, skip and preformatted context."""
 
@@ -191,6 +183,7 @@ class _TextConverter:
         self._current_quoted = False
         self._current_has_text = False
         self._stack: list[tuple[str, bool]] = []  # (tag, opens a quote)
+        self._open_counts: dict[str, int] = {}  # tag -> how many are on the stack
         self._overflow = 0
         self._quote_depth = 0
         self._quote_rest = False
@@ -209,6 +202,7 @@ class _TextConverter:
             self._overflow += 1
         else:
             self._stack.append((tag, opens_quote))
+            self._open_counts[tag] = self._open_counts.get(tag, 0) + 1
             self._enter(tag, opens_quote)
         self._block_break(tag)
         if tag == "li" and not self._skip_depth:
@@ -227,10 +221,11 @@ class _TextConverter:
         if self._overflow:
             self._overflow -= 1
             return
-        if not any(open_tag == tag for open_tag, _ in self._stack):
+        if not self._open_counts.get(tag):
             return
         while self._stack:
             open_tag, opened_quote = self._stack.pop()
+            self._open_counts[open_tag] -= 1
             self._leave(open_tag, opened_quote)
             if open_tag == tag:
                 break
@@ -240,6 +235,8 @@ class _TextConverter:
         """Add text to the current line (verbatim inside ``<pre>``)."""
         if self._skip_depth or not data:
             return
+        if "&" in data:
+            data = unescape(data)
         if self._pre_depth:
             first, *rest = data.split("\n")
             self._add_text(first)
@@ -247,7 +244,7 @@ class _TextConverter:
                 self._newline()
                 self._add_text(line)
         else:
-            self._add_text(_SPACE_RE.sub(" ", data))
+            self._add_text(_collapse_spaces(data))
 
     def text(self) -> str:
         """The collected text, with runs of blank lines collapsed."""
@@ -319,7 +316,7 @@ class _TextConverter:
         """Finish the current line; an empty line is only emitted when *force* is set."""
         line = "".join(self._current)
         if not self._pre_depth:
-            line = _SPACE_RE.sub(" ", line).strip()
+            line = " ".join(line.split())
         self._current = []
         self._current_has_text = False
         if line == "-":  # an empty list item
