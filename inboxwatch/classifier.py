@@ -22,7 +22,9 @@ import hashlib
 import itertools
 import json
 import logging
+import multiprocessing
 import os
+import threading
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,8 @@ import scipy.sparse as sp
 
 from inboxwatch.errors import ModelError
 from inboxwatch.features import FEATURE_NAMES, HandFeatures, describe, hand_features
-from inboxwatch.features import new_subject, thread_kind
+from inboxwatch.features import fingerprint as features_fingerprint
+from inboxwatch.features import new_subject, strip_subject_prefixes, thread_kind
 from inboxwatch.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "Prepared",
     "prepare_many",
     "save_model",
+    "text_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -63,8 +67,12 @@ CHAR_NGRAM_RANGE: Final = (3, 5)
 # How many explanation strings are given per positive tag, picked among the columns with
 # the largest contributions.
 MAX_REASONS: Final = 4
-_TOP_COLUMNS: Final = 24
+_TOP_COLUMNS: Final = 16
+# The explanation of a tag that the user set by a correction of this very message.
+CORRECTION_REASON: Final = "your correction"
 _RETRAIN = "run `inboxwatch train` to rebuild the model"
+_PARALLEL_MIN_ITEMS: Final = 1000  # smaller batches are not worth starting processes for
+_CHUNKS_PER_WORKER: Final = 4
 _CHAR_CACHE_LIMIT: Final = 500_000  # distinct words remembered before the cache is reset
 
 FloatArray = npt.NDArray[np.float64]
@@ -91,12 +99,8 @@ class Prepared:
     analysis: Analysis
     content_words: int
     hand: HandFeatures
-    is_empty_reply: bool
-
-    @property
-    def whole(self) -> str:
-        """Subject and new text as one document."""
-        return f"{self.subject}\n{self.text}"
+    nothing_new: bool  # no new subject (a reply or forward) and no new text
+    key: str
 
 
 def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]:
@@ -120,19 +124,31 @@ def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]
         for i, analysis in zip(positions, analyse_many(docs, language), strict=True):
             analyses[i] = analysis
     return [
-        _prepared(subjects[i], texts[i], languages[i], analyses[i], threads[i])
+        _prepared(subjects[i], texts[i], languages[i], analyses[i], threads[i], items[i][0])
         for i in range(len(items))
     ]
 
 
 def _prepared(
-    subject: str, text: str, language: str, analysis: Analysis | None, thread: str
+    subject: str, text: str, language: str, analysis: Analysis | None, thread: str,
+    raw_subject: str,
 ) -> Prepared:
     assert analysis is not None  # every language in LANGUAGES was analysed above
     words = analysis.content_words_from(len(subject) + 1)
     hand = hand_features(subject, text, language, words, thread)
     empty = not text.strip() and not subject
-    return Prepared(subject, text, language, analysis, words, hand, empty)
+    key = text_key(raw_subject, text)
+    return Prepared(subject, text, language, analysis, words, hand, empty, key)
+
+
+def text_key(subject: str, new_text: str) -> str:
+    """A short hash identifying a message by its subject and new text.
+
+    Case, whitespace and reply prefixes do not matter. Corrections are matched by it.
+    """
+    joined = f"{strip_subject_prefixes(subject)}\n{new_text}".casefold()
+    normalised = " ".join(joined.split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
 
 
 # --- vectorisation ---------------------------------------------------------------------------
@@ -171,15 +187,11 @@ class Featurizer:
     hand_scale: float
     _char_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
-    @property
-    def n_features(self) -> int:
-        """Total number of columns."""
-        return len(self.word_vocab) + len(self.char_vocab) + len(FEATURE_NAMES)
-
     def transform(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
         """The feature matrix of ``prepared`` (one row each)."""
+        lookup = self.word_vocab.get
         words = _tfidf(
-            ([self.word_vocab[t] for t in word_terms(p) if t in self.word_vocab] for p in prepared),
+            ([i for i in map(lookup, word_terms(p)) if i is not None] for p in prepared),
             self.word_idf, len(prepared),
         )
         chars = _tfidf((self._char_indices(p) for p in prepared), self.char_idf, len(prepared))
@@ -244,6 +256,9 @@ class ModelArrays:
     intercept: FloatArray  # shape (len(TAGS),)
     calibration: FloatArray  # shape (len(TAGS), 2): slope and offset of the Platt sigmoid
     thresholds: FloatArray  # shape (len(TAGS),)
+    # The user's corrections, by text_key: one label per tag, 1 yes, 0 no, -1 not corrected.
+    overrides: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    features_fingerprint: str = field(default_factory=features_fingerprint)
 
     def featurizer(self) -> Featurizer:
         """A featurizer rebuilt from the stored vocabularies."""
@@ -308,6 +323,11 @@ def _to_npz(arrays: ModelArrays) -> dict[str, npt.NDArray[Any]]:
         "calibration": arrays.calibration,
         "thresholds": arrays.thresholds,
         "tags": _pack(TAGS),
+        "features_fingerprint": _pack((arrays.features_fingerprint,)),
+        "override_keys": _pack(tuple(arrays.overrides)),
+        "override_labels": np.array(
+            list(arrays.overrides.values()), dtype=np.int8
+        ).reshape(len(arrays.overrides), len(TAGS)),
     }
 
 
@@ -394,6 +414,12 @@ def _arrays_from(npz: Mapping[str, npt.NDArray[Any]]) -> ModelArrays:
         intercept=npz["intercept"].astype(np.float64),
         calibration=npz["calibration"].astype(np.float64),
         thresholds=npz["thresholds"].astype(np.float64),
+        features_fingerprint=_unpack(npz["features_fingerprint"])[0],
+        overrides=dict(zip(
+            _unpack(npz["override_keys"]),
+            (tuple(int(v) for v in row) for row in npz["override_labels"]),
+            strict=True,
+        )),
     )
     if _unpack(npz["tags"]) != TAGS:
         raise ValueError(f"tags {_unpack(npz['tags'])} differ from {TAGS}")
@@ -412,10 +438,11 @@ class Classifier:
     version: str
 
     def __init__(self, arrays: ModelArrays, version: str) -> None:
-        if arrays.feature_names != FEATURE_NAMES:
+        stale = arrays.features_fingerprint != features_fingerprint()
+        if arrays.feature_names != FEATURE_NAMES or stale:
             raise ModelError(
-                "the model was trained with another set of hand-made features than this "
-                f"inboxwatch computes; {_RETRAIN}"
+                "the model was trained with other hand-made features (word lists, patterns) "
+                f"than this inboxwatch computes; {_RETRAIN}"
             )
         self.version = version
         self._arrays = arrays
@@ -425,7 +452,10 @@ class Classifier:
 
     @classmethod
     def load(cls, models_dir: Path) -> Classifier:
-        """Load and verify the model in ``models_dir``; raise ModelError on any problem."""
+        """Load and verify the model in ``models_dir``; raise ModelError on any problem.
+
+        The language pipelines are built here too, so classifying starts at full speed.
+        """
         meta = _read_meta(models_dir)
         _check_meta(meta, models_dir)
         arrays = _read_arrays(models_dir / NPZ_NAME, meta.get("artifact_sha256"))
@@ -434,8 +464,11 @@ class Classifier:
         if recorded != stored:
             raise ModelError(f"{META_NAME} thresholds differ from {NPZ_NAME}; {_RETRAIN}")
         digest = str(meta["artifact_sha256"])
+        classifier = cls(arrays, digest[:12])
+        # Build the spaCy pipelines and phrase matchers now, so the first message is fast.
+        classifier.classify_many([("", "ready", language) for language in LANGUAGES])
         logger.info("loaded classifier %s from %s", digest[:12], models_dir)
-        return cls(arrays, digest[:12])
+        return classifier
 
     @property
     def thresholds(self) -> Mapping[str, float]:
@@ -446,8 +479,37 @@ class Classifier:
         """Classify one message from its subject and new text (quotes already stripped)."""
         return self.classify_many([(subject, new_text, language)])[0]
 
-    def classify_many(self, items: Sequence[tuple[str, str, str | None]]) -> list[Classification]:
-        """Classify ``(subject, new_text, language or None)`` items in one batch."""
+    def classify_many(
+        self, items: Sequence[tuple[str, str, str | None]], workers: int = 1
+    ) -> list[Classification]:
+        """Classify ``(subject, new_text, language or None)`` items in one batch.
+
+        ``new_text`` is the body after ``cleaning.extract_new_content``. The subject of a reply
+        or forward is not new content and is ignored; a message with neither a new subject nor
+        new text gets no tags and zero scores. A missing language is detected.
+
+        ``workers > 1`` spreads a large batch over that many forked processes. It is only
+        honoured where forking is safe: a POSIX system, and a caller with no other threads
+        running (a command-line run, not the daemon); otherwise the batch runs here.
+        """
+        if workers > 1 and len(items) >= _PARALLEL_MIN_ITEMS and _fork_is_safe():
+            return self._classify_forked(items, workers)
+        return self._classify_here(items)
+
+    def _classify_forked(
+        self, items: Sequence[tuple[str, str, str | None]], workers: int
+    ) -> list[Classification]:
+        size = -(-len(items) // (workers * _CHUNKS_PER_WORKER))
+        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        context = multiprocessing.get_context("fork")
+        # Forked workers inherit this classifier (initargs are not pickled under fork).
+        with context.Pool(workers, initializer=_adopt, initargs=(self,)) as pool:
+            results = pool.map(_classify_adopted, chunks)
+        return [result for chunk in results for result in chunk]
+
+    def _classify_here(
+        self, items: Sequence[tuple[str, str, str | None]]
+    ) -> list[Classification]:
         if not items:
             return []
         prepared = prepare_many(items)
@@ -471,48 +533,62 @@ class Classifier:
     def _classification(
         self, prepared: Prepared, matrix: sp.csr_matrix, row: int, probs: FloatArray
     ) -> Classification:
-        if prepared.is_empty_reply:
+        correction = self._arrays.overrides.get(prepared.key)
+        if prepared.nothing_new and correction is None:
             zeros = {tag: 0.0 for tag in TAGS}
             return Classification((), zeros, prepared.language, 0, {})
         scores = {tag: round(float(p), 4) for tag, p in zip(TAGS, probs, strict=True)}
-        tags = tuple(
-            tag for tag, p, th in zip(TAGS, probs, self._arrays.thresholds, strict=True) if p >= th
-        )
-        why = {tag: self._reasons(prepared, matrix, row, TAGS.index(tag)) for tag in tags}
+        thresholds = self._arrays.thresholds
+        positive = {tag: bool(p >= t) for tag, p, t in zip(TAGS, probs, thresholds, strict=True)}
+        corrected: set[str] = set()
+        for tag, label in zip(TAGS, correction or (-1,) * len(TAGS), strict=True):
+            if label >= 0:
+                positive[tag], scores[tag] = bool(label), float(label)
+                corrected.add(tag)
+        tags = tuple(tag for tag in TAGS if positive[tag])
+        explained = self._explain(prepared, matrix, row, [t for t in tags if t not in corrected])
+        why = {tag: explained.get(tag, (CORRECTION_REASON,)) for tag in tags}
         return Classification(tags, scores, prepared.language, prepared.content_words, why)
 
-    def _reasons(
-        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, tag: int
-    ) -> tuple[str, ...]:
-        """The strings whose features pushed tag ``tag`` up the most for this message."""
+    def _explain(
+        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, tags: Sequence[str]
+    ) -> dict[str, tuple[str, ...]]:
+        """For each tag, the strings whose features pushed it up the most for this message."""
+        if not tags:
+            return {}
         start, end = matrix.indptr[row], matrix.indptr[row + 1]
         columns, values = matrix.indices[start:end], matrix.data[start:end]
-        contributions = values * self._arrays.coef[columns, tag]
-        top = np.argsort(-contributions)[:_TOP_COLUMNS]
-        top = top[contributions[top] > 0.0]
-        totals: dict[str, float] = {}
-        shown: dict[str, str] = {}
-        for label, amount in self._attribute(prepared, columns[top], contributions[top]):
-            key = label.casefold()
-            shown.setdefault(key, label)
-            totals[key] = totals.get(key, 0.0) + amount
-        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-        return tuple(shown[key] for key, amount in ranked[:MAX_REASONS] if amount > 0.0)
+        contributions = self._arrays.coef[columns] * values[:, None]
+        tops: dict[str, tuple[list[int], list[float]]] = {}
+        for tag in tags:
+            column = contributions[:, TAGS.index(tag)]
+            top = np.argsort(-column)[:_TOP_COLUMNS]
+            top = top[column[top] > 0.0]
+            tops[tag] = (columns[top].tolist(), column[top].tolist())
+        n_words, n_chars = self._n_words, self._n_chars
+        wanted = {
+            c - n_words for cols, _ in tops.values() for c in cols
+            if n_words <= c < n_words + n_chars
+        }
+        shares = _char_shares(self._featurizer, prepared, wanted)
+        return {
+            tag: _ranked(self._attribute(prepared, cols, amounts, shares))
+            for tag, (cols, amounts) in tops.items()
+        }
 
     def _attribute(
-        self, prepared: Prepared, columns: npt.NDArray[Any], contributions: FloatArray
+        self, prepared: Prepared, columns: Sequence[int], contributions: Sequence[float],
+        char_shares: Mapping[int, Sequence[tuple[str, float]]],
     ) -> Iterable[tuple[str, float]]:
         """Spread each column's contribution over human-readable strings."""
-        surfaces = _surface_of_terms(prepared)
         n_words, n_chars = self._n_words, self._n_chars
-        char_columns = {c - n_words for c in columns.tolist() if n_words <= c < n_words + n_chars}
-        char_share = _char_shares(self._featurizer, prepared, char_columns)
-        for column, amount in zip(columns.tolist(), contributions.tolist(), strict=True):
+        for column, amount in zip(columns, contributions, strict=True):
             if column < n_words:
                 term = self._arrays.word_terms[column]
-                yield surfaces.get(term, term), amount
+                if all(part.isalnum() for part in term.split(" ")):  # not punctuation
+                    yield _surface_of(prepared, term), amount
             elif column < n_words + n_chars:
-                for word, share in char_share.get(column - n_words, ()):
+                for word, share in char_shares.get(column - n_words, ()):
                     yield word, amount * share
             else:
                 name = FEATURE_NAMES[column - n_words - n_chars]
@@ -521,15 +597,46 @@ class Classifier:
                     yield label, amount / len(labels)
 
 
-def _surface_of_terms(prepared: Prepared) -> dict[str, str]:
-    """Lemma term → how it was written in this message (first occurrence)."""
-    surfaces, lemmas = prepared.analysis.surfaces, prepared.analysis.lemmas
-    found: dict[str, str] = {}
-    for i, lemma in enumerate(lemmas):
-        found.setdefault(lemma, surfaces[i])
-        if i + 1 < len(lemmas):
-            found.setdefault(f"{lemma} {lemmas[i + 1]}", f"{surfaces[i]} {surfaces[i + 1]}")
-    return found
+_adopted: list[Classifier] = []  # in a forked worker: the classifier it inherited
+
+
+def _adopt(classifier: Classifier) -> None:
+    _adopted.append(classifier)
+
+
+def _classify_adopted(items: list[tuple[str, str, str | None]]) -> list[Classification]:
+    return _adopted[0]._classify_here(items)
+
+
+def _fork_is_safe() -> bool:
+    """Forking copies only the calling thread, so other threads' locks could stay held."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _ranked(contributions: Iterable[tuple[str, float]]) -> tuple[str, ...]:
+    """The ``MAX_REASONS`` strings with the largest positive total, case-insensitively."""
+    totals: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    for label, amount in contributions:
+        key = label.casefold()
+        shown.setdefault(key, label)
+        totals[key] = totals.get(key, 0.0) + amount
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+    return tuple(shown[key] for key, amount in ranked[:MAX_REASONS] if amount > 0.0)
+
+
+def _surface_of(prepared: Prepared, term: str) -> str:
+    """How a lemma unigram or bigram was written in this message (first occurrence)."""
+    lemmas, surfaces = prepared.analysis.lemmas, prepared.analysis.surfaces
+    first, _, second = term.partition(" ")
+    i = -1
+    while first in lemmas[i + 1 :]:
+        i = lemmas.index(first, i + 1)
+        if not second:
+            return surfaces[i]
+        if i + 1 < len(lemmas) and lemmas[i + 1] == second:
+            return f"{surfaces[i]} {surfaces[i + 1]}"
+    return term
 
 
 def _char_shares(
@@ -540,10 +647,13 @@ def _char_shares(
         return {}
     analysis = prepared.analysis
     occurrences: dict[int, list[str]] = {}
-    for surface, word in zip(analysis.surfaces, analysis.folded, strict=True):
+    words: dict[str, str] = {}
+    for word, surface in zip(analysis.folded, analysis.surfaces, strict=True):
+        words.setdefault(word, surface)  # the first spelling of each word
+    for word, surface in words.items():
         if word.isalnum():
             for column in wanted.intersection(featurizer.char_indices_of(word)):
                 occurrences.setdefault(column, []).append(surface)
     return {
-        column: [(w, 1.0 / len(words)) for w in words] for column, words in occurrences.items()
+        column: [(w, 1.0 / len(ws)) for w in ws] for column, ws in occurrences.items()
     }

@@ -22,10 +22,11 @@ The lists were chosen from the definitions in LABELS.md and the training split o
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from inboxwatch.nlp import fold_accents
@@ -36,6 +37,7 @@ __all__ = [
     "HandFeatures",
     "Lexicon",
     "describe",
+    "fingerprint",
     "hand_features",
     "new_subject",
     "strip_subject_prefixes",
@@ -256,7 +258,23 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "where s", "where are", "what happened", "please explain", "explain why",
             "only hearing", "seriously", "how hard", "how difficult", "anyone there",
             "i ve sent you", "i have sent you", "charged me", "you charged",
-            "what am i paying"),
+            "what am i paying", "yet", "by now", "hours ago", "days ago", "since monday",
+            "since yesterday", "been waiting", "i m still waiting", "how long",
+            "had to chase", "have to chase", "chasing", "remind you", "had to ask",
+            "have to ask", "should be", "should ve been", "was supposed", "not the first time",
+            "happened before", "happens again", "again and again", "every single time",
+            "always", "never", "can t keep", "cannot keep", "needs to stop", "we agreed",
+            "as agreed", "you said", "you told me", "left out", "not done", "incomplete",
+            "not finished", "you sent the wrong", "wrong one", "you got", "you messed",
+            "your mistake", "your error", "expect better", "expected better",
+            "i expect", "we expect", "do better", "better than this", "had enough",
+            "last straw", "enough is enough", "per my last", "i note that", "omit*",
+            "omission", "surprised to see", "did not agree", "didn t agree", "never agreed",
+            "it took you", "took you", "please stop", "stop sending", "overwhelming", "rude",
+            "on your behalf", "had to apologise", "had to apologize", "i ve had to",
+            "i had to", "we had to", "too stressful", "slipping", "tell me why",
+            "how does this happen", "how did this happen", "how could", "not what we discussed",
+            "isn t what we discussed", "what we agreed", "still have no", "nothing is"),
         hu=("megint", "már megint", "ismét", "újra", "harmadszor", "másodszor", "negyedszer",
             "sokadszor*", "hányszor", "mennyiszer", "még mindig nem", "még mindig",
             "már mondtam", "mondtam", "megmondtam", "ahogy írtam", "ahogy kértem",
@@ -271,7 +289,19 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "hol vannak", "hol van már", "miért nem", "miért", "már", "a jövőben",
             "legközelebb", "a továbbiakban", "nem érkezett meg", "még nem érkezett",
             "nem kaptam meg", "nem kapom meg", "még nem", "ez most komoly", "komolyan",
-            "kellemetlen*"),
+            "kellemetlen*", "továbbra sem", "már többször", "többször", "sokszor",
+            "nem először", "nem ez az első", "ismét előfordult", "órák óta", "napok óta",
+            "hetek óta", "óta", "várok", "várunk", "hiányzik", "hiányos", "kimaradt",
+            "elmaradt", "nincs kész", "nem készült el", "félkész", "nem erről volt szó",
+            "nem ebben maradtunk", "megbeszéltük", "megállapodtunk", "elvárom",
+            "elvárnám", "jobbat vártam", "többet vártam", "többet várok", "ennél jobbat",
+            "figyelj", "figyelj oda", "figyelmesebb*", "pontosabb*", "nem értem miért",
+            "nem értem hogy", "hogy lehet", "hogy lehetséges", "hogy fordulhat",
+            "hogyan fordulhatott", "miért kell", "kétszer", "háromszor", "nem figyelsz",
+            "erről nem volt szó", "nem volt szó", "meglepett", "meglepődtem", "nem fér bele",
+            "előre jelezze", "ne csússzon", "most már", "kellett volna", "viccelsz",
+            "mi ez", "ezért fizetünk", "ezért fizetek", "nem rendeltem", "nem kértem",
+            "kértem hogy", "sehol nem"),
     ),
     # Disappointment, frustration, judgements of poor work or price.
     "dissatisfaction": Lexicon(
@@ -287,7 +317,13 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "not it", "isn t it", "not right", "doesn t match", "don t match", "subpar",
             "half done", "lazy", "worse", "worst", "rubbish", "hate", "unfair",
             "not comfortable", "too much", "a lot for", "seems like a lot", "typo*",
-            "error*"),
+            "error*", "incorrect", "inaccurate", "missing", "looks bad", "looks cheap",
+            "ugly", "messy", "unclear", "confusing", "not professional", "below standard",
+            "not great", "not ideal", "concerned", "worried", "a problem with",
+            "an issue with", "upset", "angry", "furious", "livid", "irritat*", "let down",
+            "shocked", "baffled", "unfortunately", "honestly", "frankly", "to be honest",
+            "i have to say", "i must say", "i m afraid", "overpriced", "too high",
+            "can t justify", "not acceptable", "not okay"),
         hu=("csalód*", "elfogadhatatlan", "nem vagyok elégedett", "elégedetlen*",
             "nem elégedett", "nem jó", "nem ok", "nem oké", "gyenge", "igénytelen*",
             "hanyag*", "pontatlan*", "figyelmetlen*", "szakszerűtlen*", "amatőr*",
@@ -297,7 +333,11 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "ezért fizetek", "pénzkidobás", "kínos", "szégyen*", "ciki", "nem ezt",
             "irreális*", "túl általános", "túl magas", "nem tudjuk elfogadni", "kuká*",
             "mást szeretnék", "egészen mást", "nem tetszik", "nem tetszenek", "csúnya",
-            "nem stimmel", "nem az igazi", "nem az", "elírás*"),
+            "nem stimmel", "nem az igazi", "nem az", "elírás*", "slampos*", "összecsap*",
+            "kapkod*", "trehány*", "sajnos", "sajnálatos*", "őszintén", "meg kell mondjam",
+            "meg kell mondanom", "ideges vagyok", "mérges", "dühös", "felháborod*",
+            "kiábrándító", "drága", "túl sok", "borsos", "nem éri meg", "minőség*",
+            "nem megfelelő", "hibásan", "helytelen*", "pontatlanul", "hiányosan"),
     ),
     # Threats to escalate or leave.
     "threat": Lexicon(
@@ -306,11 +346,16 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "another provider", "someone else", "cancel", "terminate", "end our contract",
             "end the contract", "reconsider", "last chance", "final warning", "escalate",
             "escalating", "your manager", "refund", "won t pay", "not paying", "withhold",
-            "bad review", "last time"),
+            "bad review", "last time", "rethink", "review our", "termination", "notice",
+            "end our", "other options", "alternatives", "elsewhere", "i ll have to find",
+            "have to find someone", "end our arrangement", "not willing to renew",
+            "not willing", "unwilling", "current terms"),
         hu=("mást keresünk", "mást keresek", "máshoz fordul*", "más után nézünk", "felmond*",
             "megszüntet*", "szerződést bont*", "utolsó esély", "utoljára", "nem fizetem",
             "nem fizetünk", "visszakérem", "pénz vissza", "panasz*", "feljelent*",
-            "vezetőd*", "főnököd*", "reklamál*", "következmény*"),
+            "vezetőd*", "főnököd*", "reklamál*", "következmény*", "átgondoljuk",
+            "újragondol*", "másik szolgáltató*", "más megoldás*", "visszatérítés*",
+            "kompenzáció*"),
     ),
     # Praise words; with a reproach nearby they become the "sarcasm" feature.
     "praise": Lexicon(
@@ -331,12 +376,24 @@ LEXICONS: Final[Mapping[str, Lexicon]] = {
             "must be nice", "good to know", "wow", "really", "thank you so much for",
             "thanks so much for", "thanks for that", "great job", "oh good", "oh sure",
             "i m sure you re", "very busy", "how lovely", "nice of you", "glad to see",
-            "only took", "take your time", "no rush at all", "discovered", "apparently"),
+            "only took", "take your time", "no rush at all", "discovered", "apparently",
+            "just fantastic", "really keeps", "i love finding", "love finding",
+            "really looking forward", "work of fiction", "so helpful", "how helpful"),
         hu=("szuper megint", "köszi a semmit", "kösz a semmit", "mint mindig",
             "ahogy mindig", "mint általában", "naná", "hát persze", "micsoda meglepetés",
             "karácsonyra", "jövőre", "gondolom", "persze", "biztos", "jó tudni",
             "köszi szépen", "ja nem", "ja persze", "megálmod*", "nagyon vicces", "végre",
-            "ráérünk", "ráérsz"),
+            "ráérünk", "ráérsz", "imádom", "igazán remek", "aha", "aha szóval", "szóval most",
+            "jutott eszedbe", "biztos én", "wow", "great job", "köszi hogy", "köszönöm hogy",
+            "kösz hogy", "katyvasz"),
+    ),
+    # Negation and absence: with praise nearby, a sign of sarcasm.
+    "negation": Lexicon(
+        label="negation",
+        en=("not", "no", "nothing", "without", "never", "none", "nobody", "empty", "n t",
+            "still", "only"),
+        hu=("nem", "nincs", "nincsen", "semmi", "nélkül", "soha", "senki", "üres", "sem",
+            "még mindig", "csak"),
     ),
     # The complaint is about someone else: reassurance that the recipient is not to blame.
     "not_recipient": Lexicon(
@@ -404,15 +461,21 @@ _NUMBER_RE: Final = re.compile(r"\d[\w:./-]*")
 _FILE_OR_ADDRESS_RE: Final = re.compile(
     r"\.(?:" + "|".join(sorted(_FILE_EXTENSIONS)) + r")\b|@\w|://|\bwww\.", re.IGNORECASE
 )
-_ANNOYED_EMOJI_RE: Final = re.compile("[\U0001f644\U0001f643\U0001f612\U0001f624\U0001f621"
-                                       "\U0001f620\U0001f92c\U0001f926\U0001f937\U0001f611"
-                                       "\U0001f610\U0001f629\U0001f62b\U0001f44f]")
-_HAPPY_EMOJI_RE: Final = re.compile("[\U0001f600-\U0001f60d\U0001f642\U0001f917\U0001f64f"
-                                     "\U0001f44d\u2764\U0001f495\U0001f496\U0001f338"
-                                     "\U0001f389\U0001f973\u263a]")
+_EMOJI_RE: Final = re.compile("[\u2600-\u27bf\U0001f300-\U0001faff]")
+_ANNOYED_EMOJI: Final = frozenset(
+    "\U0001f644\U0001f643\U0001f612\U0001f624\U0001f621\U0001f620\U0001f92c\U0001f926"
+    "\U0001f937\U0001f611\U0001f610\U0001f629\U0001f62b\U0001f44f"
+)
+_HAPPY_EMOJI: Final = frozenset(
+    "\U0001f600\U0001f601\U0001f602\U0001f603\U0001f604\U0001f605\U0001f606\U0001f607"
+    "\U0001f608\U0001f609\U0001f60a\U0001f60b\U0001f60c\U0001f60d\U0001f642\U0001f917"
+    "\U0001f64f\U0001f44d\u2764\U0001f495\U0001f496\U0001f338\U0001f389\U0001f973\u263a"
+)
 # Hungarian 2nd person singular definite past ("küldted", "elfelejtetted", "írtad"): what
 # the recipient did, the typical shape of a reproach.
 _SECOND_PERSON_PAST_RE: Final = re.compile(r"\b\w{2,}(?:tt|t)(?:ad|ed|atok|etek)\b")
+# One or two words in quotation marks: "final", „kész" — often ironic.
+_SCARE_QUOTES_RE: Final = re.compile(r"[\"“„'‘]\w+(?: \w+)?[\"”'’]")
 _CAPITALS_RE: Final = re.compile(r"\b[A-ZÁÉÍÓÖŐÚÜŰ]{2,}\b")
 # A capitalised word in mid-sentence (after a lower-case letter, digit or comma and a space):
 # a name, a product, a place.
@@ -434,7 +497,7 @@ _LENGTH_BUCKETS: Final = (0, 20, 60, 150, 400)  # lower bounds of the new-text l
 # Interaction features a linear model cannot form on its own.
 _DERIVED: Final = (
     "reply", "forward", "request_or_question", "short_request", "short_no_request",
-    "annoyed_emoji", "happy_emoji", "second_person_past",
+    "annoyed_emoji", "happy_emoji", "second_person_past", "scare_quotes",
     "sarcasm_with_reproach", "request_without_specifics", "short_question", "no_letters",
     "question_marks", "many_question_marks", "exclamations", "many_exclamations",
     "capitals", "clock_deadline", "specifics", "content_words", "subject_urgency",
@@ -448,15 +511,14 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
     *(f"length_bucket_{low}" for low in _LENGTH_BUCKETS),
 )
 _INDEX: Final = {name: i for i, name in enumerate(FEATURE_NAMES)}
+# How derived features read in explanations. Features without a description (message shape,
+# language, length buckets) still count in the model but are not offered as reasons.
 _DESCRIPTIONS: Final[Mapping[str, str]] = {
-    "reply": "a reply",
-    "forward": "a forward",
-    "request_or_question": "a request",
     "short_request": "short request",
-    "short_no_request": "short, asks nothing",
     "annoyed_emoji": "annoyed emoji",
     "happy_emoji": "friendly emoji",
     "second_person_past": "you did",
+    "scare_quotes": "scare quotes",
     "sarcasm_with_reproach": "sarcasm",
     "request_without_specifics": "request without specifics",
     "short_question": "bare question",
@@ -465,12 +527,10 @@ _DESCRIPTIONS: Final[Mapping[str, str]] = {
     "many_question_marks": "??",
     "exclamations": "exclamation marks",
     "many_exclamations": "!!",
-    "capitals": "capitals",
+    "capitals": "",
     "clock_deadline": "deadline",
     "specifics": "specific details",
-    "content_words": "content words",
     "subject_urgency": "urgent subject",
-    "language_hu": "Hungarian",
 }
 
 
@@ -480,6 +540,29 @@ class HandFeatures:
 
     values: tuple[float, ...]
     evidence: Mapping[str, tuple[str, ...]]
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A short hash of the word lists, patterns and constants that define the features.
+
+    Stored with a trained model: a model trained with other lists is refused at load time.
+    """
+    parts = [
+        repr([(name, lex.label, lex.common, lex.en, lex.hu, lex.suppresses)
+              for name, lex in LEXICONS.items()]),
+        repr(FEATURE_NAMES),
+        *(pattern.pattern for pattern in (
+            _CLOCK_DEADLINE_RE, _NUMBER_RE, _FILE_OR_ADDRESS_RE, _NAME_RE, _CAPITALS_RE,
+            _SCARE_QUOTES_RE, _EMOJI_RE, _SECOND_PERSON_PAST_RE, _SUBJECT_PREFIX_RE,
+            _FORWARD_PREFIX_RE,
+        )),
+        *(repr(sorted(group)) for group in (
+            _COMMON_ACRONYMS, _MONTHS, _FILE_EXTENSIONS, _ANNOYED_EMOJI, _HAPPY_EMOJI,
+        )),
+        repr((_SHORT_CONTENT, _CONTENT_BUCKETS, _LENGTH_BUCKETS)),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def strip_subject_prefixes(subject: str) -> str:
@@ -512,8 +595,8 @@ def describe(name: str, evidence: Sequence[str]) -> tuple[str, ...]:
     if base is None:
         return ()
     if evidence:
-        return tuple(f"{base}: {e}" for e in evidence)
-    return (base,)
+        return tuple(f"{base}: {e}" if base else e for e in evidence)
+    return (base,) if base else ()
 
 
 def hand_features(
@@ -530,9 +613,9 @@ def hand_features(
     whole = f"{subject}\n{text}"
     folded = fold_accents(whole.lower())
     source = whole if len(folded) == len(whole) else folded
-    spans = [(m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
-    words = [folded[a:b] for a, b in spans]
+    words = _WORD_RE.findall(folded)
     found = _lexicon_matches(words, language)
+    spans = [m.span() for m in _WORD_RE.finditer(folded)] if found else []
     matches: dict[str, list[str]] = {}
     for name, first, end in found:
         matches.setdefault(name, []).append(source[spans[first][0] : spans[end - 1][1]])
@@ -583,7 +666,11 @@ def _punctuation_features(
     shouted = [w for w in _CAPITALS_RE.findall(whole) if not _is_acronym(w)]
     _set(values, evidence, "capitals", math.log1p(len(shouted)), shouted)
     _set(values, evidence, "no_letters", float(bool(text.strip()) and not _has_letter(text)))
-    annoyed, happy = _ANNOYED_EMOJI_RE.findall(whole), _HAPPY_EMOJI_RE.findall(whole)
+    quoted = _SCARE_QUOTES_RE.findall(whole)
+    _set(values, evidence, "scare_quotes", math.log1p(len(quoted)), quoted)
+    emoji = _EMOJI_RE.findall(whole)
+    annoyed = [e for e in emoji if e in _ANNOYED_EMOJI]
+    happy = [e for e in emoji if e in _HAPPY_EMOJI]
     _set(values, evidence, "annoyed_emoji", math.log1p(len(annoyed)), annoyed)
     _set(values, evidence, "happy_emoji", math.log1p(len(happy)), happy)
 
@@ -602,13 +689,13 @@ def _shape_features(
     language: str,
 ) -> None:
     if language == "hu":
-        you_did = _SECOND_PERSON_PAST_RE.findall(folded)
+        you_did = _found(_SECOND_PERSON_PAST_RE, whole, folded)
         _set(values, evidence, "second_person_past", math.log1p(len(you_did)), you_did)
-    clock = [m.group(0) for m in _CLOCK_DEADLINE_RE.finditer(folded)]
+    clock = _found(_CLOCK_DEADLINE_RE, whole, folded)
     _set(values, evidence, "clock_deadline", math.log1p(len(clock)), clock)
     specifics = _specifics(whole, words)
     _set(values, evidence, "specifics", math.log1p(len(specifics)), specifics)
-    negative = ("reproach", "dissatisfaction")
+    negative = ("reproach", "dissatisfaction", "negation")
     sarcastic = "praise" in matches and any(n in matches for n in negative)
     _set(values, evidence, "sarcasm_with_reproach", float(sarcastic), matches.get("praise", ()))
     bare_request = "request" in matches and not specifics
@@ -619,6 +706,12 @@ def _shape_features(
     values[_INDEX[f"length_bucket_{_bucket(len(text.strip()), _LENGTH_BUCKETS)}"]] = 1.0
 
 
+def _found(pattern: re.Pattern[str], whole: str, folded: str) -> list[str]:
+    """Matches of ``pattern`` in the folded text, as written in the original where possible."""
+    source = whole if len(whole) == len(folded) else folded
+    return [source[m.start() : m.end()] for m in pattern.finditer(folded)]
+
+
 def _bucket(value: int, lower_bounds: Sequence[int]) -> int:
     return max(low for low in lower_bounds if value >= low)
 
@@ -626,7 +719,7 @@ def _bucket(value: int, lower_bounds: Sequence[int]) -> int:
 def _specifics(whole: str, words: Sequence[str]) -> list[str]:
     """Concrete details a recipient could act on: numbers, dates, files, links, names."""
     found = _NUMBER_RE.findall(whole)
-    found.extend(word for word in words if word in _MONTHS)
+    found.extend(_MONTHS.intersection(words))
     if "." in whole or "@" in whole:
         places = _FILE_OR_ADDRESS_RE.finditer(whole)
         found.extend(_file_or_address(whole, m.start()) for m in places)
@@ -649,38 +742,55 @@ def _file_or_address(text: str, dot: int) -> str:
 _Pattern = tuple[tuple[str, bool], ...]  # (word, is_prefix) per token
 
 
+_Candidates = tuple[tuple[str, _Pattern], ...]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """Everything that can start at one exact word."""
+
+    names: tuple[str, ...] = ()  # single-word phrases: the feature names
+    by_second: Mapping[str, _Candidates] = field(default_factory=dict)  # exact second word
+    other: _Candidates = ()  # multi-word phrases whose second word is a stem
+
+
 @dataclass(frozen=True)
 class _Matcher:
-    single: Mapping[str, tuple[str, ...]]  # one exact word → feature names
-    pairs: Mapping[str, tuple[tuple[str, _Pattern], ...]]  # "first second" exact → patterns
-    exact: Mapping[str, tuple[tuple[str, _Pattern], ...]]
-    prefix: Mapping[str, tuple[tuple[str, _Pattern], ...]]
+    first: Mapping[str, _Entry]  # exact first word → what may start there
+    prefix: Mapping[str, _Candidates]  # first three letters of a first-word stem → phrases
     suppresses: Mapping[str, tuple[str, ...]]
 
 
 @functools.cache
 def _matcher(language: str) -> _Matcher:
-    single: dict[str, list[str]] = {}
-    pairs: dict[str, list[tuple[str, _Pattern]]] = {}
-    exact: dict[str, list[tuple[str, _Pattern]]] = {}
+    names: dict[str, list[str]] = {}
+    by_second: dict[str, dict[str, list[tuple[str, _Pattern]]]] = {}
+    other: dict[str, list[tuple[str, _Pattern]]] = {}
     prefix: dict[str, list[tuple[str, _Pattern]]] = {}
     for name, lexicon in LEXICONS.items():
         own = lexicon.en if language == "en" else lexicon.hu
         for phrase in (*lexicon.common, *own):
             pattern = _compile_phrase(phrase)
             first, is_prefix = pattern[0]
-            if len(pattern) == 1 and not is_prefix:
-                single.setdefault(first, []).append(name)
-                continue
-            if len(pattern) > 1 and not is_prefix and not pattern[1][1]:
-                pairs.setdefault(f"{first} {pattern[1][0]}", []).append((name, pattern))
-                continue
-            target = prefix.setdefault(first[:3], []) if is_prefix else exact.setdefault(first, [])
-            target.append((name, pattern))
+            if is_prefix:
+                prefix.setdefault(first[:3], []).append((name, pattern))
+            elif len(pattern) == 1:
+                names.setdefault(first, []).append(name)
+            elif not pattern[1][1]:
+                second = by_second.setdefault(first, {})
+                second.setdefault(pattern[1][0], []).append((name, pattern))
+            else:
+                other.setdefault(first, []).append((name, pattern))
+    entries = {
+        word: _Entry(
+            tuple(dict.fromkeys(names.get(word, ()))),
+            {k: tuple(v) for k, v in by_second.get(word, {}).items()},
+            tuple(other.get(word, ())),
+        )
+        for word in {*names, *by_second, *other}
+    }
     return _Matcher(
-        {k: tuple(dict.fromkeys(v)) for k, v in single.items()},
-        {k: tuple(v) for k, v in pairs.items()},
-        {k: tuple(v) for k, v in exact.items()},
+        entries,
         {k: tuple(v) for k, v in prefix.items()},
         {name: lex.suppresses for name, lex in LEXICONS.items() if lex.suppresses},
     )
@@ -705,16 +815,22 @@ def _lexicon_matches(words: Sequence[str], language: str) -> list[tuple[str, int
 def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]:
     """Longest non-overlapping match per feature: (name, first word, end word)."""
     best: dict[tuple[str, int], int] = {}
-    single, pairs, exact, prefix = matcher.single, matcher.pairs, matcher.exact, matcher.prefix
+    first, prefix = matcher.first, matcher.prefix
+    last = len(words) - 1
     for i, word in enumerate(words):
-        for name in single.get(word, ()):
-            best.setdefault((name, i), i + 1)
-        pair = pairs.get(f"{word} {words[i + 1]}") if i + 1 < len(words) else None
-        for candidates in (pair, exact.get(word), prefix.get(word[:3])):
-            for name, pattern in candidates or ():
-                if _matches_at(words, i, pattern):
-                    end = i + len(pattern)
-                    best[(name, i)] = max(best.get((name, i), 0), end)
+        entry = first.get(word)
+        if entry is not None:
+            for name in entry.names:
+                best.setdefault((name, i), i + 1)
+            if i < last and entry.by_second:
+                pairs = entry.by_second.get(words[i + 1])
+                if pairs:
+                    _try(words, i, pairs, best)
+            if entry.other:
+                _try(words, i, entry.other, best)
+        stems = prefix.get(word[:3])
+        if stems is not None:
+            _try(words, i, stems, best)
     found: list[tuple[str, int, int]] = []
     covered: dict[str, int] = {}
     for (name, start), end in sorted(best.items(), key=lambda kv: (kv[0][1], -kv[1])):
@@ -722,6 +838,15 @@ def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]
             found.append((name, start, end))
             covered[name] = end
     return found
+
+
+def _try(
+    words: Sequence[str], i: int, candidates: _Candidates, best: dict[tuple[str, int], int]
+) -> None:
+    for name, pattern in candidates:
+        if _matches_at(words, i, pattern):
+            end = i + len(pattern)
+            best[(name, i)] = max(best.get((name, i), 0), end)
 
 
 def _matches_at(words: Sequence[str], i: int, pattern: _Pattern) -> bool:
