@@ -18,6 +18,8 @@ data, and the sha256 of the npz. Loading refuses anything else with a ``ModelErr
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import itertools
 import json
@@ -614,15 +616,35 @@ def _fork_is_safe() -> bool:
 
 
 def _ranked(contributions: Iterable[tuple[str, float]]) -> tuple[str, ...]:
-    """The ``MAX_REASONS`` strings with the largest positive total, case-insensitively."""
+    """The ``MAX_REASONS`` strings with the largest positive total, case-insensitively.
+
+    A function word or pair ("it", "is at", "n't") carries weight in the model but explains
+    nothing to a person, so it is shown only when nothing more telling drove the tag."""
     totals: dict[str, float] = {}
     shown: dict[str, str] = {}
     for label, amount in contributions:
         key = label.casefold()
         shown.setdefault(key, label)
         totals[key] = totals.get(key, 0.0) + amount
-    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-    return tuple(shown[key] for key, amount in ranked[:MAX_REASONS] if amount > 0.0)
+    ranked = [key for key, amount in sorted(totals.items(), key=lambda kv: -kv[1])
+              if amount > 0.0]
+    telling = [key for key in ranked if not _is_function_word(key)]
+    return tuple(shown[key] for key in (telling or ranked)[:MAX_REASONS])
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.hu.stop_words import STOP_WORDS as HUNGARIAN
+
+    return frozenset(ENGLISH | HUNGARIAN | {"n't", "'s", "'m", "'re", "'ll", "'d"})
+
+
+def _is_function_word(label: str) -> bool:
+    """A word, or a pair of words, made only of stop words and short fragments."""
+    if ":" in label:  # a named hand feature, e.g. "deadline: today"
+        return False
+    return all(len(word) <= 2 or word in _function_words() for word in label.split())
 
 
 def _surface_of(prepared: Prepared, term: str) -> str:
