@@ -57,6 +57,7 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=config.me.working_time.tz)
         self.watchers: list[threading.Thread] = []
+        self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
         self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -83,6 +84,8 @@ class Service:
         """Stop in order: watchers, then the scheduler (waiting for a running job), then
         the lease and the database."""
         self.stopping.set()
+        for session in list(self.idle_sessions):
+            session.interrupt()
         for thread in self.watchers:
             thread.join(timeout=IDLE_RETRY_SECONDS)
         if self.scheduler.running:
@@ -98,13 +101,14 @@ class Service:
         polling, report = self.config.polling, self.config.report
         self.scheduler.add_job(self.poll, IntervalTrigger(minutes=polling.interval_minutes),
                                id="poll", next_run_time=datetime.now(self.scheduler.timezone))
+        tz = self.scheduler.timezone  # the user's zone, not the host's
         self.scheduler.add_job(self.daily_report, CronTrigger(
-            hour=report.time.hour, minute=report.time.minute), id="report")
+            hour=report.time.hour, minute=report.time.minute, timezone=tz), id="report")
         self.scheduler.add_job(self.deliver, IntervalTrigger(minutes=1), id="outbox")
         self.scheduler.add_job(self.renew_lease, IntervalTrigger(seconds=LEASE_SECONDS / 3),
                                id="lease")
         if self.config.retention_days:
-            self.scheduler.add_job(self.retention, CronTrigger(hour=3, minute=17),
+            self.scheduler.add_job(self.retention, CronTrigger(hour=3, minute=17, timezone=tz),
                                    id="retention")
 
     def renew_lease(self) -> None:
@@ -189,15 +193,20 @@ class Service:
                         log.info("%s: no IDLE support; polling only", account.name)
                         return
                     session.select_readonly(account.folders[0])
-                    self._idle_loop(session)
+                    self.idle_sessions.add(session)
+                    try:
+                        self._idle_loop(session)
+                    finally:
+                        self.idle_sessions.discard(session)
             except InboxwatchError as exc:
+                if self.stopping.is_set():
+                    return
                 log.warning("%s: IDLE watcher: %s; retrying", account.name, exc)
                 self.stopping.wait(IDLE_RETRY_SECONDS)
 
     def _idle_loop(self, session: ImapSession) -> None:
         renew_at = utcnow() + timedelta(seconds=IDLE_RENEW_SECONDS)
         while not self.stopping.is_set() and utcnow() < renew_at:
-            # short waits so a stop request is honoured within seconds
             if session.idle_wait(timeout_s=IDLE_RETRY_SECONDS):
                 self.poll_soon()
 

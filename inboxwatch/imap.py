@@ -218,6 +218,17 @@ class ImapSession:
         with suppress(Exception):
             client.shutdown()
 
+    def interrupt(self) -> None:
+        """From another thread: shut the socket down so a blocked IDLE returns at once.
+
+        The session is broken afterwards; the owner's next call raises ImapConnectError."""
+        client = self._client
+        if client is None:
+            return
+        self._broken = True
+        with suppress(Exception):
+            client.socket().shutdown(socket.SHUT_RDWR)
+
     def _require_client(self) -> IMAPClient:
         if self._client is None or self._broken:
             raise ImapConnectError(f"the connection to {self._where} is closed; reconnect")

@@ -51,9 +51,9 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
         dedupe_key=dedupe_key, recipients=recipients, subject=str(message["Subject"] or ""),
         mime=message.as_bytes(policy=SMTP_POLICY), status="pending", attempts=0,
         created_at=utcnow(), next_attempt_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(outbox.c.id)
     with store.transaction() as conn:
-        return conn.execute(statement).rowcount == 1
+        return conn.execute(statement).first() is not None
 
 
 def is_queued(store: Store, dedupe_key: str) -> bool:

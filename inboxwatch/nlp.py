@@ -27,6 +27,10 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
+# spaCy installs its own stderr handler on import; logging is configured by the CLI only,
+# so let its records flow to the root handlers like everyone else's.
+logging.getLogger("spacy").handlers.clear()
+
 __all__ = [
     "LANGUAGES",
     "MAX_TEXT_CHARS",
