@@ -18,7 +18,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/inboxwatch demo
 
-## Install what the tests need (Dovecot, openssl) and run the test suite.
+## Install what the tests need (Dovecot, openssl) and run the test suite, including a real
+## build and smoke test of the Docker image with buildah (INBOXWATCH_CONTAINER_TEST=0 skips it).
+INBOXWATCH_CONTAINER_TEST ?= 1
+export INBOXWATCH_CONTAINER_TEST
 test: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
