@@ -27,11 +27,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
-from inboxwatch.errors import InboxwatchError
+from inboxwatch.errors import CredentialError, ImapAuthError, InboxwatchError
 from inboxwatch.imap import ImapSession
 from inboxwatch.ingest import IngestContext
 from inboxwatch.leases import Lease, Leases
 from inboxwatch.store import Store, utcnow
+from inboxwatch.sync import account_password, sync_account
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,45 @@ SERVICE_LEASE = "service"
 LEASE_SECONDS = 120.0
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes, well under the 29-minute limit
 IDLE_RETRY_SECONDS = 30.0
+
+
+class LoginHoldoff:
+    """Rejected logins, per account: reported once, then retried with growing pauses
+    (1 minute, doubling, at most an hour) instead of hammering the server."""
+
+    FIRST = timedelta(minutes=1)
+    LONGEST = timedelta(hours=1)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, tuple[int, datetime]] = {}
+
+    def due(self, account: str, now: datetime) -> bool:
+        with self._lock:
+            entry = self._failures.get(account)
+        return entry is None or now >= entry[1]
+
+    def seconds_left(self, account: str, now: datetime) -> float:
+        with self._lock:
+            entry = self._failures.get(account)
+        return max((entry[1] - now).total_seconds(), 1.0) if entry else 1.0
+
+    def failed(self, account: str, error: str, now: datetime) -> None:
+        with self._lock:
+            count, until = self._failures.get(account, (0, now))
+            if count and now < until:  # another thread already counted this failure
+                return
+            pause = min(self.FIRST * 2 ** count, self.LONGEST)
+            self._failures[account] = (count + 1, now + pause)
+        if count == 0:
+            log.error("%s: %s (retrying with growing pauses; fix the password and the next "
+                      "attempt picks it up)", account, error)
+        else:
+            log.debug("%s: login still rejected; next try in %s", account, pause)
+
+    def succeeded(self, account: str) -> None:
+        with self._lock:
+            self._failures.pop(account, None)
 
 
 class Service:
@@ -56,6 +96,7 @@ class Service:
             executors={"default": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=config.me.working_time.tz)
+        self.login_holdoff = LoginHoldoff()
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
         self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
@@ -122,13 +163,26 @@ class Service:
 
     def poll(self) -> None:
         """Sync every account once; one failing account never stops the others."""
-        from inboxwatch.sync import poll_all
+        for account in self.config.accounts:
+            if self.stopping.is_set():
+                return
+            if not self.login_holdoff.due(account.name, utcnow()):
+                continue
+            self._poll_account(account)
 
-        if self.stopping.is_set():
+    def _poll_account(self, account: AccountConfig) -> None:
+        try:
+            password = account_password(account)
+            report = sync_account(account, password, self.store, self.ctx)
+        except (ImapAuthError, CredentialError) as exc:
+            self.login_holdoff.failed(account.name, str(exc), utcnow())
             return
-        for report in poll_all(self.config, self.store, self.ctx):
-            for line in report.lines():
-                log.info("%s", line)
+        except InboxwatchError as exc:
+            log.error("%s: %s", account.name, exc)
+            return
+        self.login_holdoff.succeeded(account.name)
+        for line in report.lines():
+            log.info("%s", line)
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""
@@ -186,18 +240,23 @@ class Service:
         """Wait in IDLE on the account's first folder and trigger a poll on new mail."""
         while not self.stopping.is_set():
             try:
-                password = resolve_password(f"account {account.name!r}", account.password_env,
-                                            account.password_command)
+                password = account_password(account)
                 with ImapSession(account, password) as session:
                     if not session.supports_idle():
                         log.info("%s: no IDLE support; polling only", account.name)
                         return
                     session.select_readonly(account.folders[0])
+                    # never trust that nothing arrived while the watcher was away
+                    self.poll_soon()
                     self.idle_sessions.add(session)
                     try:
                         self._idle_loop(session)
                     finally:
                         self.idle_sessions.discard(session)
+            except (ImapAuthError, CredentialError) as exc:
+                # the poll job owns reporting a bad password; just wait out the hold-off
+                self.login_holdoff.failed(account.name, str(exc), utcnow())
+                self.stopping.wait(self.login_holdoff.seconds_left(account.name, utcnow()))
             except InboxwatchError as exc:
                 if self.stopping.is_set():
                     return
@@ -214,10 +273,11 @@ class Service:
 def run_service(config: Config, store: Store, ctx: IngestContext) -> int:
     """Run until SIGTERM/SIGINT; returns the exit code."""
     service = Service(config, store, ctx)
-    service.start()
+    # handlers first: a SIGTERM during start-up must still release the lease
     signal.signal(signal.SIGTERM, service.request_stop)
     signal.signal(signal.SIGINT, service.request_stop)
     try:
+        service.start()
         service.wait()
     finally:
         service.stop()

@@ -390,10 +390,6 @@ def test_wrong_password_is_tried_once_per_sync(quiet_dovecot: DovecotServer,
     figures.record("bad_input", "wrong_password_sync", faults_injected=1, auth_failures=1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "daemon: a wrong password is logged again on every poll (poll_all logs each "
-    "ImapAuthError at ERROR) and retried at the fixed poll interval (and every "
-    "IDLE_RETRY_SECONDS by the IDLE watcher) instead of once with growing backoff"))
 def test_service_reports_a_wrong_password_once_and_backs_off(
         quiet_dovecot: DovecotServer, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

@@ -404,6 +404,8 @@ def test_no_password_or_body_reaches_the_log(dovecot_server: DovecotServer,
     user = dovecot_server.add_user("loguser", "pw-Zq81xK-never-logged")
     user.seed([make_message(1, subject="BODYMARKER subject")])
     caplog.set_level(logging.DEBUG)
+    # the CLI quiets imapclient's protocol log; an earlier CLI test may have done so here
+    caplog.set_level(logging.DEBUG, logger="imapclient")
     sync_account(user.account(), user.password, sqlite_store, ingest_ctx, backoff=no_wait())
     with pytest.raises(ImapAuthError):
         log_in(user.account(), "wrong-pw-Zq81xK")

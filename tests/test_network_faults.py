@@ -271,10 +271,6 @@ def test_service_survives_a_cut_during_idle(service_setup: tuple[object, NetProx
                    messages_checked=7)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "daemon.Service._watch does not catch up after reconnecting: mail that arrived while "
-    "the IDLE connection was down is not announced by the new IDLE, so it waits for the "
-    "next interval poll (SYNC.md rule 6)"))
 def test_mail_that_arrived_while_idle_was_down_is_caught_up(
         service_setup: tuple[object, NetProxy, MailUser, Store]) -> None:
     _service, proxy, user, store = service_setup

@@ -418,10 +418,6 @@ def _count(table: Table) -> Select[int]:
     return select(func.count()).select_from(table)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "retention.delete_older_than compares date_utc < cutoff, which is never true for NULL: "
-    "messages without a parseable Date header (every unparseable message among them, raw "
-    "bytes included) are kept forever; use coalesce(date_utc, stored_at)"))
 def test_retention_also_deletes_mail_without_a_date(sqlite_store: Store) -> None:
     from inboxwatch.retention import delete_older_than
 
