@@ -1,125 +1,272 @@
-"""Ingest rate of one ``sync_account`` over a big mailbox on a throwaway local Dovecot.
+"""Initial sync, its memory, and incremental polls, over a throwaway local Dovecot.
 
-Seeds N realistic messages (2-6 kB text bodies, one in five HTML-only) straight into a
-Maildir, warms Dovecot's index, then times:
+Seeds N realistic messages (``bench.corpus``: English and Hungarian, plain and HTML, replies
+with quotes, about 10% with a 10-300 kB attachment) straight into a Maildir, lets Dovecot
+index them, then measures:
 
-1. ``sync_account`` end to end (FETCH, parse, classify, store, one commit per batch), and the
-   process's peak RSS right after it;
-2. the baseline: a bare imapclient loop fetching the same messages with ``BODY.PEEK[]`` in
-   batches of the same size and doing nothing with them.
+1. the baseline: a bare imapclient loop fetching every message with ``BODY.PEEK[]`` in
+   batches of the account's ``batch_messages`` and doing nothing with them;
+2. ``inboxwatch poll --once`` as a child process (the real CLI: fetch, parse, strip,
+   classify with the real model, store, one commit per batch): wall time, the sync's own
+   time from its report line, and the peak memory of the process tree (main RSS, and PSS
+   summed over the main process and its workers);
+3. incremental polls in-process (``poll_all``, as the service runs them): nothing new, and
+   10 new messages APPENDed before each poll.
 
-Run from the repository root (as a module, so ``tests.dovecot`` is importable):
+Run from the repository root:
 
-    .venv/bin/python -m bench.sync_bench                      # 10,000 messages, SQLite
-    .venv/bin/python -m bench.sync_bench --messages 20000 --database postgresql+psycopg://...
-    .venv/bin/python -m bench.sync_bench --no-classifier
+    .venv/bin/python -m bench.sync_bench                       # 20,000 messages, SQLite
+    .venv/bin/python -m bench.sync_bench --messages 100000     # the memory run
+    .venv/bin/python -m bench.sync_bench --database postgresql+psycopg://postgres@127.0.0.1/test
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import resource
+import os
+import re
+import secrets
+import shutil
+import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from inboxwatch.classifier import Classifier
-from inboxwatch.config import parse_config
-from inboxwatch.errors import InboxwatchError
-from inboxwatch.ingest import IngestContext
-from inboxwatch.store import Store
-from inboxwatch.sync import sync_account
-from tests.conftest import TEST_CONFIG
-from tests.dovecot import DovecotServer, MailUser, make_message
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-SENDERS = ("boss@acme.example", "pm@acme.example", "cfo@globex.example",
-           "someone@unknown.example")
+from bench.common import (
+    ensure_model,
+    machine_line,
+    record,
+    run_measured,
+    scratch_dir,
+    command_line,
+    write_toml,
+)
+from bench.corpus import MailFactory, bench_config
+from tests.dovecot import DovecotServer, MailUser
 
-
-def realistic_messages(count: int, seed: int = 7) -> Iterator[bytes]:
-    rng = random.Random(seed)
-    for i in range(count):
-        yield make_message(i, sender=SENDERS[i % len(SENDERS)], body_size=rng.randint(2000, 6000),
-                           html=i % 5 == 0)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+PASSWORD_ENV = "IW_BENCH_PASSWORD"
+_ELAPSED_RE = re.compile(r"acct-bench/INBOX: (\d+) new.*?, ([\d.]+) s$", re.MULTILINE)
 
 
-def warm_index(user: MailUser) -> None:
-    """Let Dovecot index the new Maildir files so neither measurement pays for it."""
+def warm_index(user: MailUser) -> float:
+    """Let Dovecot index the new Maildir files so no measurement pays for it."""
+    started = time.perf_counter()
     with user.client() as client:
         client.select_folder("INBOX", readonly=True)
         uids = client.search("ALL")
-        for start in range(0, len(uids), 2000):
-            client.fetch(uids[start:start + 2000], ["RFC822.SIZE"])
+        for start in range(0, len(uids), 5000):
+            client.fetch(uids[start:start + 5000], ["RFC822.SIZE"])
+    return time.perf_counter() - started
 
 
-def bare_imapclient_rate(user: MailUser, batch: int) -> tuple[int, float]:
-    """Messages fetched and seconds taken by a plain imapclient BODY.PEEK[] loop."""
+def bare_imapclient_rate(user: MailUser, batch: int) -> tuple[int, int, float]:
+    """Messages and bytes fetched, and seconds taken, by a plain BODY.PEEK[] loop."""
     started = time.perf_counter()
-    fetched = 0
+    fetched = size = 0
     with user.client() as client:
         client.select_folder("INBOX", readonly=True)
         uids = client.search("ALL")
         for start in range(0, len(uids), batch):
-            fetched += len(client.fetch(uids[start:start + batch], ["BODY.PEEK[]"]))
-    return fetched, time.perf_counter() - started
+            for data in client.fetch(uids[start:start + batch], ["BODY.PEEK[]"]).values():
+                fetched += 1
+                size += len(data[b"BODY[]"])
+    return fetched, size, time.perf_counter() - started
 
 
-def ingest_context(use_classifier: bool) -> tuple[IngestContext, str]:
-    config = parse_config(TEST_CONFIG, "bench")
-    if not use_classifier:
-        return IngestContext.from_config(config, None), "off (--no-classifier)"
+class Database:
+    """A fresh database for one run: a SQLite file, or a new PostgreSQL database."""
+
+    def __init__(self, url: str | None, workdir: Path) -> None:
+        self.admin_url = url
+        self.name = ""
+        if url is None:
+            self.url = f"sqlite:///{workdir / 'bench.db'}"
+            self.kind = "sqlite"
+            return
+        self.kind = "postgresql"
+        self.name = f"iw_bench_{secrets.token_hex(4)}"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        engine.dispose()
+        self.url = make_url(url).set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.admin_url is None:
+            return
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def write_config(workdir: Path, user: MailUser, database_url: str, models: Path,
+                 batch_messages: int) -> Path:
+    config: dict[str, Any] = bench_config(database_url)
+    config["accounts"] = [{
+        "name": "acct-bench", "host": "127.0.0.1", "port": user.server.port,
+        "security": "none", "username": user.name, "password_env": PASSWORD_ENV,
+        "folders": ["INBOX"], "sent_folder": "Sent", "timeout_seconds": 300.0,
+        "batch_messages": batch_messages,
+    }]
+    config["models"] = {"dir": str(models)}
+    return write_toml(workdir / "bench.toml", config)
+
+
+def initial_sync(config_path: Path, password: str) -> dict[str, Any]:
+    env = {**os.environ, PASSWORD_ENV: password}
+    run = run_measured([sys.executable, "-m", "inboxwatch.cli", "--config", str(config_path),
+                        "poll", "--once"], env=env)
+    if run.returncode != 0:
+        raise SystemExit(f"poll --once failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
+    match = _ELAPSED_RE.search(run.stdout)
+    if match is None:
+        raise SystemExit(f"unexpected poll output:\n{run.stdout}")
+    return {"stored": int(match.group(1)), "sync_seconds": float(match.group(2)),
+            "wall_seconds": run.seconds, "output": run.stdout.strip(),
+            "main_peak_rss_mb": run.max_rss_mb, "tree_peak_pss_mb": run.memory.peak_pss_mb,
+            "tree_peak_rss_sum_mb": run.memory.peak_rss_sum_mb,
+            "processes": run.memory.peak_processes, "cpu_busy": run.cpu_busy,
+            "cpu_seconds": run.cpu_seconds}
+
+
+def incremental_polls(config_path: Path, password: str, user: MailUser, factory: MailFactory,
+                      first_new: int, new: int, repeats: int) -> dict[str, Any]:
+    """Median and worst time of in-process polls with nothing new, then with *new* new."""
+    from inboxwatch.classifier import Classifier
+    from inboxwatch.config import load_config
+    from inboxwatch.ingest import IngestContext
+    from inboxwatch.store import Store
+    from inboxwatch.sync import poll_all
+
+    os.environ[PASSWORD_ENV] = password
+    config = load_config(config_path)
+    store = Store.open(config.database_url)
+    ctx = IngestContext.from_config(config, Classifier.load(config.models_dir))
     try:
-        classifier = Classifier.load(config.models_dir)
-    except InboxwatchError as exc:
-        return IngestContext.from_config(config, None), f"off ({exc})"
-    return IngestContext.from_config(config, classifier), f"on ({classifier.version})"
+        poll_all(config, store, ctx)  # connection set-up paths warm, nothing new
+        idle = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            reports = poll_all(config, store, ctx)
+            idle.append(time.perf_counter() - started)
+            assert reports[0].inserted == 0 and reports[0].error is None, reports[0].lines()
+        busy, bare = [], []
+        for round_ in range(repeats):
+            # The baseline: a bare imapclient session that only fetches the new messages
+            # (the server's own cost, e.g. Dovecot rescanning a big Maildir after new mail).
+            user.append(list(factory.messages(new, start=first_new + 2 * round_ * new)))
+            bare.append(bare_fetch_new(user, new))
+            poll_all(config, store, ctx)
+            user.append(list(factory.messages(new, start=first_new + (2 * round_ + 1) * new)))
+            started = time.perf_counter()
+            reports = poll_all(config, store, ctx)
+            busy.append(time.perf_counter() - started)
+            assert reports[0].inserted == new, reports[0].lines()
+    finally:
+        store.close()
+    return {"poll_nothing_new_ms": statistics.median(idle) * 1000,
+            "poll_nothing_new_max_ms": max(idle) * 1000,
+            "poll_new_ms": statistics.median(busy) * 1000, "poll_new_max_ms": max(busy) * 1000,
+            "bare_fetch_new_ms": statistics.median(bare) * 1000, "poll_new_messages": new}
+
+
+def bare_fetch_new(user: MailUser, new: int) -> float:
+    """Seconds a bare imapclient session takes to log in, EXAMINE, find and fetch the
+    *new* newest messages."""
+    started = time.perf_counter()
+    with user.client() as client:
+        uidnext = int(client.select_folder("INBOX", readonly=True)[b"UIDNEXT"])
+        uids = client.search(["UID", f"{uidnext - new}:*"])
+        client.fetch(uids, ["BODY.PEEK[]"])
+    return time.perf_counter() - started
+
+
+def cli_poll_wall(config_path: Path, password: str) -> float:
+    """Wall time of ``inboxwatch poll --once`` with nothing new, start-up included."""
+    run = run_measured([sys.executable, "-m", "inboxwatch.cli", "--config", str(config_path),
+                        "poll", "--once"], env={**os.environ, PASSWORD_ENV: password})
+    return run.seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
-    parser.add_argument("--no-classifier", action="store_true")
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--database", metavar="URL",
+                        help="PostgreSQL admin URL: a fresh database is created on it "
+                             "(default: a fresh SQLite file)")
+    parser.add_argument("--models", type=Path, help="model folder (default: models/, else "
+                        "one is trained from data/labelled)")
+    parser.add_argument("--batch-messages", type=int, default=200)
+    parser.add_argument("--new", type=int, default=10, help="new messages per busy poll")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
-    ctx, classifier_note = ingest_context(not args.no_classifier)
+    print(machine_line(), flush=True)
+    models, model_note = ensure_model(args.models, scratch_dir())
+    factory = MailFactory(args.seed)
+    workdir = Path(tempfile.mkdtemp(prefix="iw-bench-sync-"))
     server = DovecotServer.start()
-    workdir = Path(tempfile.mkdtemp(prefix="iw-bench-"))
+    database = Database(args.database, workdir)
     try:
         user = server.add_user("bench")
         started = time.perf_counter()
-        seeded = user.seed(realistic_messages(args.messages))
-        print(f"seeded {seeded} messages in {time.perf_counter() - started:.1f} s")
-        warm_index(user)
-        account = user.account(folders=("INBOX",), sent_folder=None, timeout_seconds=120.0)
-        store = Store.open(args.database or f"sqlite:///{workdir / 'bench.db'}")
-        started = time.perf_counter()
-        report = sync_account(account, user.password, store, ctx)
-        elapsed = time.perf_counter() - started
-        stored = store.count_messages(account.name)
-        store.close()
-        rss = peak_rss_mb()
-        rate = report.folder("INBOX").fetched / elapsed
-        print(f"classifier: {classifier_note}")
-        print("\n".join(report.lines()))
-        print(f"sync_account: {stored} stored in {elapsed:.1f} s = {rate:.0f} msgs/s; "
-              f"peak RSS {rss:.0f} MB")
-        fetched, seconds = bare_imapclient_rate(user, account.batch_messages)
+        seeded = user.seed(factory.messages(args.messages))
+        seed_s = time.perf_counter() - started
+        index_s = warm_index(user)
+        print(f"seeded {seeded} messages in {seed_s:.1f} s; Dovecot indexed them in "
+              f"{index_s:.1f} s; model {model_note}; database {database.kind}", flush=True)
+        fetched, size, seconds = bare_imapclient_rate(user, args.batch_messages)
         baseline = fetched / seconds
-        print(f"bare imapclient BODY.PEEK[] loop: {fetched} in {seconds:.1f} s = "
-              f"{baseline:.0f} msgs/s")
-        print(f"ratio sync/baseline: {rate / baseline:.2f}")
+        print(f"bare imapclient BODY.PEEK[] loop: {fetched} messages ({size / 2**20:.0f} MB) "
+              f"in {seconds:.1f} s = {baseline:.0f} msg/s", flush=True)
+        config_path = write_config(workdir, user, database.url, models, args.batch_messages)
+        sync = initial_sync(config_path, user.password)
+        rate = sync["stored"] / sync["sync_seconds"]
+        wall_rate = sync["stored"] / sync["wall_seconds"]
+        print(sync["output"])
+        print(f"initial sync (poll --once): {sync['stored']} stored; sync "
+              f"{sync['sync_seconds']:.1f} s = {rate:.0f} msg/s; whole command "
+              f"{sync['wall_seconds']:.1f} s = {wall_rate:.0f} msg/s "
+              "(start-up and model load included)")
+        cpu_ms = sync["cpu_seconds"] * 1000 / max(sync["stored"], 1)
+        print(f"ratio sync/bare fetch: {rate / baseline:.2f}; the machine's cores were "
+              f"{sync['cpu_busy']:.0%} busy meanwhile (Dovecot and anyone else included); "
+              f"CPU time of the command and its workers: {cpu_ms:.2f} ms per message "
+              "(start-up included; Dovecot not)")
+        print(f"peak memory: main process RSS {sync['main_peak_rss_mb']:.0f} MB; whole process "
+              f"tree ({sync['processes']} processes) PSS {sync['tree_peak_pss_mb']:.0f} MB "
+              f"(RSS summed {sync['tree_peak_rss_sum_mb']:.0f} MB)", flush=True)
+        figures: dict[str, Any] = {
+            "messages": args.messages, "database": database.kind, "megabytes": size / 2**20,
+            "baseline_msgs_per_s": baseline, "sync_msgs_per_s": rate,
+            "sync_wall_msgs_per_s": wall_rate, "ratio": rate / baseline,
+            "cpu_ms_per_message": sync["cpu_seconds"] * 1000 / max(sync["stored"], 1),
+            **{k: v for k, v in sync.items() if k != "output"}}
+        if not args.no_incremental:
+            polls = incremental_polls(config_path, user.password, user, factory,
+                                      args.messages, args.new, args.repeats)
+            cli_wall = cli_poll_wall(config_path, user.password)
+            print(f"poll, nothing new, over {args.messages} stored: median "
+                  f"{polls['poll_nothing_new_ms']:.0f} ms (worst "
+                  f"{polls['poll_nothing_new_max_ms']:.0f} ms); as a fresh "
+                  f"`inboxwatch poll --once` process {cli_wall:.2f} s")
+            print(f"poll with {args.new} new: median {polls['poll_new_ms']:.0f} ms (worst "
+                  f"{polls['poll_new_max_ms']:.0f} ms); baseline, a bare imapclient session "
+                  f"fetching {args.new} new ones: median {polls['bare_fetch_new_ms']:.0f} ms")
+            figures.update(polls, cli_poll_wall_s=cli_wall)
+        record("sync", figures, command_line())
     finally:
         server.stop()
-        for path in workdir.glob("*"):
-            path.unlink()
-        workdir.rmdir()
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

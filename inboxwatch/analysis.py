@@ -85,14 +85,15 @@ def report_window(day: date, window_days: int, tz: ZoneInfo) -> Window:
     return Window(_naive_utc(start), _naive_utc(end))
 
 
-def _mail(row: Any) -> Mail:
-    return Mail(
-        id=row.id, direction=row.direction, client=row.client, date=row.date_utc,
-        subject=row.subject or "", message_id=row.message_id, in_reply_to=row.in_reply_to,
-        references=tuple((row.references or "").split()), new_text=row.new_text or "",
-        content_words=row.content_words or 0, urgent=bool(row.urgent),
-        vague=bool(row.vague), complaint=bool(row.complaint),
-        after_hours=bool(row.after_hours))
+def _mail(row: Sequence[Any]) -> Mail:
+    # Positional, from a plain tuple: the report loads tens of thousands of these.
+    (pk, direction, client, date_utc, subject, message_id, in_reply_to, references,
+     new_text, content_words, urgent, vague, complaint, after_hours) = row
+    return Mail(id=pk, direction=direction, client=client, date=date_utc,
+                subject=subject or "", message_id=message_id, in_reply_to=in_reply_to,
+                references=tuple((references or "").split()), new_text=new_text or "",
+                content_words=content_words or 0, urgent=bool(urgent), vague=bool(vague),
+                complaint=bool(complaint), after_hours=bool(after_hours))
 
 
 def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[Mail]]:
@@ -103,8 +104,8 @@ def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[M
     ).order_by(messages.c.date_utc, messages.c.id)
     found: dict[str, list[Mail]] = {}
     with store.transaction() as conn:
-        for row in conn.execute(query):
-            found.setdefault(row.client, []).append(_mail(row))
+        for row in conn.execute(query).tuples():
+            found.setdefault(row[2], []).append(_mail(row))
     return found
 
 

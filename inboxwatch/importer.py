@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from inboxwatch.exports import IMPORT_ACCOUNT, export_folder_name, iter_export, uid_for_content
-from inboxwatch.ingest import IngestContext, Location, build_messages, sha256_hex
+from inboxwatch.ingest import (
+    PARALLEL_MIN_MESSAGES,
+    BatchBuilder,
+    IngestContext,
+    Location,
+    PendingRecords,
+    sha256_hex,
+)
 from inboxwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,22 +50,37 @@ def import_export(path: Path, store: Store, ctx: IngestContext,
     started = time.monotonic()
     folder = export_folder_name(path)
     read = inserted = unparseable = 0
+    batches = _batches(path, folder, batch_messages)
+    first = next(batches, [])
+    # An export that fills more than one batch is big enough for worker processes.
+    expected = len(first) + (PARALLEL_MIN_MESSAGES if len(first) >= batch_messages else 0)
+    with BatchBuilder(ctx, expected) as builder:
+        pending: deque[PendingRecords] = deque()  # stored oldest first, in order
+        for batch in itertools.chain([first], batches):
+            if batch:
+                pending.append(builder.submit(batch))
+            while len(pending) > builder.depth or (pending and not batch):
+                done, bad, count = _store(pending.popleft(), store, folder)
+                read, inserted, unparseable = read + count, inserted + done, unparseable + bad
+    return ImportReport(path, folder, read, inserted, unparseable, time.monotonic() - started)
+
+
+def _batches(path: Path, folder: str, batch_messages: int
+             ) -> Iterator[list[tuple[Location, bytes]]]:
+    """The export's messages in batches, then one empty batch to say it ended."""
     batch: list[tuple[Location, bytes]] = []
     for raw in iter_export(path):
         uid = uid_for_content(sha256_hex(raw))
         batch.append((Location(IMPORT_ACCOUNT, folder, 0, uid), raw))
         if len(batch) >= batch_messages:
-            done, bad = _store(batch, store, ctx, folder)
-            read, inserted, unparseable = read + len(batch), inserted + done, unparseable + bad
+            yield batch
             batch = []
     if batch:
-        done, bad = _store(batch, store, ctx, folder)
-        read, inserted, unparseable = read + len(batch), inserted + done, unparseable + bad
-    return ImportReport(path, folder, read, inserted, unparseable, time.monotonic() - started)
+        yield batch
+    yield []
 
 
-def _store(batch: list[tuple[Location, bytes]], store: Store, ctx: IngestContext,
-           folder: str) -> tuple[int, int]:
-    records = build_messages(batch, ctx)
+def _store(job: PendingRecords, store: Store, folder: str) -> tuple[int, int, int]:
+    records = job.result()
     inserted = store.store_batch(IMPORT_ACCOUNT, folder, 0, records)
-    return inserted, sum(1 for r in records if r.parse_error is not None)
+    return inserted, sum(1 for r in records if r.parse_error is not None), len(records)

@@ -7,11 +7,20 @@ message never stops a batch.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
+import multiprocessing
+import os
+import signal
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
 
 from inboxwatch.classifier import Classification, Classifier
 from inboxwatch.clients import ClientDirectory
@@ -19,12 +28,16 @@ from inboxwatch.config import Config
 from inboxwatch.errors import MessageParseError
 from inboxwatch.hours import WorkingTime, is_after_hours
 from inboxwatch.mime import ParsedMessage, parse_message
-from inboxwatch.store import NewMessage
+from inboxwatch.store import NewMessage, compress_raw
 
 log = logging.getLogger(__name__)
 
 # Stored text is bounded so one giant message cannot bloat every report query.
 MAX_STORED_TEXT = 100_000
+# A run expecting fewer messages is parsed in this process: forking workers costs tens of
+# milliseconds, and a poll that finds a handful of new messages must stay quick.
+PARALLEL_MIN_MESSAGES = 500
+_PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,60 +79,70 @@ def sha256_hex(raw: bytes) -> str:
 def build_messages(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
                    ) -> list[NewMessage]:
     """Parse, classify and tag a batch of raw messages (classification is batched)."""
+    return [NewMessage(**fields) for fields in _record_fields(items, ctx)]
+
+
+# A record's fields are collected in a dict and the frozen NewMessage is built once: with
+# thousands of messages a second, rebuilding it per step (parse, classify, tag) shows.
+Fields = dict[str, Any]
+
+
+def _record_fields(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
+                   ) -> list[Fields]:
     records = [_parse_one(location, raw, ctx) for location, raw in items]
-    incoming = [i for i, r in enumerate(records)
-                if r.direction == "in" and r.parse_error is None]
+    incoming = [r for r in records if r["direction"] == "in" and "parse_error" not in r]
     if ctx.classifier is not None and incoming:
         results = ctx.classifier.classify_many(
-            [(records[i].subject, records[i].new_text, records[i].language) for i in incoming])
-        for i, result in zip(incoming, results, strict=True):
-            records[i] = _with_classification(records[i], result, ctx.classifier.version)
-    return [_with_after_hours(r, ctx) for r in records]
+            [(r["subject"], r["new_text"], r["language"]) for r in incoming])
+        for record, result in zip(incoming, results, strict=True):
+            _add_classification(record, result, ctx.classifier.version)
+    for record in records:
+        _add_after_hours(record, ctx)
+    return records
 
 
-def _parse_one(location: Location, raw: bytes, ctx: IngestContext) -> NewMessage:
-    base = NewMessage(account=location.account, folder=location.folder,
-                      uidvalidity=location.uidvalidity, uid=location.uid, raw=raw,
-                      raw_sha256=sha256_hex(raw), direction="in")
+def _parse_one(location: Location, raw: bytes, ctx: IngestContext) -> Fields:
+    base: Fields = {"account": location.account, "folder": location.folder,
+                    "uidvalidity": location.uidvalidity, "uid": location.uid, "raw": raw,
+                    "raw_sha256": sha256_hex(raw), "direction": "in"}
     try:
         parsed = parse_message(raw)
     except MessageParseError as exc:
         log.info("message %s/%s uid %s kept unparsed: %s",
                  location.account, location.folder, location.uid, exc)
-        return replace(base, parse_error=str(exc))
-    return _from_parsed(base, parsed, ctx)
+        base["parse_error"] = str(exc)
+        return base
+    base.update(_parsed_fields(parsed, ctx))
+    return base
 
 
-def _from_parsed(base: NewMessage, parsed: ParsedMessage, ctx: IngestContext) -> NewMessage:
+def _parsed_fields(parsed: ParsedMessage, ctx: IngestContext) -> Fields:
     outgoing = parsed.from_addr in ctx.me_addresses
     if outgoing:
         client = ctx.clients.first_match(parsed.to_addrs + parsed.cc_addrs)
     else:
         client = ctx.clients.match(parsed.from_addr)
-    return replace(
-        base,
-        direction="out" if outgoing else "in",
-        message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to,
-        references=" ".join(parsed.references),
-        subject=parsed.subject[:2000],
-        from_addr=parsed.from_addr,
-        from_name=parsed.from_name[:500],
-        to_addrs=",".join(parsed.to_addrs + parsed.cc_addrs),
-        date_utc=parsed.date.replace(tzinfo=None) if parsed.date else None,
-        client=client,
-        language=parsed.language,
-        new_text=parsed.new_text[:MAX_STORED_TEXT],
-        html_only=parsed.html_only,
-        has_attachments=bool(parsed.attachments),
-        defects="; ".join(parsed.defects)[:2000] or None,
-    )
+    return {
+        "direction": "out" if outgoing else "in",
+        "message_id": parsed.message_id,
+        "in_reply_to": parsed.in_reply_to,
+        "references": " ".join(parsed.references),
+        "subject": parsed.subject[:2000],
+        "from_addr": parsed.from_addr,
+        "from_name": parsed.from_name[:500],
+        "to_addrs": ",".join(parsed.to_addrs + parsed.cc_addrs),
+        "date_utc": parsed.date.replace(tzinfo=None) if parsed.date else None,
+        "client": client,
+        "language": parsed.language,
+        "new_text": parsed.new_text[:MAX_STORED_TEXT],
+        "html_only": parsed.html_only,
+        "has_attachments": bool(parsed.attachments),
+        "defects": "; ".join(parsed.defects)[:2000] or None,
+    }
 
 
-def _with_classification(record: NewMessage, result: Classification, version: str
-                         ) -> NewMessage:
-    return replace(
-        record,
+def _add_classification(record: Fields, result: Classification, version: str) -> None:
+    record.update(
         tags=frozenset(result.tags),
         scores=dict(result.scores),
         why={tag: list(words) for tag, words in result.why.items()},
@@ -128,10 +151,10 @@ def _with_classification(record: NewMessage, result: Classification, version: st
     )
 
 
-def _with_after_hours(record: NewMessage, ctx: IngestContext) -> NewMessage:
-    if record.direction == "in" and is_outside_hours(record.date_utc, record.client, ctx):
-        return replace(record, tags=record.tags | {"after-hours"})
-    return record
+def _add_after_hours(record: Fields, ctx: IngestContext) -> None:
+    if record["direction"] == "in" and is_outside_hours(
+            record.get("date_utc"), record.get("client"), ctx):
+        record["tags"] = record.get("tags", frozenset()) | {"after-hours"}
 
 
 def is_outside_hours(date_utc: datetime | None, client: str | None, ctx: IngestContext
@@ -141,3 +164,150 @@ def is_outside_hours(date_utc: datetime | None, client: str | None, ctx: IngestC
         return False
     hours = ctx.client_hours.get(client or "", ctx.working_time)
     return is_after_hours(date_utc.replace(tzinfo=UTC), hours)
+
+
+# --- worker processes -----------------------------------------------------------------------
+
+
+class BatchBuilder:
+    """Builds the records of a stream of batches, on forked worker processes when it pays.
+
+    ``submit`` returns a :class:`PendingRecords` at once. With workers, each batch is split
+    in one piece per worker (not finer: the classifier is faster on bigger batches) and the
+    caller keeps ``depth`` batches in flight — fetching the next one while this one is parsed
+    and classified — and stores the oldest. Storing stays with the caller, in submission
+    order, so the commit protocol (one transaction per batch, in order, watermark included)
+    does not change.
+
+    Workers are forked (they inherit the context, classifier included, without loading or
+    pickling it) only for runs of at least ``PARALLEL_MIN_MESSAGES`` on a machine with more
+    than one core, and only from a process with no other threads (forking copies just the
+    calling thread, so another thread's locks could stay held in the child): the service's
+    scheduler threads keep their syncs in-process. A worker that dies is survived: its batch
+    is built here and the rest of the run stays in this process.
+    """
+
+    def __init__(self, ctx: IngestContext, expected_messages: int,
+                 workers: int | None = None) -> None:
+        self.ctx = ctx
+        self.workers = workers if workers is not None else os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+        if (expected_messages >= PARALLEL_MIN_MESSAGES and self.workers > 1
+                and _fork_is_safe()):
+            self._pool = _start_pool(ctx, self.workers)
+
+    @property
+    def parallel(self) -> bool:
+        """Whether batches are built on worker processes."""
+        return self._pool is not None
+
+    @property
+    def depth(self) -> int:
+        """How many submitted batches the caller should keep in flight before storing the
+        oldest: one with workers (more holds more memory for little gain), none without."""
+        return 1 if self._pool is not None else 0
+
+    def submit(self, items: Sequence[tuple[Location, bytes]]) -> PendingRecords:
+        """Start building the records of *items*."""
+        if self._pool is None or not items:
+            return PendingRecords(self, items, [], build_messages(items, self.ctx))
+        size = -(-len(items) // self.workers)
+        try:
+            futures = [self._pool.submit(_build_in_worker, list(items[i:i + size]))
+                       for i in range(0, len(items), size)]
+        except BrokenProcessPool:
+            return self.build_here(items)
+        return PendingRecords(self, items, futures, None)
+
+    def build_here(self, items: Sequence[tuple[Location, bytes]]) -> PendingRecords:
+        """Give up on the workers (one died) and build *items* in this process."""
+        if self._pool is not None:
+            log.warning("an ingest worker process died; continuing in the main process")
+            self.close()
+        return PendingRecords(self, items, [], build_messages(items, self.ctx))
+
+    def close(self) -> None:
+        """Stop the workers (waiting for them, dropping work not started)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class PendingRecords:
+    """The records of one submitted batch; ``result()`` waits for them."""
+
+    def __init__(self, builder: BatchBuilder, items: Sequence[tuple[Location, bytes]],
+                 futures: list[Future[list[NewMessage]]], done: list[NewMessage] | None
+                 ) -> None:
+        self._builder = builder
+        self._items = items
+        self._futures = futures
+        self._done = done
+
+    def result(self) -> list[NewMessage]:
+        """The batch's records, in the order of its items (raw bytes attached)."""
+        if self._done is None:
+            try:
+                pieces = [future.result() for future in self._futures]
+            except BrokenProcessPool:
+                self._done = self._builder.build_here(self._items).result()
+                return self._done
+            records = [record for piece in pieces for record in piece]
+            # Workers send the raw bytes back compressed only; the originals are here.
+            self._done = [replace(record, raw=raw)
+                          for record, (_, raw) in zip(records, self._items, strict=True)]
+        return self._done
+
+
+def _fork_is_safe() -> bool:
+    """Forking copies only the calling thread, so other threads' locks could stay held."""
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def _start_pool(ctx: IngestContext, workers: int) -> ProcessPoolExecutor:
+    # Objects that exist now are shared with the workers copy-on-write; frozen, the workers'
+    # garbage collector does not walk (and so copy) them.
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=(ctx, os.getpid()))
+        # Under fork, every worker starts with the first submit: start them while frozen.
+        pool.submit(os.getpid).result()
+    finally:
+        gc.unfreeze()
+    return pool
+
+
+_worker_ctx: IngestContext | None = None
+
+
+def _init_worker(ctx: IngestContext, parent: int) -> None:
+    global _worker_ctx
+    _worker_ctx = ctx
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose main process was killed has nobody to work for: it leaves too."""
+    while os.getppid() == parent:
+        threading.Event().wait(_PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _build_in_worker(items: list[tuple[Location, bytes]]) -> list[NewMessage]:
+    assert _worker_ctx is not None  # set by _init_worker
+    records = _record_fields(items, _worker_ctx)
+    for record in records:
+        # The compression is CPU work too; the raw bytes need not travel back.
+        record["raw_zlib"] = compress_raw(record["raw"])
+        record["raw"] = b""
+    return [NewMessage(**record) for record in records]

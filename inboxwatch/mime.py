@@ -62,6 +62,9 @@ _MAX_ADDRESSES: Final = 1_000
 _MIN_GUESS_BYTES: Final = 64
 _FALLBACK_CHARSET: Final = "cp1250"
 _GUESS_CHARSETS: Final = ("cp1250", "iso8859_2", "cp1252", "iso8859_15", "cp1251", "koi8_r")
+_MAX_PARAMETER_HEADER_CHARS: Final = 4096
+# Python codecs that are not character sets: they turn "\\ud800" into a lone surrogate.
+_NOT_CHARSETS: Final = frozenset({"unicode-escape", "raw-unicode-escape", "unicode-internal"})
 _UNKNOWN_CHARSETS: Final = frozenset(
     {"x-unknown", "unknown", "unknown-8bit", "x-user-defined", "8bit", "binary", "default"}
 )
@@ -227,6 +230,9 @@ def _parse(raw: bytes) -> ParsedMessage:
 
 def _parse_tree(raw: bytes, defects: _Defects) -> Message:
     """Run the standard parser, cutting absurdly nested input it cannot recurse into."""
+    fast = _parse_elided(raw)
+    if fast is not None:
+        return fast
     try:
         return _PARSER.parsebytes(raw)
     except RecursionError:
@@ -234,6 +240,136 @@ def _parse_tree(raw: bytes, defects: _Defects) -> Message:
         cut = _nesting_cut(raw)
         defects.add("MIME nesting too deep for the parser; the message was cut short")
         return _PARSER.parsebytes(raw[:cut])
+
+
+# --- big base64 bodies ----------------------------------------------------------------------
+# The standard parser walks every line of every part in Python and then regex-scans each
+# payload, so a 200 kB attachment costs milliseconds although nothing here reads it. Such
+# bodies are swapped for a one-line placeholder before parsing and put back into their part's
+# payload afterwards: the resulting Message is the one the parser makes from the original.
+
+_ELIDE_FROM_BYTES: Final = 16_384  # smaller messages gain nothing
+_MIN_ELIDED_BYTES: Final = 4_096
+_MAX_PART_HEADER_BYTES: Final = 16_384  # a longer header block is simply not looked into
+_BASE64_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+_BASE64_WORDS: Final = (b"base64", b"BASE64", b"Base64")
+_CTE_PREFIX_RE: Final = re.compile(rb"[ \t]*content-transfer-encoding[ \t]*:[ \t]*\"?\Z")
+_PLACEHOLDER: Final = "<inboxwatch-elided-base64-"
+_PLACEHOLDER_RE: Final = re.compile(r"<inboxwatch-elided-base64-(\d+)>")
+
+
+def _parse_elided(raw: bytes) -> Message | None:
+    """The parser's Message for *raw*, made faster by eliding big base64 bodies; ``None``
+    when nothing was elided or a placeholder did not come back in exactly one part payload
+    (then the caller parses *raw* as it is)."""
+    if len(raw) < _ELIDE_FROM_BYTES or _PLACEHOLDER.encode() in raw:
+        return None
+    spans = _base64_bodies(raw)
+    if not spans:
+        return None
+    pieces: list[bytes] = []
+    bodies: list[str] = []
+    position = 0
+    for start, end, terminator in spans:
+        pieces += [raw[position:start], f"{_PLACEHOLDER}{len(bodies)}>".encode(), terminator]
+        bodies.append(raw[start:end - len(terminator)].decode("ascii"))
+        position = end
+    pieces.append(raw[position:])
+    try:
+        msg = _PARSER.parsebytes(b"".join(pieces))
+    except RecursionError:
+        return None
+    return msg if _restore_bodies(msg, bodies) else None
+
+
+def _base64_bodies(raw: bytes) -> list[tuple[int, int, bytes]]:
+    """``(start, end, line terminator)`` of the big base64 bodies, in order: whole lines of
+    the base64 alphabet right after a header block that declares base64."""
+    spans: list[tuple[int, int, bytes]] = []
+    position = 0
+    while (hit := _next_base64_word(raw, position)) >= 0:
+        position = hit + len(_BASE64_WORDS[0])
+        line_start = raw.rfind(b"\n", 0, hit) + 1
+        if not _CTE_PREFIX_RE.match(raw[line_start:hit].lower()):
+            continue
+        start = _body_start(raw, hit)
+        if start < 0:
+            continue
+        dash = raw.find(b"-", start)  # a boundary line; never part of base64
+        end = _last_line_end(raw, start, raw.rfind(b"\n", start, len(raw) if dash < 0 else dash))
+        terminator = _base64_lines(raw[start:end]) if end - start >= _MIN_ELIDED_BYTES else None
+        if terminator is not None:
+            spans.append((start, end, terminator))
+            position = end  # the next header block comes after this body
+    return spans
+
+
+def _next_base64_word(raw: bytes, position: int) -> int:
+    """The first "base64" (in its usual spellings) at or after *position*, or -1. The rarer
+    spellings are only looked for before the first usual one, so elided bodies are not
+    scanned over and over."""
+    hit = raw.find(_BASE64_WORDS[0], position)
+    for word in _BASE64_WORDS[1:]:
+        other = raw.find(word, position, len(raw) if hit < 0 else hit)
+        if other >= 0:
+            hit = other
+    return hit
+
+
+def _last_line_end(raw: bytes, start: int, newline: int) -> int:
+    """The end of the last non-blank line in ``raw[start:newline + 1]`` (with its
+    terminator); blank lines before a boundary stay where they are."""
+    text_end = start + len(raw[start:newline + 1].rstrip(b"\r\n"))
+    return text_end + (2 if raw.startswith(b"\r\n", text_end) else 1)
+
+
+def _body_start(raw: bytes, position: int) -> int:
+    """Where the body after the header block containing *position* starts (-1: none)."""
+    limit = position + _MAX_PART_HEADER_BYTES
+    ends = [(i, n) for i, n in ((raw.find(b"\n\r\n", position, limit), 3),
+                                (raw.find(b"\n\n", position, limit), 2)) if i >= 0]
+    if not ends:
+        return -1
+    index, length = min(ends)
+    return index + length
+
+
+def _base64_lines(region: bytes) -> bytes | None:
+    """The line terminator if *region* is lines of base64 alphabet, all as long as the first
+    but the last (which is not longer and not empty), else ``None``. Such lines can only be
+    body text to the parser: no boundary, no header, no blank line."""
+    first = region.find(b"\n")
+    if first <= 0:
+        return None
+    terminator = b"\r\n" if region[first - 1] == 13 else b"\n"
+    width, stride = first + 1 - len(terminator), first + 1
+    separators = region.translate(None, _BASE64_ALPHABET)
+    lines = len(separators) // len(terminator)
+    full = lines - 1
+    last = len(region) - full * stride - len(terminator)
+    if (width <= 0 or separators != terminator * lines or not region.endswith(terminator)
+            or not 0 < last <= width or region[width::stride][:full] != terminator[:1] * full):
+        return None
+    if len(terminator) == 2 and region[width + 1::stride][:full] != b"\n" * full:
+        return None
+    return terminator
+
+
+def _restore_bodies(msg: Message, bodies: Sequence[str]) -> bool:
+    """Put the elided bodies back; True if each placeholder was found in exactly one
+    part payload."""
+    seen = [0] * len(bodies)
+
+    def body(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        seen[index] += 1
+        return bodies[index]
+
+    for part in msg.walk():
+        payload = None if part.is_multipart() else part.get_payload()
+        if isinstance(payload, str) and _PLACEHOLDER in payload:
+            part.set_payload(_PLACEHOLDER_RE.sub(body, payload))
+    return all(count == 1 for count in seen)
 
 
 def _nesting_cut(raw: bytes) -> int:
@@ -398,6 +534,7 @@ def _message_id(value: str | None) -> str | None:
     """A message id without angle brackets, or ``None`` when missing or blank."""
     if value is None:
         return None
+    value = _undo_surrogates(value, _Defects())
     match = _MSGID_RE.search(value)
     if match is not None:
         return match.group(1)
@@ -409,7 +546,8 @@ def _message_id(value: str | None) -> str | None:
 def _references(values: Sequence[str]) -> tuple[str, ...]:
     """All message ids of the References header(s), in order, without duplicates."""
     seen: dict[str, None] = {}
-    for value in values:
+    for raw_value in values:
+        value = _undo_surrogates(raw_value, _Defects())
         ids = _MSGID_RE.findall(value) or value.split()
         for message_id in ids[:_MAX_ADDRESSES]:
             seen.setdefault(message_id, None)
@@ -444,6 +582,7 @@ def _walk(part: Message, depth: int, body: _Body, defects: _Defects) -> None:
         defects.add(f"MIME nesting deeper than {MAX_MIME_DEPTH} levels; deeper parts ignored")
         return
     defects.add_parser_defects(part, "MIME structure" if depth else "message")
+    _cap_parameter_headers(part, defects)
     content_type = part.get_content_type()
     if content_type == "message/rfc822" or _is_attachment(part, content_type):
         body.attachments.append(_attachment(part, content_type, defects))
@@ -457,6 +596,17 @@ def _walk(part: Message, depth: int, body: _Body, defects: _Defects) -> None:
         body.html.append(_text_payload(part, defects))
     else:
         body.plain.append(_text_payload(part, defects))
+
+
+def _cap_parameter_headers(part: Message, defects: _Defects) -> None:
+    """Cut absurdly long Content-Type/-Disposition headers before their parameters are read:
+    the stdlib's parameter parser is quadratic in the number of parameters."""
+    for name in ("Content-Type", "Content-Disposition"):
+        value = part.get(name)
+        if isinstance(value, str) and len(value) > _MAX_PARAMETER_HEADER_CHARS:
+            defects.add(f"{name} header longer than {_MAX_PARAMETER_HEADER_CHARS} characters; "
+                        "truncated")
+            part.replace_header(name, value[:_MAX_PARAMETER_HEADER_CHARS])
 
 
 def _is_attachment(part: Message, content_type: str) -> bool:
@@ -638,7 +788,7 @@ def _codec_name(charset: str) -> str | None:
         b"a".decode(codec)  # rejects bytes-to-bytes codecs such as "base64"
     except (LookupError, UnicodeError, ValueError):
         return None
-    return codec
+    return None if codec in _NOT_CHARSETS else codec
 
 
 # --- body choice ---------------------------------------------------------------------------

@@ -72,6 +72,8 @@ messages = Table(
     Index("ix_messages_hash", "account", "folder", "raw_sha256"),
     Index("ix_messages_client_date", "client", "date_utc"),
     Index("ix_messages_message_id", "message_id"),
+    # the report's date range, in its order (migration 0002)
+    Index("ix_messages_date", "date_utc", "id"),
 )
 
 message_raw = Table(
@@ -123,6 +125,7 @@ score_history = Table(
     Column("day", Date, primary_key=True),
     Column("score", Float, nullable=False),
     Column("details", Text, nullable=False, default="{}"),
+    Index("ix_score_history_day", "day"),  # migration 0002
 )
 
 leases = Table(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -28,11 +29,14 @@ from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.imap import FolderInfo, ImapSession
-from inboxwatch.ingest import IngestContext, Location, build_messages
+from inboxwatch.ingest import BatchBuilder, IngestContext, Location, PendingRecords
 from inboxwatch.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.store import StoredCopy, NewMessage, Store
 
 log = logging.getLogger(__name__)
+
+# Sizes are fetched and batches planned for this many UIDs at a time (memory stays flat).
+SIZE_WINDOW = 5_000
 
 
 class MailSession(Protocol):
@@ -329,39 +333,58 @@ class _AccountSync:
     ) -> None:
         if not uids:
             return
-        sizes = session.fetch_sizes(uids)
-        # UIDs that vanished before the FETCH are gone for good: the watermark passes them.
-        final_mark = max(watermark, max(uids))
-        batches = list(
-            plan_batches(uids, sizes, self.account.batch_messages, self.account.batch_bytes)
-        ) or [[]]
-        for index, batch in enumerate(batches):
-            last = index == len(batches) - 1
-            mark = final_mark if last else max(watermark, max(batch))
-            bodies = session.fetch_bodies(batch) if batch else {}
-            self._store(folder, uidvalidity, batch, bodies, mark, orphans)
+        with BatchBuilder(self.ctx, len(uids)) as builder:
+            # With worker processes, batch k is stored while the next ones are being parsed;
+            # batches are still committed one by one and in order.
+            pending: deque[tuple[PendingRecords, int, int]] = deque()
+            for batch, mark in self._planned_batches(session, uids, watermark):
+                bodies = session.fetch_bodies(batch) if batch else {}
+                items = [
+                    (Location(self.account.name, folder, uidvalidity, uid), bodies[uid])
+                    for uid in batch
+                    if uid in bodies
+                ]
+                pending.append((builder.submit(items), len(items), mark))
+                while len(pending) > builder.depth:
+                    self._store(folder, uidvalidity, *pending.popleft(), orphans)
+            while pending:
+                self._store(folder, uidvalidity, *pending.popleft(), orphans)
+
+    def _planned_batches(
+        self, session: MailSession, uids: Sequence[int], watermark: int
+    ) -> Iterator[tuple[list[int], int]]:
+        """``(batch, watermark after it)``: batches bounded by count and bytes, planned from
+        the sizes of one window of UIDs at a time so memory stays flat for any mailbox.
+        UIDs that vanished before the FETCH are gone for good: the last batch's watermark
+        passes them (an empty last batch if nothing is left)."""
+        previous: list[int] | None = None
+        for start in range(0, len(uids), SIZE_WINDOW):
+            window = uids[start : start + SIZE_WINDOW]
+            sizes = session.fetch_sizes(window)
+            for batch in plan_batches(
+                window, sizes, self.account.batch_messages, self.account.batch_bytes
+            ):
+                if previous is not None:
+                    yield previous, max(watermark, max(previous))
+                previous = batch
+        yield previous or [], max(watermark, max(uids))
 
     def _store(
         self,
         folder: str,
         uidvalidity: int,
-        batch: Sequence[int],
-        bodies: dict[int, bytes],
+        job: PendingRecords,
+        fetched: int,
         mark: int,
         orphans: OrphanIndex,
     ) -> None:
-        items = [
-            (Location(self.account.name, folder, uidvalidity, uid), bodies[uid])
-            for uid in batch
-            if uid in bodies
-        ]
-        records = build_messages(items, self.ctx)
+        records = job.result()
         rekeys, fresh = orphans.match(records)
         inserted = self.store.store_batch(
             self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys)
         self.progress = True
         report = self.report.folder(folder)
-        report.fetched += len(items)
+        report.fetched += fetched
         report.inserted += inserted
         report.already_stored += len(fresh) - inserted
         report.rekeyed += len(rekeys)

@@ -76,12 +76,11 @@ def _record_figures() -> Iterator[None]:
 # --- checks ----------------------------------------------------------------------------
 
 
-# Known bug (see the two xfail tests below): lone surrogates reach the id fields (raw 8-bit
-# Message-ID / In-Reply-To / References) and the body (charset=unicode_escape). While it is
-# open, the fuzzer counts such results in SURROGATES (reported in reliability.json) instead of
-# failing on them, so that it keeps looking for every other problem. Set this to False when
-# both xfail tests pass.
-SURROGATE_BUG_OPEN = True
+# Lone surrogates once reached the id fields (raw 8-bit Message-ID / In-Reply-To /
+# References) and the body (charset=unicode_escape). Fixed; if such a bug is ever open again,
+# setting this to True makes the fuzzer count such results in SURROGATES (reported in
+# reliability.json) instead of failing on them, so it keeps looking for other problems.
+SURROGATE_BUG_OPEN = False
 SURROGATES: Counter[str] = Counter()
 
 
@@ -310,10 +309,6 @@ def test_every_charset_python_knows_and_some_it_does_not() -> None:
     assert CASES["parse_charset_sweep"] == 3 * len(CHARSETS) > 900
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mime._message_id/_references do not undo the parser's surrogate escapes: a raw 8-bit "
-    "byte in Message-ID, In-Reply-To or References yields a lone surrogate, which no "
-    "database can store (UnicodeEncodeError out of Store.store_batch)"))
 def test_8bit_message_id_headers_are_valid_text() -> None:
     raw = (b"From: a@b.example\r\nMessage-ID: <\xc2\x80@x>\r\nIn-Reply-To: <\xff@x>\r\n"
            b"References: <\xe9@x>\r\n\r\nbody\r\n")
@@ -322,11 +317,6 @@ def test_8bit_message_id_headers_are_valid_text() -> None:
         _valid_text(value, "an id header", strict=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mime._codec_name accepts Python's escape codecs (unicode_escape, raw_unicode_escape) "
-    "as MIME charsets, and decoded text is not scrubbed of lone surrogates: a body with "
-    "charset=unicode_escape containing '\\ud800' and any 8-bit byte yields an unstorable "
-    "body_text/new_text"))
 def test_escape_codecs_as_charset_give_valid_text() -> None:
     for charset in ("unicode_escape", "raw_unicode_escape"):
         raw = (f"From: a@b.example\r\nContent-Type: text/plain; charset={charset}\r\n\r\n"

@@ -1,0 +1,149 @@
+"""The fast path for big base64 bodies gives exactly the standard parser's result.
+
+``mime._parse_elided`` swaps big base64 bodies for placeholders before parsing and puts them
+back afterwards. Whatever the input, the Message it returns (when it returns one) must be
+the one ``email`` builds from the original bytes: same parts, payloads, headers, defects,
+preambles and epilogues, and therefore the same ``parse_message`` result.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from email.message import Message
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inboxwatch import mime
+from tests.corpus.nasty import NASTY
+
+CRLF = b"\r\n"
+
+
+def _shape(msg: Message) -> list[Any]:
+    return [(part.get_content_type(), part.items(), part.preamble, part.epilogue,
+             [type(defect) for defect in part.defects],
+             len(part.get_payload()) if part.is_multipart() else part.get_payload())
+            for part in msg.walk()]
+
+
+def _assert_same(raw: bytes) -> bool:
+    """Compare the fast path with the parser; True if the fast path was taken."""
+    fast = mime._parse_elided(raw)
+    if fast is None:
+        return False
+    assert _shape(fast) == _shape(mime._PARSER.parsebytes(raw))
+    return True
+
+
+def _b64(size: int, seed: int, eol: bytes = CRLF, width: int = 76) -> bytes:
+    data = base64.b64encode(random.Random(seed).randbytes(size))
+    return b"".join(data[i:i + width] + eol for i in range(0, len(data), width))
+
+
+def _head(content_type: str = "text/plain", extra: bytes = b"") -> bytes:
+    return (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+            + f"Content-Type: {content_type}\r\n".encode() + extra)
+
+
+def _mixed(*parts: bytes, boundary: bytes = b"BB", tail: bytes = b"") -> bytes:
+    body = b"".join(b"--" + boundary + CRLF + part + CRLF for part in parts)
+    return (_head(f'multipart/mixed; boundary="{boundary.decode()}"') + CRLF
+            + b"preamble\r\n" + body + b"--" + boundary + b"--" + CRLF + tail)
+
+
+def _attachment(size: int, seed: int, cte: bytes = b"base64", eol: bytes = CRLF) -> bytes:
+    return (b"Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: " + cte
+            + b"\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n"
+            + _b64(size, seed, eol))
+
+
+TEXT = b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello, see the attachment.\r\n"
+
+
+def test_nasty_corpus_is_unchanged() -> None:
+    taken = [name for name, raw in NASTY.items() if _assert_same(raw.lstrip(b"\r\n"))]
+    assert "huge_attachment" in taken
+
+
+def test_typical_attachment_is_elided_and_identical() -> None:
+    raw = _mixed(TEXT, _attachment(60_000, 1))
+    assert _assert_same(raw)
+    parsed = mime.parse_message(raw)
+    assert parsed.attachments[0].size == 60_000 and parsed.new_text.startswith("Hello")
+
+
+def test_attachment_followed_by_blank_lines_and_epilogue() -> None:
+    assert _assert_same(_mixed(TEXT, _attachment(30_000, 2) + CRLF + CRLF, tail=b"epilogue\r\n"))
+
+
+def test_lf_lines_inside_a_crlf_message() -> None:
+    assert _assert_same(_mixed(TEXT, _attachment(30_000, 3, eol=b"\n")))
+
+
+def test_base64_text_body_decodes_the_same() -> None:
+    html = ("<p>" + "Sürgős! " * 3000 + "</p>").encode()
+    encoded = base64.encodebytes(html).replace(b"\n", CRLF)
+    raw = _head("text/html; charset=utf-8", b"Content-Transfer-Encoding: base64\r\n") + CRLF
+    assert _assert_same(raw + encoded)
+    assert "Sürgős!" in mime.parse_message(raw + encoded).body_text
+
+
+def test_base64_lines_pasted_into_a_plain_text_body() -> None:
+    pasted = (b"Content-Type: text/plain\r\n\r\nhere is the source:\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n" + _b64(20_000, 4) + b"that was it\r\n")
+    _assert_same(_mixed(pasted))  # ends in a text line: left to the parser
+    _assert_same(_mixed(pasted.replace(b"that was it", b"--")))
+    plain = _head() + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + _b64(20_000, 5)
+    assert _assert_same(plain)
+
+
+def test_trailing_space_after_base64_is_kept_raw_as_the_parser_does() -> None:
+    raw = _mixed(TEXT, _attachment(30_000, 6, cte=b"base64 "))
+    assert _assert_same(raw)
+
+
+def test_forwarded_message_with_an_attachment() -> None:
+    inner = _mixed(TEXT, _attachment(25_000, 7), boundary=b"INNER")
+    raw = _mixed(TEXT, b"Content-Type: message/rfc822\r\n\r\n" + inner)
+    assert _assert_same(raw)
+
+
+def test_multipart_without_boundary_is_salvaged_the_same() -> None:
+    body = b"--XYZ\r\n" + _attachment(30_000, 8) + b"--XYZ--\r\n"
+    raw = _head("multipart/mixed") + CRLF + body
+    _assert_same(raw)
+    assert mime.parse_message(raw) == mime.parse_message(raw + b"")  # deterministic
+
+
+def test_ragged_lines_and_blank_lines_are_left_to_the_parser() -> None:
+    ragged = b"".join(b"QUJD" * (1 + i % 19) + CRLF for i in range(2000))
+    assert not _assert_same(_mixed(TEXT, b"Content-Transfer-Encoding: base64\r\n\r\n" + ragged))
+    gapped = _b64(10_000, 9) + CRLF + _b64(10_000, 10)
+    _assert_same(_mixed(TEXT, b"Content-Transfer-Encoding: base64\r\n\r\n" + gapped))
+
+
+def test_a_message_that_contains_the_placeholder_is_parsed_normally() -> None:
+    raw = _mixed(b"Content-Type: text/plain\r\n\r\n<inboxwatch-elided-base64-0>\r\n",
+                 _attachment(30_000, 11))
+    assert mime._parse_elided(raw) is None
+
+
+_PIECES = st.sampled_from([
+    b"Content-Transfer-Encoding: base64\r\n", b"Content-Type: text/plain\r\n",
+    b"Content-Type: multipart/mixed; boundary=Q\r\n", b"Content-Type: message/rfc822\r\n",
+    b"Content-Type: message/delivery-status\r\n", b"\r\n", b"\n", b"\r", b"--Q\r\n",
+    b"--Q--\r\n", b"text line\r\n", b"From x\r\n", b" folded\r\n", b"QUJD\r\n", b"=\r\n",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.integers(4_100, 9_000)), min_size=1, max_size=14),
+       st.sampled_from([CRLF, b"\n"]), st.integers(40, 80))
+def test_random_structures_parse_identically(pieces: list[bytes | int], eol: bytes,
+                                             width: int) -> None:
+    body = b"".join(p if isinstance(p, bytes) else _b64(p, p, eol, width) for p in pieces)
+    raw = _head("multipart/mixed; boundary=Q", b"Content-Transfer-Encoding: base64\r\n")
+    _assert_same(raw + CRLF + body + b"x" * 16_384)
