@@ -251,7 +251,7 @@ class Store:
         except SQLAlchemyError as exc:
             raise StorageError(f"database error: {_describe(exc)}") from exc
         except UnicodeError as exc:  # a value the database's encoding cannot hold
-            raise StorageError(f"database error: text the database cannot store ({exc.reason})"
+            raise StorageError(f"database error: text the database cannot store ({exc})"
                                ) from exc
 
     def folder_state(self, account: str, folder: str) -> FolderState | None:

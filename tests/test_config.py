@@ -58,7 +58,7 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path: Path) -> 
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such file; copy config.example.toml"):
+    with pytest.raises(ConfigError, match=r"no such file; copy config\.example\.toml"):
         load_config(tmp_path / "nope.toml")
 
 

@@ -44,7 +44,7 @@ def test_refused_first_attempt_is_retried_and_delivered_once(tmp_path: Path) -> 
         assert second.sent == 1
         assert deliver_pending(store, smtp_config(server.port), now=later).sent == 0
     assert len(server.box.received) == 1
-    sender, rcpts, data = server.box.received[0]
+    _sender, rcpts, data = server.box.received[0]
     assert rcpts == ["anna@assist.example"]
     assert message_from_bytes(data)["Subject"] == "inboxwatch: 2 clients need attention"
     store.close()
