@@ -13,7 +13,7 @@ Each benchmark runs as its own process (so peak memory is its own) from the repo
 The figures are printed as they come, then as a table against the targets of issue 6, which
 also replaces the table in bench/README.md between its ``figures`` markers.
 
-    .venv/bin/python bench/run_all.py            # everything, about 15 minutes on 2 cores
+    .venv/bin/python bench/run_all.py            # everything, 7-8 minutes on 2 cores
     .venv/bin/python bench/run_all.py --quick    # smaller, about 5 minutes
 """
 
