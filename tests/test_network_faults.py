@@ -279,5 +279,5 @@ def test_mail_that_arrived_while_idle_was_down_is_caught_up(
     proxy.drop_all()
     user.append([make_message(200)])  # arrives while nobody is watching
     proxy.resume()
-    _wait_for(lambda: store.count_messages("work") == 6, 3,
+    _wait_for(lambda: store.count_messages("work") == 6, 10,
               "mail that arrived during the outage (the poll interval is 60 min)")
