@@ -18,11 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/inboxwatch demo
 
-## Install what the tests need (Dovecot, openssl) and run the test suite, including a real
-## build and smoke test of the Docker image with buildah (INBOXWATCH_CONTAINER_TEST=0 skips it).
+## Install what the tests need (Dovecot, openssl), check lint and types, and run the test
+## suite, including a real build and smoke test of the Docker image with buildah
+## (INBOXWATCH_CONTAINER_TEST=0 skips that).
 INBOXWATCH_CONTAINER_TEST ?= 1
 export INBOXWATCH_CONTAINER_TEST
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q
 
 # The tests start their own Dovecot and need openssl for throwaway certificates.

@@ -104,7 +104,7 @@ def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[M
     ).order_by(messages.c.date_utc, messages.c.id)
     found: dict[str, list[Mail]] = {}
     with store.transaction() as conn:
-        for row in conn.execute(query).tuples():
+        for row in conn.execute(query):
             found.setdefault(row[2], []).append(_mail(row))
     return found
 

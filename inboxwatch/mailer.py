@@ -56,12 +56,6 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
         return conn.execute(statement).first() is not None
 
 
-def is_queued(store: Store, dedupe_key: str) -> bool:
-    with store.transaction() as conn:
-        return conn.execute(select(outbox.c.id).where(
-            outbox.c.dedupe_key == dedupe_key)).first() is not None
-
-
 def deliver_pending(store: Store, smtp: SmtpConfig, password: str | None = None,
                     now: datetime | None = None) -> DeliveryReport:
     """Try every pending message whose retry time has come; returns what happened."""
