@@ -23,7 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from inboxwatch.config import Config
 from inboxwatch.delays import ReplySuggestion, suggest_reply
@@ -41,7 +40,7 @@ from inboxwatch.scoring import (
     score_client,
     writing_minutes,
 )
-from inboxwatch.store import Store
+from inboxwatch.store import Store, dialect_insert
 from inboxwatch.threads import Mail, unreplied
 
 __all__ = [
@@ -138,8 +137,7 @@ def _details(card: Scorecard) -> dict[str, Any]:
 
 
 def _upsert(conn: Connection, row: dict[str, Any]) -> Any:
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(score_history).values(**row)
+    statement = dialect_insert(conn.dialect.name, score_history).values(**row)
     return statement.on_conflict_do_update(
         index_elements=["client", "day"],
         set_={"score": row["score"], "details": row["details"]})

@@ -26,7 +26,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
-from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import CredentialError, ImapAuthError, InboxwatchError
 from inboxwatch.imap import ImapSession
 from inboxwatch.ingest import IngestContext
@@ -204,15 +203,13 @@ class Service:
 
     def deliver(self) -> None:
         """Retry pending alert e-mails whose time has come."""
-        from inboxwatch.mailer import deliver_pending
+        from inboxwatch.mailer import deliver_pending, smtp_password
 
         smtp = self.config.smtp
         if smtp is None:
             return
         try:
-            password = resolve_password("smtp", smtp.password_env, smtp.password_command) \
-                if (smtp.password_env or smtp.password_command) else None
-            result = deliver_pending(self.store, smtp, password)
+            result = deliver_pending(self.store, smtp, smtp_password(smtp))
         except InboxwatchError as exc:
             log.error("alert delivery failed: %s", exc)
             return

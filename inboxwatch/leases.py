@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from inboxwatch.errors import LockError
 from inboxwatch.schema import leases
-from inboxwatch.store import Store, utcnow
+from inboxwatch.store import Store, dialect_insert, utcnow
 
 DEFAULT_TTL_SECONDS = 300.0
 
@@ -113,8 +112,8 @@ class Leases:
 def _take(conn: Connection, name: str, holder: str, now: datetime, expires: datetime
           ) -> bool:
     """One atomic upsert: insert, or overwrite a row that is expired or already ours."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(leases).values(name=name, holder=holder, expires_at=expires)
+    statement = dialect_insert(conn.dialect.name, leases).values(
+        name=name, holder=holder, expires_at=expires)
     statement = statement.on_conflict_do_update(
         index_elements=["name"],
         set_={"holder": holder, "expires_at": expires},

@@ -20,12 +20,12 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import make_msgid
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from inboxwatch.config import SmtpConfig
+from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import DeliveryError
 from inboxwatch.schema import outbox
-from inboxwatch.store import Store, utcnow
+from inboxwatch.store import Store, dialect_insert, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
     if "Message-ID" not in message:
         message["Message-ID"] = make_msgid(domain="inboxwatch.invalid")
     recipients = ", ".join(str(v) for v in message.get_all("To", []))
-    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(outbox).values(
+    statement = dialect_insert(store.engine.dialect.name, outbox).values(
         dedupe_key=dedupe_key, recipients=recipients, subject=str(message["Subject"] or ""),
         mime=message.as_bytes(policy=SMTP_POLICY), status="pending", attempts=0,
         created_at=utcnow(), next_attempt_at=utcnow(),
@@ -96,6 +95,14 @@ def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent:
         conn.execute(update(outbox).where(outbox.c.id == pk).values(
             status="failed" if permanent else "pending", attempts=attempts + 1,
             last_error=error[:1000], next_attempt_at=now + delay))
+
+
+def smtp_password(smtp: SmtpConfig) -> str | None:
+    """The SMTP password from its environment variable or command; None when the server
+    needs no login."""
+    if not (smtp.password_env or smtp.password_command):
+        return None
+    return resolve_password("smtp", smtp.password_env, smtp.password_command)
 
 
 def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: bytes) -> None:

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from inboxwatch.alerts import queue_daily_alert
 from inboxwatch.analysis import build_report, pending_reply_suggestions
 from inboxwatch.config import Config
-from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import ConfigError, InboxwatchError
-from inboxwatch.mailer import deliver_pending
+from inboxwatch.mailer import deliver_pending, smtp_password
 from inboxwatch.report import Report, render_html, render_json, render_text
 from inboxwatch.schema import folders, leases, messages
 from inboxwatch.store import Store, utcnow
@@ -55,9 +54,7 @@ def _send_now(config: Config, store: Store, day: date, out: TextIO) -> None:
     if smtp is None:
         raise ConfigError(f"{config.path}: --send needs an [smtp] section")
     queued = queue_daily_alert(config, store, day, force=True)
-    password = resolve_password("smtp", smtp.password_env, smtp.password_command) \
-        if (smtp.password_env or smtp.password_command) else None
-    result = deliver_pending(store, smtp, password)
+    result = deliver_pending(store, smtp, smtp_password(smtp))
     state = "queued" if queued else "already queued today"
     out.write(f"alert e-mail {state}; sent {result.sent}, pending {result.pending}\n")
     for error in result.errors:

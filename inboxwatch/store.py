@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    Table,
     create_engine,
     event,
     func,
@@ -379,11 +380,16 @@ def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:
     return inserted
 
 
+def dialect_insert(dialect_name: str, table: Table) -> Any:
+    """An INSERT on *table* that offers ON CONFLICT (SQLite and PostgreSQL both do)."""
+    module: Any = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(table)
+
+
 @functools.cache
 def _insert_statement(dialect_name: str) -> Any:
     """The messages INSERT, built once per dialect so SQLAlchemy's compiled cache is hit."""
-    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(messages).on_conflict_do_nothing(
+    return dialect_insert(dialect_name, messages).on_conflict_do_nothing(
         index_elements=["account", "folder", "uidvalidity", "uid"]
     ).returning(messages.c.id, messages.c.account, messages.c.folder,
                 messages.c.uidvalidity, messages.c.uid)
@@ -392,8 +398,8 @@ def _insert_statement(dialect_name: str) -> Any:
 def _save_folder_state(conn: Connection, account: str, folder: str, uidvalidity: int,
                        last_uid: int) -> None:
     values = {"uidvalidity": uidvalidity, "last_uid": last_uid, "last_synced_at": utcnow()}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(folders).values(account=account, name=folder, **values)
+    statement = dialect_insert(conn.dialect.name, folders).values(
+        account=account, name=folder, **values)
     conn.execute(statement.on_conflict_do_update(
         index_elements=["account", "name"], set_=values))
 
@@ -439,8 +445,7 @@ def record_correction(store: Store, message_pk: int, tag: str, value: bool) -> N
     """Save the user's verdict on one tag of one message, and show it at once."""
     from inboxwatch.schema import corrections
 
-    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(corrections).values(
+    statement = dialect_insert(store.engine.dialect.name, corrections).values(
         message_pk=message_pk, tag=tag, value=value, created_at=utcnow())
     statement = statement.on_conflict_do_update(
         index_elements=["message_pk", "tag"], set_={"value": value, "created_at": utcnow()})
