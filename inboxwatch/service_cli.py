@@ -15,7 +15,7 @@ from inboxwatch.config import Config
 from inboxwatch.errors import ConfigError, InboxwatchError
 from inboxwatch.mailer import deliver_pending, smtp_password
 from inboxwatch.report import Report, render_html, render_json, render_text
-from inboxwatch.schema import folders, leases, messages
+from inboxwatch.schema import folders, leases
 from inboxwatch.store import Store, utcnow
 
 HEALTH_POLL_FACTOR = 3  # unhealthy when no folder was synced for 3 poll intervals (+ slack)
@@ -99,7 +99,6 @@ def health_problems(config: Config, store: Store) -> list[str]:
         lease = conn.execute(select(leases.c.expires_at).where(
             leases.c.name == SERVICE_LEASE)).scalar()
         last_sync = conn.execute(select(func.max(folders.c.last_synced_at))).scalar()
-        conn.execute(select(func.count()).select_from(messages)).scalar()
     if lease is None or lease < now:
         problems.append("the service is not running (no live service lease in the database)")
     if config.accounts:
