@@ -25,13 +25,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
 from email.message import Message
-from email.parser import BytesParser
 from typing import Final
 
 from charset_normalizer import from_bytes
 
+from inboxwatch import fastparse
 from inboxwatch.cleaning import extract_new_content
 from inboxwatch.errors import MessageParseError
 from inboxwatch.htmltext import html_to_text
@@ -76,7 +75,7 @@ _CENTRAL_EUROPEAN_TWIN: Final = {
 }
 _HU_MOJIBAKE_RE: Final = re.compile("[õûÕÛ]")
 _HU_ACCENT_RE: Final = re.compile("[áéíóöúüÁÉÍÓÖÚÜ]")
-_PARSER: Final = BytesParser(policy=policy.compat32)
+_PARSER: Final = fastparse.PARSER
 _ENCODED_WORD_RE: Final = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
 # Quotes, comments, groups and escapes need the full RFC 5322 parser; the rest is split here.
 _COMPLEX_ADDRESS_RE: Final = re.compile(r'["()\\:;]')
@@ -230,7 +229,7 @@ def _parse(raw: bytes) -> ParsedMessage:
 
 def _parse_tree(raw: bytes, defects: _Defects) -> Message:
     """Run the standard parser, cutting absurdly nested input it cannot recurse into."""
-    fast = _parse_elided(raw)
+    fast = fastparse.parse(raw)
     if fast is not None:
         return fast
     try:
@@ -240,136 +239,6 @@ def _parse_tree(raw: bytes, defects: _Defects) -> Message:
         cut = _nesting_cut(raw)
         defects.add("MIME nesting too deep for the parser; the message was cut short")
         return _PARSER.parsebytes(raw[:cut])
-
-
-# --- big base64 bodies ----------------------------------------------------------------------
-# The standard parser walks every line of every part in Python and then regex-scans each
-# payload, so a 200 kB attachment costs milliseconds although nothing here reads it. Such
-# bodies are swapped for a one-line placeholder before parsing and put back into their part's
-# payload afterwards: the resulting Message is the one the parser makes from the original.
-
-_ELIDE_FROM_BYTES: Final = 16_384  # smaller messages gain nothing
-_MIN_ELIDED_BYTES: Final = 4_096
-_MAX_PART_HEADER_BYTES: Final = 16_384  # a longer header block is simply not looked into
-_BASE64_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
-_BASE64_WORDS: Final = (b"base64", b"BASE64", b"Base64")
-_CTE_PREFIX_RE: Final = re.compile(rb"[ \t]*content-transfer-encoding[ \t]*:[ \t]*\"?\Z")
-_PLACEHOLDER: Final = "<inboxwatch-elided-base64-"
-_PLACEHOLDER_RE: Final = re.compile(r"<inboxwatch-elided-base64-(\d+)>")
-
-
-def _parse_elided(raw: bytes) -> Message | None:
-    """The parser's Message for *raw*, made faster by eliding big base64 bodies; ``None``
-    when nothing was elided or a placeholder did not come back in exactly one part payload
-    (then the caller parses *raw* as it is)."""
-    if len(raw) < _ELIDE_FROM_BYTES or _PLACEHOLDER.encode() in raw:
-        return None
-    spans = _base64_bodies(raw)
-    if not spans:
-        return None
-    pieces: list[bytes] = []
-    bodies: list[str] = []
-    position = 0
-    for start, end, terminator in spans:
-        pieces += [raw[position:start], f"{_PLACEHOLDER}{len(bodies)}>".encode(), terminator]
-        bodies.append(raw[start:end - len(terminator)].decode("ascii"))
-        position = end
-    pieces.append(raw[position:])
-    try:
-        msg = _PARSER.parsebytes(b"".join(pieces))
-    except RecursionError:
-        return None
-    return msg if _restore_bodies(msg, bodies) else None
-
-
-def _base64_bodies(raw: bytes) -> list[tuple[int, int, bytes]]:
-    """``(start, end, line terminator)`` of the big base64 bodies, in order: whole lines of
-    the base64 alphabet right after a header block that declares base64."""
-    spans: list[tuple[int, int, bytes]] = []
-    position = 0
-    while (hit := _next_base64_word(raw, position)) >= 0:
-        position = hit + len(_BASE64_WORDS[0])
-        line_start = raw.rfind(b"\n", 0, hit) + 1
-        if not _CTE_PREFIX_RE.match(raw[line_start:hit].lower()):
-            continue
-        start = _body_start(raw, hit)
-        if start < 0:
-            continue
-        dash = raw.find(b"-", start)  # a boundary line; never part of base64
-        end = _last_line_end(raw, start, raw.rfind(b"\n", start, len(raw) if dash < 0 else dash))
-        terminator = _base64_lines(raw[start:end]) if end - start >= _MIN_ELIDED_BYTES else None
-        if terminator is not None:
-            spans.append((start, end, terminator))
-            position = end  # the next header block comes after this body
-    return spans
-
-
-def _next_base64_word(raw: bytes, position: int) -> int:
-    """The first "base64" (in its usual spellings) at or after *position*, or -1. The rarer
-    spellings are only looked for before the first usual one, so elided bodies are not
-    scanned over and over."""
-    hit = raw.find(_BASE64_WORDS[0], position)
-    for word in _BASE64_WORDS[1:]:
-        other = raw.find(word, position, len(raw) if hit < 0 else hit)
-        if other >= 0:
-            hit = other
-    return hit
-
-
-def _last_line_end(raw: bytes, start: int, newline: int) -> int:
-    """The end of the last non-blank line in ``raw[start:newline + 1]`` (with its
-    terminator); blank lines before a boundary stay where they are."""
-    text_end = start + len(raw[start:newline + 1].rstrip(b"\r\n"))
-    return text_end + (2 if raw.startswith(b"\r\n", text_end) else 1)
-
-
-def _body_start(raw: bytes, position: int) -> int:
-    """Where the body after the header block containing *position* starts (-1: none)."""
-    limit = position + _MAX_PART_HEADER_BYTES
-    ends = [(i, n) for i, n in ((raw.find(b"\n\r\n", position, limit), 3),
-                                (raw.find(b"\n\n", position, limit), 2)) if i >= 0]
-    if not ends:
-        return -1
-    index, length = min(ends)
-    return index + length
-
-
-def _base64_lines(region: bytes) -> bytes | None:
-    """The line terminator if *region* is lines of base64 alphabet, all as long as the first
-    but the last (which is not longer and not empty), else ``None``. Such lines can only be
-    body text to the parser: no boundary, no header, no blank line."""
-    first = region.find(b"\n")
-    if first <= 0:
-        return None
-    terminator = b"\r\n" if region[first - 1] == 13 else b"\n"
-    width, stride = first + 1 - len(terminator), first + 1
-    separators = region.translate(None, _BASE64_ALPHABET)
-    lines = len(separators) // len(terminator)
-    full = lines - 1
-    last = len(region) - full * stride - len(terminator)
-    if (width <= 0 or separators != terminator * lines or not region.endswith(terminator)
-            or not 0 < last <= width or region[width::stride][:full] != terminator[:1] * full):
-        return None
-    if len(terminator) == 2 and region[width + 1::stride][:full] != b"\n" * full:
-        return None
-    return terminator
-
-
-def _restore_bodies(msg: Message, bodies: Sequence[str]) -> bool:
-    """Put the elided bodies back; True if each placeholder was found in exactly one
-    part payload."""
-    seen = [0] * len(bodies)
-
-    def body(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        seen[index] += 1
-        return bodies[index]
-
-    for part in msg.walk():
-        payload = None if part.is_multipart() else part.get_payload()
-        if isinstance(payload, str) and _PLACEHOLDER in payload:
-            part.set_payload(_PLACEHOLDER_RE.sub(body, payload))
-    return all(count == 1 for count in seen)
 
 
 def _nesting_cut(raw: bytes) -> int:

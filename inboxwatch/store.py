@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from isal import isal_zlib
 from sqlalchemy import (
     Connection,
     Engine,
@@ -44,9 +45,6 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Messages per INSERT round: the RETURNING rows and raw blobs of one chunk are held at once.
 _INSERT_CHUNK = 500
-# From this size on a message is mostly base64 attachment, where LZ77 finds next to nothing:
-# Huffman-only deflate is three times faster there for a blob about 1% bigger.
-_HUFFMAN_ONLY_FROM_BYTES = 32_768
 
 
 @dataclass(frozen=True)
@@ -347,11 +345,12 @@ class Store:
 
 
 def compress_raw(raw: bytes) -> bytes:
-    """*raw* as zlib data, the form ``message_raw`` keeps (``zlib.decompress`` reads it)."""
-    if len(raw) < _HUFFMAN_ONLY_FROM_BYTES:
-        return zlib.compress(raw, 1)
-    packer = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS, 8, zlib.Z_HUFFMAN_ONLY)
-    return packer.compress(raw) + packer.flush()
+    """*raw* as zlib data, the form ``message_raw`` keeps (``zlib.decompress`` reads it).
+
+    Made with ISA-L's deflate (level 1): the same zlib format, written 2-7 times faster than
+    zlib's fastest level (base64 attachments gain most) and no bigger.
+    """
+    return isal_zlib.compress(raw, 1)
 
 
 def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:

@@ -1,9 +1,9 @@
-"""The fast path for big base64 bodies gives exactly the standard parser's result.
+"""The parser's fast paths give exactly the standard parser's result.
 
-``mime._parse_elided`` swaps big base64 bodies for placeholders before parsing and puts them
-back afterwards. Whatever the input, the Message it returns (when it returns one) must be
-the one ``email`` builds from the original bytes: same parts, payloads, headers, defects,
-preambles and epilogues, and therefore the same ``parse_message`` result.
+``fastparse.parse`` swaps big base64 bodies for placeholders and renames boundaries before
+parsing, and puts both back afterwards. Whatever the input, the Message it returns (when it
+returns one) must be the one ``email`` builds from the original bytes: same parts, payloads,
+headers, defects, preambles and epilogues, and therefore the same ``parse_message`` result.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch import mime
+from inboxwatch import fastparse, mime
 from tests.corpus.nasty import NASTY
 
 CRLF = b"\r\n"
@@ -31,10 +31,10 @@ def _shape(msg: Message) -> list[Any]:
 
 def _assert_same(raw: bytes) -> bool:
     """Compare the fast path with the parser; True if the fast path was taken."""
-    fast = mime._parse_elided(raw)
+    fast = fastparse.parse(raw)
     if fast is None:
         return False
-    assert _shape(fast) == _shape(mime._PARSER.parsebytes(raw))
+    assert _shape(fast) == _shape(fastparse.PARSER.parsebytes(raw))
     return True
 
 
@@ -128,7 +128,7 @@ def test_ragged_lines_and_blank_lines_are_left_to_the_parser() -> None:
 def test_a_message_that_contains_the_placeholder_is_parsed_normally() -> None:
     raw = _mixed(b"Content-Type: text/plain\r\n\r\n<inboxwatch-elided-base64-0>\r\n",
                  _attachment(30_000, 11))
-    assert mime._parse_elided(raw) is None
+    assert fastparse.parse(raw) is None
 
 
 _PIECES = st.sampled_from([
@@ -147,3 +147,82 @@ def test_random_structures_parse_identically(pieces: list[bytes | int], eol: byt
     body = b"".join(p if isinstance(p, bytes) else _b64(p, p, eol, width) for p in pieces)
     raw = _head("multipart/mixed; boundary=Q", b"Content-Transfer-Encoding: base64\r\n")
     _assert_same(raw + CRLF + body + b"x" * 16_384)
+
+
+# --- boundary renaming --------------------------------------------------------------------
+
+OUTER, INNER = b"----=_NextPart_000_0012_01DA1C2B.3E4F5A60", b"----=_NextPart_001_0013_01DA1C2B.3E4F5A60"
+
+
+def _alternative(boundary: bytes, plain: bytes = b"Hello there.", html: bytes = b"<p>Hi</p>"
+                 ) -> bytes:
+    return (b'Content-Type: multipart/alternative;\r\n\tboundary="' + boundary + b'"\r\n\r\n'
+            + b"--" + boundary + CRLF + b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            + plain + CRLF + b"--" + boundary + CRLF
+            + b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html + CRLF
+            + b"--" + boundary + b"--" + CRLF)
+
+
+def test_nested_multipart_is_renamed_and_identical() -> None:
+    raw = _mixed(_alternative(INNER), _attachment(600, 12), boundary=OUTER)
+    assert _assert_same(raw)
+    assert fastparse.parse(raw).get_boundary() == OUTER.decode()
+    assert mime.parse_message(raw).new_text == "Hello there."
+
+
+def test_boundary_text_inside_bodies_and_preamble_is_put_back() -> None:
+    mention = b"the separator was " + INNER + b" and --" + INNER + b"x"
+    raw = _mixed(_alternative(INNER, plain=mention), boundary=OUTER).replace(
+        b"preamble", b"preamble " + OUTER)
+    assert _assert_same(raw)
+    assert INNER.decode() in mime.parse_message(raw).body_text
+
+
+def test_boundary_value_in_another_header_is_left_to_the_parser() -> None:
+    raw = _mixed(_alternative(INNER), boundary=OUTER).replace(
+        b"Subject: s", b"Subject: about " + INNER)
+    assert fastparse.parse(raw) is None
+    assert INNER.decode() in mime.parse_message(raw).subject
+
+
+def test_unusual_boundary_parameters_are_left_to_the_parser() -> None:
+    continued = _mixed(TEXT, boundary=OUTER).replace(b"boundary=", b"boundary*0=")
+    assert fastparse.parse(continued) is None
+    dashed = _mixed(_alternative(OUTER + b"-"), boundary=OUTER)  # "--OUTER-" holds "--OUTER"
+    assert fastparse.parse(dashed) is None
+    assert _assert_same(_mixed(_alternative(OUTER + b"_alt"), boundary=OUTER))
+
+
+_VALUE = st.text("abcXYZ019=_.-'+", min_size=8, max_size=14).map(str.encode)
+
+
+def _variants(value: bytes) -> list[bytes]:
+    """Values related to *value* in the ways that could confuse a renaming."""
+    return [value, value + b"-", b"-" + value, value + b"--", value[:8], value + b"_alt",
+            value[3:] + value[:3], value + value[:4], b"--" + value]
+
+
+_LINE_KINDS = st.sampled_from(["open", "close", "close-space", "param", "param-quoted",
+                               "text", "text-dash", "header-text", "blank", "part-header"])
+
+
+def _line(kind: str, value: bytes) -> bytes:
+    return {
+        "open": b"--" + value, "close": b"--" + value + b"--",
+        "close-space": b"--" + value + b" \t", "text": b"text " + value + b" more",
+        "param": b"Content-Type: multipart/mixed; boundary=" + value,
+        "param-quoted": b'Content-Type: multipart/alternative; boundary="' + value + b'"',
+        "text-dash": b"--" + value + b"tail", "header-text": b"X-Note: " + value,
+        "blank": b"", "part-header": b"Content-Type: text/plain",
+    }[kind] + CRLF
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUE, st.lists(st.tuples(_LINE_KINDS, st.integers(0, 8)), min_size=1, max_size=30),
+       st.integers(0, 8))
+def test_random_boundaries_parse_identically(seed: bytes, lines: list[tuple[str, int]],
+                                             top: int) -> None:
+    values = _variants(seed)
+    body = b"".join(_line(kind, values[index]) for kind, index in lines)
+    raw = _head(f'multipart/mixed; boundary="{values[top].decode()}"') + CRLF + body
+    _assert_same(raw)
