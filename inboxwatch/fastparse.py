@@ -3,10 +3,12 @@
 :mod:`inboxwatch.mime` trusts the stdlib feed parser (``compat32``). Two things it does are
 slow for reasons that have no bearing on its result, and are avoided here:
 
-- **Big base64 bodies.** The parser walks every line of every part in Python and then
-  regex-scans each payload, so a 200 kB attachment costs milliseconds although nothing reads
-  it. Such bodies are swapped for a one-line placeholder before parsing and put back into
-  their part's payload afterwards.
+- **Big bodies.** The parser walks every line of every part in Python and then regex-scans
+  each payload, so a 200 kB attachment costs milliseconds although nothing reads it; and it
+  holds one ``str`` per line meanwhile, so a 15 MB body of short lines takes ~30 times its
+  size in memory. Big base64 bodies, and in very big messages any long run of body lines,
+  are swapped for a one-line placeholder before parsing and put back into their part's
+  payload afterwards.
 - **Boundaries.** For every multipart the parser compiles a regular expression from its
   boundary (about 120 µs), and as boundaries are unique, ``re``'s cache never has it. The
   boundaries are renamed to a few fixed names before parsing, so the patterns come from the
@@ -50,7 +52,7 @@ def parse(raw: bytes) -> Message | None:
     return msg
 
 
-# --- big base64 bodies ----------------------------------------------------------------------
+# --- big bodies ----------------------------------------------------------------------------
 
 _ELIDE_FROM_BYTES: Final = 16_384  # smaller messages gain nothing
 _MIN_ELIDED_BYTES: Final = 4_096
@@ -58,17 +60,26 @@ _MAX_PART_HEADER_BYTES: Final = 16_384  # a longer header block is simply not lo
 _BASE64_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _BASE64_WORDS: Final = (b"base64", b"BASE64", b"Base64")
 _CTE_PREFIX_RE: Final = re.compile(rb"[ \t]*content-transfer-encoding[ \t]*:[ \t]*\"?\Z")
-_PLACEHOLDER: Final = "<inboxwatch-elided-base64-"
-_PLACEHOLDER_RE: Final = re.compile(r"<inboxwatch-elided-base64-(\d+)>")
+_PLACEHOLDER: Final = "<inboxwatch-elided-body-"
+_PLACEHOLDER_RE: Final = re.compile(r"<inboxwatch-elided-body-(\d+)>")
+# Runs of plain body lines are elided only from messages this big (their point is memory),
+# and only runs this long.
+_ELIDE_TEXT_FROM_BYTES: Final = 1_048_576
+_MIN_ELIDED_TEXT_BYTES: Final = 65_536
+# Where these occur, a run of lines after a blank line may be a header block (an attached
+# message, a delivery report, a digest entry): no text is elided from such messages.
+_HEADER_BLOCK_TYPES_RE: Final = re.compile(rb"message/|digest", re.IGNORECASE)
 
 
 
 
 def _elide(raw: bytes) -> tuple[bytes, list[str]]:
-    """*raw* with its big base64 bodies replaced by numbered placeholders, and the bodies."""
+    """*raw* with its big bodies replaced by numbered placeholders, and the bodies."""
     if len(raw) < _ELIDE_FROM_BYTES or _PLACEHOLDER.encode() in raw:
         return raw, []
     spans = _base64_bodies(raw)
+    if len(raw) >= _ELIDE_TEXT_FROM_BYTES and not _HEADER_BLOCK_TYPES_RE.search(raw):
+        spans = sorted(spans + _text_bodies(raw, spans))
     if not spans:
         return raw, []
     pieces: list[bytes] = []
@@ -76,10 +87,53 @@ def _elide(raw: bytes) -> tuple[bytes, list[str]]:
     position = 0
     for start, end, terminator in spans:
         pieces += [raw[position:start], f"{_PLACEHOLDER}{len(bodies)}>".encode(), terminator]
-        bodies.append(raw[start:end - len(terminator)].decode("ascii"))
+        # the parser's own decoding of bytes (it reads the whole input this way)
+        bodies.append(raw[start:end - len(terminator)].decode("ascii", "surrogateescape"))
         position = end
     pieces.append(raw[position:])
     return b"".join(pieces), bodies
+
+
+def _text_bodies(raw: bytes, taken: Sequence[tuple[int, int, bytes]]
+                 ) -> list[tuple[int, int, bytes]]:
+    """``(start, end, line terminator)`` of long runs of whole lines that follow a blank
+    line and of which none starts with "-" (so none can be a boundary line), outside the
+    spans *taken*. With no attached messages about (see ``_HEADER_BLOCK_TYPES_RE``) such
+    lines can only be part payload, or a preamble or epilogue (then the placeholder is not
+    found in a payload and the caller parses the original)."""
+    spans: list[tuple[int, int, bytes]] = []
+    position = 0
+    while (start := _next_body_start(raw, position)) >= 0:
+        end = _before_dash_line(raw, start)
+        position = max(end, start + 1)
+        if end - start < _MIN_ELIDED_TEXT_BYTES or _overlaps(start, end, taken):
+            continue
+        terminator = b"\r\n" if raw.startswith(b"\r\n", end - 2) else raw[end - 1:end]
+        spans.append((start, end, terminator))
+    return spans
+
+
+def _next_body_start(raw: bytes, position: int) -> int:
+    """The start of the first line after a blank line, at or after *position* (-1: none)."""
+    hits = [i + n for i, n in ((raw.find(b"\n\r\n", position), 3),
+                               (raw.find(b"\n\n", position), 2)) if i >= 0]
+    return min(hits) if hits else -1
+
+
+def _before_dash_line(raw: bytes, start: int) -> int:
+    """The end of the whole lines from *start* on before the first line (as the parser
+    splits lines: at CR, LF or CRLF) that starts with "-"; *start* if that is the first."""
+    if raw.startswith(b"-", start):
+        return start
+    hits = [i for i in (raw.find(b"\n-", start), raw.find(b"\r-", start)) if i >= 0]
+    if hits:
+        return min(hits) + 1
+    last = max(raw.rfind(b"\n"), raw.rfind(b"\r"))  # the end: whole lines only
+    return max(start, last + 1)
+
+
+def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int, bytes]]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end, _ in spans)
 
 
 def _base64_bodies(raw: bytes) -> list[tuple[int, int, bytes]]:
@@ -166,10 +220,21 @@ def _restore_bodies(msg: Message, bodies: Sequence[str]) -> bool:
         return bodies[index]
 
     for part in msg.walk():
-        payload = None if part.is_multipart() else part.get_payload()
-        if isinstance(payload, str) and _PLACEHOLDER in payload:
+        payload = _plain_payload(part)
+        if payload is None:
+            return False
+        if _PLACEHOLDER in payload:
             part.set_payload(_PLACEHOLDER_RE.sub(body, payload))
     return all(count == 1 for count in seen)
+
+
+def _plain_payload(part: Message) -> str | None:
+    """A leaf part's payload exactly as parsed ("" for a multipart), or ``None`` when 8-bit
+    bytes in it make ``get_payload`` return it decoded (and so changed)."""
+    payload = "" if part.is_multipart() else part.get_payload()
+    # The parser keeps 8-bit bytes as surrogates; get_payload() then decodes them with the
+    # part's charset, so anything not ASCII here means the payload was not returned as is.
+    return payload if isinstance(payload, str) and payload.isascii() else None
 
 
 # --- boundaries -----------------------------------------------------------------------------
@@ -249,10 +314,12 @@ def _restore_boundaries(msg: Message, names: dict[str, str]) -> bool:
                 part.preamble = _restored(part.preamble, names)
             if part.epilogue is not None:
                 part.epilogue = _restored(part.epilogue, names)
-        else:
-            payload = part.get_payload()
-            if isinstance(payload, str) and _NAME_PREFIX in payload:
-                part.set_payload(_restored(payload, names))
+            continue
+        payload = _plain_payload(part)
+        if payload is None:
+            return False
+        if _NAME_PREFIX in payload:
+            part.set_payload(_restored(payload, names))
     return True
 
 

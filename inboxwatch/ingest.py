@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -244,7 +244,7 @@ class PendingRecords:
     """The records of one submitted batch; ``result()`` waits for them."""
 
     def __init__(self, builder: BatchBuilder, items: Sequence[tuple[Location, bytes]],
-                 futures: list[Future[list[NewMessage]]], done: list[NewMessage] | None
+                 futures: list[Future[list[Fields]]], done: list[NewMessage] | None
                  ) -> None:
         self._builder = builder
         self._items = items
@@ -259,10 +259,10 @@ class PendingRecords:
             except BrokenProcessPool:
                 self._done = self._builder.build_here(self._items).result()
                 return self._done
-            records = [record for piece in pieces for record in piece]
+            fields = [record for piece in pieces for record in piece]
             # Workers send the raw bytes back compressed only; the originals are here.
-            self._done = [replace(record, raw=raw)
-                          for record, (_, raw) in zip(records, self._items, strict=True)]
+            self._done = [NewMessage(**record, raw=raw)
+                          for record, (_, raw) in zip(fields, self._items, strict=True)]
         return self._done
 
 
@@ -303,11 +303,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _build_in_worker(items: list[tuple[Location, bytes]]) -> list[NewMessage]:
+def _build_in_worker(items: list[tuple[Location, bytes]]) -> list[Fields]:
+    """The records' fields, but the raw bytes: the caller has them (only their compressed
+    form, which is CPU work too, travels back)."""
     assert _worker_ctx is not None  # set by _init_worker
     records = _record_fields(items, _worker_ctx)
     for record in records:
-        # The compression is CPU work too; the raw bytes need not travel back.
-        record["raw_zlib"] = compress_raw(record["raw"])
-        record["raw"] = b""
-    return [NewMessage(**record) for record in records]
+        record["raw_zlib"] = compress_raw(record.pop("raw"))
+    return records

@@ -377,7 +377,7 @@ def _parse_addresses(values: Iterable[str], defects: _Defects) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     for name, addr in _split_addresses(texts)[:_MAX_ADDRESSES]:
         addr = addr.strip().lower()
-        if "@" in addr and not any(ch.isspace() for ch in addr):
+        if "@" in addr and addr.split() == [addr]:  # no white space inside
             pairs.append((" ".join(_decode_header(name, defects).split()), addr))
     return pairs
 

@@ -121,10 +121,6 @@ print(kb('VmHWM:') - before)
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mime.parse_message hands the whole message to the stdlib parser, which keeps one str "
-    "per line: a 15 MB message of short lines takes ~460 MB (~30x); within the 50 MB size "
-    "limit that is well over a gigabyte"))
 def test_many_short_lines_do_not_blow_up_memory() -> None:
     result = subprocess.run([sys.executable, "-c", _RSS_PROBE], capture_output=True,
                             text=True, cwd=ROOT, timeout=120, check=True)

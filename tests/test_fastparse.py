@@ -13,6 +13,7 @@ import random
 from email.message import Message
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,7 +127,7 @@ def test_ragged_lines_and_blank_lines_are_left_to_the_parser() -> None:
 
 
 def test_a_message_that_contains_the_placeholder_is_parsed_normally() -> None:
-    raw = _mixed(b"Content-Type: text/plain\r\n\r\n<inboxwatch-elided-base64-0>\r\n",
+    raw = _mixed(b"Content-Type: text/plain\r\n\r\n<inboxwatch-elided-body-0>\r\n",
                  _attachment(30_000, 11))
     assert fastparse.parse(raw) is None
 
@@ -151,7 +152,8 @@ def test_random_structures_parse_identically(pieces: list[bytes | int], eol: byt
 
 # --- boundary renaming --------------------------------------------------------------------
 
-OUTER, INNER = b"----=_NextPart_000_0012_01DA1C2B.3E4F5A60", b"----=_NextPart_001_0013_01DA1C2B.3E4F5A60"
+OUTER = b"----=_NextPart_000_0012_01DA1C2B.3E4F5A60"
+INNER = b"----=_NextPart_001_0013_01DA1C2B.3E4F5A60"
 
 
 def _alternative(boundary: bytes, plain: bytes = b"Hello there.", html: bytes = b"<p>Hi</p>"
@@ -226,3 +228,44 @@ def test_random_boundaries_parse_identically(seed: bytes, lines: list[tuple[str,
     body = b"".join(_line(kind, values[index]) for kind, index in lines)
     raw = _head(f'multipart/mixed; boundary="{values[top].decode()}"') + CRLF + body
     _assert_same(raw)
+
+
+# --- runs of plain body lines in very big messages ----------------------------------------
+
+
+def test_short_lines_body_is_elided_and_identical() -> None:
+    raw = _head() + CRLF + b"x\r\n" * 400_000 + b"-- \r\nsig\r\n"
+    fast = fastparse.parse(raw)
+    assert fast is not None and _assert_same(raw)
+    assert mime.parse_message(raw).body_text.startswith("x\nx\n")
+
+
+def test_attached_messages_keep_text_bodies_for_the_parser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastparse, "_ELIDE_TEXT_FROM_BYTES", 0)
+    monkeypatch.setattr(fastparse, "_MIN_ELIDED_TEXT_BYTES", 1)
+    report = (b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\n"
+              b"Final-Recipient: rfc822; a@b\r\n" + b"X-Pad: " + b"p" * 20_000 + b"\r\n")
+    raw = _mixed(TEXT, report)
+    assert fastparse.parse(raw) is None
+
+
+_TEXT_PIECES = st.sampled_from([
+    b"\r\n", b"\n", b"\r", b"line\r\n", b"line\n", b"line\r", b"-- \r\n", b"--Q\r\n",
+    b"--Q--\r\n", b"- item\r\n", b"Content-Type: text/plain\r\n", b"Content-Type: text/html\n",
+    b"Content-Type: multipart/alternative; boundary=R\r\n", b"--R\r\n", b"--R--\n",
+    b"Content-Transfer-Encoding: quoted-printable\r\n", b"caf=C3=A9 \xc3\xa9\r\n",
+    b"x" * 300 + b"\r\n", b" folded\r\n", b"From nobody\r\n", b"Subject: s\r\n",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT_PIECES, min_size=1, max_size=40), st.booleans())
+def test_random_text_structures_parse_identically(pieces: list[bytes], multipart: bool) -> None:
+    saved = fastparse._ELIDE_TEXT_FROM_BYTES, fastparse._MIN_ELIDED_TEXT_BYTES
+    fastparse._ELIDE_TEXT_FROM_BYTES, fastparse._MIN_ELIDED_TEXT_BYTES = 0, 1  # type: ignore[misc]
+    try:
+        head = _head("multipart/mixed; boundary=Q") if multipart else _head()
+        _assert_same(head + CRLF + b"".join(pieces) + b"x" * 16_384)
+    finally:
+        fastparse._ELIDE_TEXT_FROM_BYTES, fastparse._MIN_ELIDED_TEXT_BYTES = saved  # type: ignore[misc]
