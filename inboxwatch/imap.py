@@ -266,6 +266,15 @@ class ImapSession:
         with self._boundary("listing messages"):
             return sorted(client.search("ALL"))
 
+    def present_uids(self, uids: Sequence[int]) -> set[int]:
+        """Which of *uids* the selected folder still holds (``UID SEARCH UID a,b,c``)."""
+        client = self._require_client()
+        found: set[int] = set()
+        for chunk in _chunks(sorted(uids), SIZE_CHUNK):
+            with self._boundary("checking which messages are still there"):
+                found.update(client.search(["UID", ",".join(map(str, chunk))]))
+        return found & set(uids)
+
     def fetch_sizes(self, uids: Sequence[int]) -> dict[int, int]:
         """RFC822.SIZE of each UID still present (vanished UIDs are simply absent)."""
         client = self._require_client()

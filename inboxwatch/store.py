@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -294,6 +294,23 @@ class Store:
         ).order_by(messages.c.id)
         with self.transaction() as conn:
             return [StoredCopy(pk, sha, mid) for pk, sha, mid in conn.execute(query)]
+
+    def copies_by_hash(self, account: str, folder: str, uidvalidity: int,
+                       hashes: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """Rows of *folder* under *uidvalidity* with one of the content *hashes*:
+        ``(message id, uid)`` pairs by hash, oldest first."""
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        query = select(messages.c.raw_sha256, messages.c.id, messages.c.uid).where(
+            messages.c.account == account, messages.c.folder == folder,
+            messages.c.raw_sha256.in_(wanted), messages.c.uidvalidity == uidvalidity
+        ).order_by(messages.c.id)
+        found: dict[str, list[tuple[int, int]]] = {}
+        with self.transaction() as conn:
+            for sha, pk, uid in conn.execute(query):
+                found.setdefault(sha, []).append((pk, uid))
+        return found
 
     def stored_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
         """The UIDs of *folder* stored under *uidvalidity*."""

@@ -57,6 +57,8 @@ class MailSession(Protocol):
 
     def search_all_uids(self) -> list[int]: ...
 
+    def present_uids(self, uids: Sequence[int]) -> set[int]: ...
+
     def fetch_sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
 
     def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]: ...
@@ -346,9 +348,11 @@ class _AccountSync:
                 ]
                 pending.append((builder.submit(items), len(items), mark))
                 while len(pending) > builder.depth:
-                    self._store(folder, uidvalidity, *pending.popleft(), orphans)
+                    self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
+                                returns_possible=watermark > 0)
             while pending:
-                self._store(folder, uidvalidity, *pending.popleft(), orphans)
+                self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
+                            returns_possible=watermark > 0)
 
     def _planned_batches(
         self, session: MailSession, uids: Sequence[int], watermark: int
@@ -371,15 +375,20 @@ class _AccountSync:
 
     def _store(
         self,
+        session: MailSession,
         folder: str,
         uidvalidity: int,
         job: PendingRecords,
         fetched: int,
         mark: int,
         orphans: OrphanIndex,
+        returns_possible: bool,
     ) -> None:
         records = job.result()
         rekeys, fresh = orphans.match(records)
+        if returns_possible:
+            returned, fresh = self._returned_mail(session, folder, uidvalidity, fresh)
+            rekeys += returned
         inserted = self.store.store_batch(
             self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys)
         self.progress = True
@@ -391,6 +400,32 @@ class _AccountSync:
         report.unparseable += sum(1 for r in fresh if r.parse_error is not None)
         report.last_uid = mark
         self.renew_lease()
+
+    def _returned_mail(
+        self, session: MailSession, folder: str, uidvalidity: int, records: list[NewMessage]
+    ) -> tuple[list[tuple[int, int]], list[NewMessage]]:
+        """Mail that left the folder and came back under a new UID (moved out and back, or
+        hidden by the server for a while): its stored row, the same bytes under a UID the
+        server no longer has, moves to the new UID (``(row id, new uid)`` pairs, one row per
+        message) instead of a second row being stored. Returns those and the rest."""
+        copies = self.store.copies_by_hash(
+            self.account.name, folder, uidvalidity, (r.raw_sha256 for r in records))
+        fetched = {r.uid for r in records}
+        old_uids = {uid for pairs in copies.values() for _, uid in pairs if uid not in fetched}
+        if not old_uids:
+            return [], records
+        gone = old_uids - session.present_uids(sorted(old_uids))
+        rekeys: list[tuple[int, int]] = []
+        fresh: list[NewMessage] = []
+        for record in records:
+            pairs = copies.get(record.raw_sha256, [])
+            match = next((pair for pair in pairs if pair[1] in gone), None)
+            if match is None:
+                fresh.append(record)
+                continue
+            pairs.remove(match)
+            rekeys.append((match[0], record.uid))
+        return rekeys, fresh
 
     def _may_have_gaps(self, folder: str, info: FolderInfo, orphans: OrphanIndex) -> bool:
         """Whether the server had more messages at EXAMINE than we hold for its UIDVALIDITY."""
