@@ -1,4 +1,5 @@
-"""A loopback TCP proxy the tests control, to put network faults between client and server.
+"""A loopback TCP proxy the tests control: faults between client and server, and a record
+of what the client really sent.
 
     proxy = NetProxy("127.0.0.1", server_port).start()
     proxy.cut_after(40_000)        # the next connection dies after 40 kB from the server
@@ -7,20 +8,29 @@
     proxy.drop_all()               # close every live connection now
     proxy.stop()
 
+    with NetProxy("127.0.0.1", server_port) as tap:   # started and stopped
+        ...                              # talk to the server through tap.port
+    tap.client_bytes()                   # everything the client sent, in order
+    tap.commands()                       # the IMAP commands, e.g. ["CAPABILITY", "LOGIN", ...]
+
 One thread accepts; each connection gets one thread that forwards both directions with
-``select`` so a stall or a cut takes effect within ~50 ms.
+``select`` so a stall or a cut takes effect within ~50 ms. Tests use the record to prove that
+inboxwatch never issues a writing IMAP command and never sends a password before TLS is up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import socket
 import threading
 from dataclasses import dataclass, field
+from types import TracebackType
 
 _POLL_S = 0.05
 _CHUNK = 16384
+_TAGGED = re.compile(rb"^[A-Za-z0-9.]+ ((?:UID )?[A-Za-z]+)", re.MULTILINE)
 
 
 @dataclass
@@ -52,12 +62,29 @@ class NetProxy:
         self._stopping = threading.Event()
         self._links: list[_Link] = []
         self._threads: list[threading.Thread] = []
+        self._recorded: list[bytes] = []
         self.connections = 0
         self.cuts_done = 0
 
     def start(self) -> NetProxy:
         self._spawn(self._accept_loop)
         return self
+
+    def __enter__(self) -> NetProxy:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def client_bytes(self) -> bytes:
+        """Everything clients sent through the proxy, in order."""
+        with self._lock:
+            return b"".join(self._recorded)
+
+    def commands(self) -> list[str]:
+        """The command names of every tagged client line ("UID FETCH", "EXAMINE", ...)."""
+        return [m.decode().upper() for m in _TAGGED.findall(self.client_bytes())]
 
     def stop(self) -> None:
         self._stopping.set()
@@ -134,6 +161,8 @@ class NetProxy:
         if not data:
             return False
         if sock is link.client:
+            with self._lock:
+                self._recorded.append(data)
             link.server.sendall(data)
             return True
         if link.cut_after is not None:

@@ -37,11 +37,11 @@ from inboxwatch.imap import ImapSession
 from inboxwatch.schema import corrections, message_raw, messages, score_history
 from inboxwatch.store import NewMessage, Store
 from tests.dovecot import DovecotServer, MailUser, make_message, make_self_signed_cert
+from tests.netproxy import NetProxy
 from tests.smtpserver import Mailbox
 from tests.tools import figures
 from tests.tools.fixtures import quiet_dovecot_fixture  # noqa: F401
 from tests.tools.servers import log_text
-from tests.tools.wiretap import WireTap
 
 PASSWORD = "secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def test_pinning_another_certificate_does_not_trust_this_server(
 
 def test_starttls_required_but_not_offered_sends_no_password(dovecot: MailUser) -> None:
     """The plain test server (ssl = no) offers no STARTTLS: stop before LOGIN."""
-    with WireTap("127.0.0.1", dovecot.server.port) as tap:
+    with NetProxy("127.0.0.1", dovecot.server.port) as tap:
         account = dovecot.account(security="starttls", port=tap.port)
         with pytest.raises(ImapTlsError, match="does not offer STARTTLS"):
             _open(account)
@@ -345,7 +345,7 @@ def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) 
               folder="Sent")
     before = {f: user.flags(f) for f in ("INBOX", "Sent")}
     ctx = IngestContext.from_config(parse_config(TEST_CONFIG, "test"), None)
-    with WireTap("127.0.0.1", quiet_dovecot.port) as tap:
+    with NetProxy("127.0.0.1", quiet_dovecot.port) as tap:
         account = user.account(port=tap.port)
         sync_account(account, PASSWORD, store, ctx, backoff=Backoff(sleep=no_sleep))
         with ImapSession(account, PASSWORD) as session:
@@ -522,7 +522,7 @@ def test_smtp_starttls_required_but_not_offered_sends_no_password() -> None:
     from tests.smtpserver import smtp_server
 
     with smtp_server("alerts", SMTP_PASSWORD) as server, \
-            WireTap(server.host, server.port) as tap:
+            NetProxy(server.host, server.port) as tap:
         with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
             send_mime(_smtp(tap.port), SMTP_PASSWORD, "anna@assist.example", b"x\r\n")
         assert server.box.logins == [] and server.box.received == []
