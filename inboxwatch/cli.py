@@ -197,6 +197,42 @@ def _print_status(statuses: Sequence[FolderStatus], failures: Sequence[ParseFail
         print(f"  unparseable: {f.account}/{f.folder} uid {f.uid}: {f.reason}")
 
 
+@command("forget")
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete everything stored about one client: their messages, raw bytes, corrections
+    and score history.
+
+    A message is the client's if it was assigned to them, or sent from or to one of their
+    configured addresses (and any given with --address). Without --yes, only shows what
+    would be deleted. The database is compacted afterwards, so on SQLite the deleted text
+    leaves the file. Stop the service first (it is refused while the service runs); remove
+    the client from the config too, or their new mail will be stored again.
+
+    Example:
+      inboxwatch forget "Acme Kft."            # what would go
+      inboxwatch forget "Acme Kft." --yes      # delete it
+    """
+    from inboxwatch.daemon import SERVICE_LEASE
+    from inboxwatch.leases import Leases
+    from inboxwatch.retention import client_data, forget_client
+    from inboxwatch.store import Store
+
+    config = _config(args)
+    configured = next((c for c in config.clients if c.name == args.client), None)
+    addresses = [*(configured.addresses if configured else ()), *args.address]
+    store = Store.open(config.database_url)
+    try:
+        if not args.yes:
+            print(client_data(store, args.client, addresses).line(args.client, deleted=False))
+            print("run again with --yes to delete it")
+            return EXIT_OK
+        with Leases(store).hold(SERVICE_LEASE):
+            print(forget_client(store, args.client, addresses).line(args.client, deleted=True))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole pipeline on the bundled sample mailbox, into a local SQLite file.
@@ -430,6 +466,12 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
                             help="report day (default: today)")
         parser.add_argument("--send", action="store_true", help="also send the alert e-mail")
+    elif name == "forget":
+        parser.add_argument("client", metavar="CLIENT", help="the client's name, as in the config")
+        parser.add_argument("--address", action="append", default=[], metavar="ADDRESS",
+                            help="another address (boss@acme.example) or domain (@acme.example)"
+                                 " of theirs; repeatable")
+        parser.add_argument("--yes", action="store_true", help="delete (default: only show)")
     elif name == "label":
         parser.add_argument("message", metavar="MESSAGE", help="database id or Message-ID")
         parser.add_argument("--tag", required=True, choices=("urgent", "vague", "complaint"))

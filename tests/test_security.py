@@ -429,35 +429,48 @@ def test_retention_also_deletes_mail_without_a_date(sqlite_store: Store) -> None
     assert sqlite_store.count_messages() == 0
 
 
-def _deletion_sql() -> list[str]:
-    text = (ROOT / "SECURITY.md").read_text()
-    block = text.split("-- inboxwatch: delete one client's data\n", 1)[1].split("```", 1)[0]
-    return [s.strip() for s in block.split(";") if s.strip()]
+def _config_for(store: Store, tmp_path: Path) -> Path:
+    path = tmp_path / "forget.toml"
+    url = store.engine.url.render_as_string(hide_password=False)
+    path.write_text(f'[me]\naddresses = ["anna@assist.example"]\n[database]\nurl = "{url}"\n'
+                    '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n')
+    path.chmod(0o600)
+    return path
 
 
-def test_documented_client_deletion_removes_everything(store: Store) -> None:
+def test_forget_removes_everything_about_one_client(
+        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inboxwatch.cli import main
+
     when = datetime(2026, 11, 1, 10, 0)
     gone = [_record(1, "Acme Kft.", "boss@acme.example", "acmesecret", when),
-            _record(2, None, "pm@acme.example", "acmesecret", when),  # unmatched sender
-            _record(3, "Acme Kft.", "anna@assist.example", "acmesecret", when)]
-    kept = [_record(4, "Globex", "cfo@globex.example", "globexkeep", when)]
-    store.store_batch("work", "INBOX", 1, gone + kept, last_uid=4)
+            _record(2, None, "pm@mail.acme.example", "acmesecret", when),  # unmatched sender
+            _record(3, "Acme Kft.", "anna@assist.example", "acmesecret", when),
+            dataclasses.replace(_record(5, None, "anna@assist.example", "acmesecret", when),
+                                to_addrs="x@other.example,boss@acme.example")]
+    kept = [_record(4, "Globex", "cfo@globex.example", "globexkeep", when),
+            _record(6, None, "joe@notacme.example", "globexkeep", when)]
+    store.store_batch("work", "INBOX", 1, gone + kept, last_uid=6)
     with store.engine.begin() as conn:
         conn.execute(insert(corrections).values(message_pk=1, tag="urgent", value=True,
                                                 created_at=when))
         conn.execute(insert(score_history).values(client="Acme Kft.", day=when.date(),
                                                   score=40.0, details="{}"))
-    statements = _deletion_sql()
-    assert statements[-1] == "VACUUM" and len(statements) == 5
-    engine = store.engine.execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-        left = conn.execute(text("SELECT subject FROM messages")).scalars().all()
+    config = _config_for(store, tmp_path)
+    assert main(["--config", str(config), "forget", "Acme Kft."]) == 0  # a dry run first
+    assert "would delete 4 messages" in capsys.readouterr().out
+    assert store.count_messages() == 6
+    assert main(["--config", str(config), "forget", "Acme Kft.", "--yes"]) == 0
+    assert "deleted 4 messages (with their raw bytes), 1 label corrections and 1 days" \
+        in capsys.readouterr().out
+    with store.engine.connect() as conn:
+        left = sorted(conn.execute(text("SELECT subject FROM messages")).scalars())
         raws = conn.execute(_count(message_raw)).scalar_one()
         fixes = conn.execute(_count(corrections)).scalar_one()
         scores = conn.execute(_count(score_history)).scalar_one()
-    assert left == ["globexkeep subject"] and (raws, fixes, scores) == (1, 0, 0)
+    assert left == ["globexkeep subject"] * 2 and (raws, fixes, scores) == (2, 0, 0)
+    state = store.folder_state("work", "INBOX")
+    assert state is not None and state.last_uid == 6  # deleted mail is not fetched again
     if store.engine.dialect.name == "sqlite":
         path = Path(str(store.engine.url.database))
         store.close()  # checkpoint the WAL into the file, then look at the bytes
@@ -465,7 +478,23 @@ def test_documented_client_deletion_removes_everything(store: Store) -> None:
                         if p.name.startswith(path.name))
         assert b"acmesecret" not in data and b"globexkeep" in data
     figures.record("security", f"client_deletion_{store.engine.dialect.name}",
-                   messages_checked=4)
+                   messages_checked=6)
+
+
+def test_forget_is_refused_while_the_service_runs(
+        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from inboxwatch.cli import EXIT_TEMPFAIL, main
+    from inboxwatch.daemon import SERVICE_LEASE
+    from inboxwatch.leases import Leases
+
+    store.store_batch("work", "INBOX", 1, [
+        _record(1, "Acme Kft.", "boss@acme.example", "acmesecret", datetime(2026, 11, 1))],
+        last_uid=1)
+    with Leases(store, holder="service-elsewhere").hold(SERVICE_LEASE):
+        code = main(["--config", str(_config_for(store, tmp_path)), "forget", "Acme Kft.",
+                     "--yes"])
+    assert code == EXIT_TEMPFAIL and "service is in use" in capsys.readouterr().err
+    assert store.count_messages() == 1
 
 
 # --- SMTP (the alert e-mail) ---------------------------------------------------------------
