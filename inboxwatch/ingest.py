@@ -82,6 +82,14 @@ def build_messages(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
     return [NewMessage(**fields) for fields in _record_fields(items, ctx)]
 
 
+def unfetchable(location: Location, reason: str) -> NewMessage:
+    """The record of a message the server could not send: kept, with the reason, so the
+    watermark can pass it (``inboxwatch status`` lists it with the unparseable ones)."""
+    return NewMessage(account=location.account, folder=location.folder,
+                      uidvalidity=location.uidvalidity, uid=location.uid, raw=b"",
+                      raw_sha256=sha256_hex(b""), direction="in", parse_error=reason)
+
+
 # A record's fields are collected in a dict and the frozen NewMessage is built once: with
 # thousands of messages a second, rebuilding it per step (parse, classify, tag) shows.
 Fields = dict[str, Any]

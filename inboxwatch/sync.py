@@ -29,7 +29,13 @@ from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.imap import FolderInfo, ImapSession
-from inboxwatch.ingest import BatchBuilder, IngestContext, Location, PendingRecords
+from inboxwatch.ingest import (
+    BatchBuilder,
+    IngestContext,
+    Location,
+    PendingRecords,
+    unfetchable,
+)
 from inboxwatch.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.store import StoredCopy, NewMessage, Store
 
@@ -180,6 +186,55 @@ def plan_batches(
         yield batch
 
 
+class FetchGuard:
+    """Finds the message a server cannot send, so one bad message never stops a folder.
+
+    A server that cannot read a message (a damaged or unreadable file) may drop the
+    connection at each FETCH of it (its size or its body), and the sync would retry the same
+    batch forever. After a FETCH that lost the connection, those UIDs are fetched in halves,
+    then halves of the half that failed again, down to single messages (the ones that come
+    through are stored as usual). A message that fails alone ``GIVE_UP_AFTER`` times is
+    given up: stored as unfetchable, with the reason, so the watermark can pass it."""
+
+    GIVE_UP_AFTER = 2
+
+    def __init__(self) -> None:
+        self._suspect: dict[str, tuple[int, int, int]] = {}  # folder -> (first, last, cap)
+        self._alone_failures: dict[tuple[str, int], int] = {}
+        self.narrowed = False  # the last failure was on fewer messages than the one before
+
+    def failed(self, folder: str, uids: Sequence[int]) -> None:
+        """A FETCH of *uids* (ascending) lost the connection."""
+        if len(uids) == 1:
+            key = (folder, uids[0])
+            self._alone_failures[key] = self._alone_failures.get(key, 0) + 1
+        before = self._suspect.get(folder)
+        self.narrowed = before is not None and len(uids) <= before[2]
+        self._suspect[folder] = (uids[0], uids[-1], max(1, len(uids) // 2))
+
+    def given_up(self, folder: str, uid: int) -> bool:
+        return self._alone_failures.get((folder, uid), 0) >= self.GIVE_UP_AFTER
+
+    def split(self, folder: str, uids: list[int]) -> list[list[int]]:
+        """*uids* in pieces: smaller where they overlap UIDs whose FETCH failed, and each
+        given-up message alone."""
+        suspect = self._suspect.get(folder)
+        if suspect is None or uids[-1] < suspect[0] or uids[0] > suspect[1]:
+            return [uids]
+        pieces: list[list[int]] = []
+        for start in range(0, len(uids), suspect[2]):
+            run: list[int] = []
+            for uid in uids[start:start + suspect[2]]:
+                if self.given_up(folder, uid):
+                    pieces += [run, [uid]] if run else [[uid]]
+                    run = []
+                else:
+                    run.append(uid)
+            if run:
+                pieces.append(run)
+        return pieces
+
+
 class OrphanIndex:
     """Rows stored under an older UIDVALIDITY, matched one-to-one against fetched mail."""
 
@@ -245,20 +300,22 @@ class _AccountSync:
         self.lease = lease
         self.report = report
         self.progress = False
+        self.guard = FetchGuard()
 
     def run(self, max_reconnects: int, backoff: Backoff) -> None:
         pending = folders_to_sync(self.account)
         failures = 0
         while pending:
-            self.progress = False
+            self.progress = self.guard.narrowed = False
             try:
                 with self.session_factory(self.account, self.password) as session:
                     while pending:
                         self.sync_folder(session, pending[0])
                         pending.pop(0)
             except ImapConnectError as exc:
-                # Consecutive failures count; a committed batch proves the link works.
-                failures = 1 if self.progress else failures + 1
+                # Consecutive failures count; a committed batch proves the link works, and
+                # so does closing in on a message the server cannot send.
+                failures = 1 if self.progress or self.guard.narrowed else failures + 1
                 if failures > max_reconnects:
                     raise
                 self.report.reconnects += 1
@@ -339,8 +396,14 @@ class _AccountSync:
             # With worker processes, batch k is stored while the next ones are being parsed;
             # batches are still committed one by one and in order.
             pending: deque[tuple[PendingRecords, int, int]] = deque()
-            for batch, mark in self._planned_batches(session, uids, watermark):
-                bodies = session.fetch_bodies(batch) if batch else {}
+            for batch, mark in self._planned_batches(session, folder, uids, watermark):
+                if len(batch) == 1 and self.guard.given_up(folder, batch[0]):
+                    while pending:  # stored in order: the watermark only moves forward
+                        self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
+                                    returns_possible=watermark > 0)
+                    self._store_unfetchable(folder, uidvalidity, batch[0], mark)
+                    continue
+                bodies = self._fetch(session, folder, batch)
                 items = [
                     (Location(self.account.name, folder, uidvalidity, uid), bodies[uid])
                     for uid in batch
@@ -354,8 +417,46 @@ class _AccountSync:
                 self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
                             returns_possible=watermark > 0)
 
+    def _fetch_sizes(self, session: MailSession, folder: str, window: Sequence[int]
+                     ) -> dict[int, int]:
+        """Sizes of the UIDs in *window* still present; a given-up message counts as 0."""
+        sizes: dict[int, int] = {}
+        for piece in self.guard.split(folder, list(window)):
+            if len(piece) == 1 and self.guard.given_up(folder, piece[0]):
+                sizes[piece[0]] = 0
+                continue
+            try:
+                sizes.update(session.fetch_sizes(piece))
+            except ImapConnectError:
+                self.guard.failed(folder, piece)
+                raise
+        return sizes
+
+    def _fetch(self, session: MailSession, folder: str, batch: list[int]) -> dict[int, bytes]:
+        if not batch:
+            return {}
+        try:
+            return session.fetch_bodies(batch)
+        except ImapConnectError:
+            self.guard.failed(folder, batch)
+            raise
+
+    def _store_unfetchable(self, folder: str, uidvalidity: int, uid: int, mark: int) -> None:
+        reason = (f"the server dropped the connection each time this message was fetched "
+                  f"({FetchGuard.GIVE_UP_AFTER} times alone); it is skipped, look in the "
+                  "server's log for a damaged or unreadable message file")
+        log.warning("%s/%s uid %d: %s", self.account.name, folder, uid, reason)
+        record = unfetchable(Location(self.account.name, folder, uidvalidity, uid), reason)
+        inserted = self.store.store_batch(self.account.name, folder, uidvalidity, [record],
+                                          last_uid=mark)
+        report = self.report.folder(folder)
+        report.inserted += inserted
+        report.unparseable += inserted
+        report.last_uid = mark
+        self.progress = True
+
     def _planned_batches(
-        self, session: MailSession, uids: Sequence[int], watermark: int
+        self, session: MailSession, folder: str, uids: Sequence[int], watermark: int
     ) -> Iterator[tuple[list[int], int]]:
         """``(batch, watermark after it)``: batches bounded by count and bytes, planned from
         the sizes of one window of UIDs at a time so memory stays flat for any mailbox.
@@ -364,13 +465,14 @@ class _AccountSync:
         previous: list[int] | None = None
         for start in range(0, len(uids), SIZE_WINDOW):
             window = uids[start : start + SIZE_WINDOW]
-            sizes = session.fetch_sizes(window)
-            for batch in plan_batches(
+            sizes = self._fetch_sizes(session, folder, window)
+            for planned in plan_batches(
                 window, sizes, self.account.batch_messages, self.account.batch_bytes
             ):
-                if previous is not None:
-                    yield previous, max(watermark, max(previous))
-                previous = batch
+                for batch in self.guard.split(folder, planned):
+                    if previous is not None:
+                        yield previous, max(watermark, max(previous))
+                    previous = batch
         yield previous or [], max(watermark, max(uids))
 
     def _store(

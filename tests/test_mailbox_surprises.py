@@ -207,6 +207,33 @@ def test_a_copy_of_mail_still_there_is_stored_as_well(
     assert_mirrors(dovecot, store, account.name)
 
 
+@pytest.mark.parametrize("indexed", [True, False], ids=["indexed", "never-indexed"])
+def test_a_message_the_server_cannot_send_does_not_stop_the_folder(
+        dovecot: MailUser, store: Store, ingest_ctx: IngestContext, indexed: bool) -> None:
+    """A damaged message file makes Dovecot drop the connection at each FETCH of it: of its
+    body, and of its size too if Dovecot never read it before."""
+    dovecot.seed([make_message(i) for i in range(40)])
+    uid_of = {body: uid for uid, body in dovecot.fetch_all().items()}  # indexes them all
+    bad = sorted((dovecot.maildir("INBOX") / "cur").iterdir())[17]
+    bad_uid = uid_of[bad.read_bytes()]
+    if not indexed:
+        for index in dovecot.maildir("INBOX").glob("dovecot.index*"):
+            index.unlink()
+    bad.chmod(0)
+    account = dovecot.account(sent_folder=None, batch_messages=16)
+    first = _sync(store, ingest_ctx, account)
+    inbox = first.folder("INBOX")
+    assert first.error is None and (inbox.inserted, inbox.unparseable) == (40, 1)
+    assert inbox.last_uid == 40
+    failures = store.parse_failures()
+    assert [(f.uid, "dropped the connection" in f.reason) for f in failures] == [(bad_uid, True)]
+    again = _sync(store, ingest_ctx, account).folder("INBOX")
+    assert (again.fetched, again.inserted) == (0, 0)
+    figures.record("mailbox_surprises", f"unfetchable_message_{indexed}_{_db(store)}",
+                   faults_injected=1,
+                   messages_checked=40, lost=0, duplicated=0, reconnects=first.reconnects)
+
+
 def test_folder_deleted_and_recreated(dovecot: MailUser, store: Store,
                                       ingest_ctx: IngestContext) -> None:
     projects = [make_message(300 + i) for i in range(20)]
