@@ -2,7 +2,8 @@
 
 A message is *after hours* when, in the user's time zone, it arrived outside the working
 window, on a day that is not a working day, or on a public holiday of the configured country
-(from the ``holidays`` package). A per-client override is simply another ``WorkingTime``.
+(from the ``holidays`` package, which also knows the weekend days a country makes working
+days). A per-client override is simply another ``WorkingTime``.
 
 Windows are half-open: ``09:00-17:00`` covers 09:00:00 up to, but not including, 17:00:00.
 A window whose start is later than its end runs overnight (``22:00-06:00``); its early-morning
@@ -20,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-__all__ = ["WorkingTime", "is_after_hours", "parse_days", "parse_hours", "public_holidays"]
+__all__ = ["WorkingTime", "is_after_hours", "is_working_day", "parse_days", "parse_hours",
+           "public_holidays"]
 
 _DAY_NAMES: tuple[tuple[str, ...], ...] = (
     ("mon", "monday", "h", "hetfo"),
@@ -75,12 +77,19 @@ def is_after_hours(when: datetime, wt: WorkingTime) -> bool:
         raise ValueError("is_after_hours needs a timezone-aware datetime (naive is ambiguous)")
     local = when.astimezone(wt.tz)
     shift_day = _shift_day(local, wt.start, wt.end)
-    if shift_day is None or shift_day.weekday() not in wt.days:
-        return True
+    return shift_day is None or not is_working_day(shift_day, wt)
+
+
+def is_working_day(day: date, wt: WorkingTime) -> bool:
+    """Whether *day* is a working day: one of ``wt.days`` and not a public holiday, or a
+    weekend day the country makes a working day (Hungary moves working days to Saturdays
+    around holidays: "áthelyezett munkanap")."""
     if wt.holidays_country is None:
-        return False
-    holiday_dates = public_holidays(wt.holidays_country, wt.holidays_subdivision, shift_day.year)
-    return shift_day in holiday_dates
+        return day.weekday() in wt.days
+    calendar = _calendar(wt.holidays_country, wt.holidays_subdivision, day.year)
+    if day.weekday() in wt.days:
+        return day not in calendar.holidays
+    return day in calendar.weekend_workdays
 
 
 def _shift_day(local: datetime, start: time, end: time) -> date | None:
@@ -95,11 +104,22 @@ def _shift_day(local: datetime, start: time, end: time) -> date | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Calendar:
+    holidays: frozenset[date]
+    weekend_workdays: frozenset[date]
+
+
 @functools.lru_cache(maxsize=64)
+def _calendar(country: str, subdivision: str | None, year: int) -> _Calendar:
+    found = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return _Calendar(frozenset(found.keys()),
+                     frozenset(getattr(found, "weekend_workdays", ())))
+
+
 def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """The public holidays of ``country`` (optionally ``subdivision``) in ``year``, cached."""
-    calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    return frozenset(calendar.keys())
+    return _calendar(country, subdivision, year).holidays
 
 
 def _check_country(country: str, subdivision: str | None) -> None:

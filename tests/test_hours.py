@@ -117,3 +117,12 @@ def test_invalid_working_time() -> None:
         WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="XX")
     with pytest.raises(ValueError, match="start and end"):
         WorkingTime(tz=BUDAPEST, start=time(9), end=time(9))
+
+
+def test_hungarian_make_up_saturday_is_a_working_day(office: WorkingTime) -> None:
+    # 2024-12-07 (a Saturday) was worked in Hungary in exchange for Tuesday 2024-12-24.
+    assert not is_after_hours(datetime(2024, 12, 7, 10, 0, tzinfo=BUDAPEST), office)
+    assert is_after_hours(datetime(2024, 12, 24, 10, 0, tzinfo=BUDAPEST), office)
+    assert is_after_hours(datetime(2024, 12, 7, 18, 0, tzinfo=BUDAPEST), office)
+    plain = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), days=frozenset(range(5)))
+    assert is_after_hours(datetime(2024, 12, 7, 10, 0, tzinfo=BUDAPEST), plain)
