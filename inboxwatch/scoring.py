@@ -11,6 +11,10 @@ rules have a second trigger or gate, named ``"<rule>.<setting>"`` in :data:`SETT
 threshold and setting can be overridden from ``[report.thresholds]`` in the config (quote the
 dotted ones: ``"chasing.within_hours" = 6``).
 
+:func:`score_windows` scores one client over many windows (the report's daily chart) and
+gives what :func:`score_client` gives for each: the mail is threaded once, and what a rule
+sees in single messages — a flag, a chaser — is found once and cut to each window.
+
 The writing-time estimate for the Pareto view: every message the user sent to the client
 costs :data:`MINUTES_PER_MESSAGE` (reading, thinking, addressing) plus its words at
 :data:`WORDS_PER_MINUTE` — a typing-and-composing pace, not a typist's top speed.
@@ -18,21 +22,23 @@ costs :data:`MINUTES_PER_MESSAGE` (reading, thinking, addressing) plus its words
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import re
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from inboxwatch.hours import WorkingTime
 from inboxwatch.threads import (
     LOW_CONTENT_WORDS,
     Mail,
     QuestionAnswer,
+    Timeline,
     fold,
-    my_reply_times,
-    question_answers,
     working_window,
 )
 
@@ -57,6 +63,7 @@ __all__ = [
     "day_change",
     "pareto",
     "score_client",
+    "score_windows",
     "suggestions_for",
     "writing_minutes",
 ]
@@ -180,15 +187,62 @@ class Scorecard:
 # --- measuring each rule ------------------------------------------------------------------
 
 
+class _History:
+    """One client's mail, prepared once for scoring any number of windows.
+
+    It is threaded once (:class:`~inboxwatch.threads.Timeline`), and what a rule sees in
+    single messages whatever the window — a flag, a chaser — is found once in all of it
+    (:meth:`found_in`); each window takes its part.
+    """
+
+    def __init__(self, mails: Sequence[Mail], wt: WorkingTime, windows: Sequence[Window]
+                 ) -> None:
+        self.timeline = Timeline(mails, wt, [w.end for w in windows])
+        self.incoming = [m for m in self.timeline.mails if m.incoming]
+        self._incoming_dates = [m.date for m in self.incoming]
+        self._found: dict[tuple[object, ...], tuple[list[datetime], tuple[Evidence, ...]]] = {}
+
+    def incoming_in(self, window: Window) -> Sequence[Mail]:
+        """The client's messages inside *window*, by time."""
+        return self.incoming[_inside(self._incoming_dates, window)]
+
+    def found_in(self, window: Window, find: Callable[..., Iterable[Evidence]],
+                 *args: Hashable) -> tuple[Evidence, ...]:
+        """What ``find(self, *args)`` finds in all of the client's mail (by time), about the
+        messages inside *window*. Found once: *find* (a module-level function) and *args*
+        are the key it is kept under."""
+        key = (find, *args)
+        if key not in self._found:
+            evidence = tuple(find(self, *args))
+            self._found[key] = ([e.date for e in evidence], evidence)
+        dates, evidence = self._found[key]
+        return evidence[_inside(dates, window)]
+
+
+def _inside(dates: Sequence[datetime], window: Window) -> slice:
+    """Where in sorted *dates* those inside *window* are."""
+    return slice(bisect.bisect_left(dates, window.start), bisect.bisect_left(dates, window.end))
+
+
 @dataclass(frozen=True)
 class _Facts:
     """What every rule may look at for one client and window."""
 
-    history: tuple[Mail, ...]  # all of the client's mail before the window's end, by time
-    incoming: tuple[Mail, ...]  # the client's messages inside the window, by time
+    history: _History
     window: Window
     wt: WorkingTime
     thresholds: Mapping[str, float]
+
+    @functools.cached_property
+    def incoming(self) -> Sequence[Mail]:
+        """The client's messages inside the window, by time."""
+        return self.history.incoming_in(self.window)
+
+    def found(self, find: Callable[..., Iterable[Evidence]], *args: Hashable
+              ) -> tuple[Evidence, ...]:
+        """What ``find(history, *args)`` finds in the client's mail, about the window's
+        messages (see :meth:`_History.found_in`)."""
+        return self.history.found_in(self.window, find, *args)
 
     def setting(self, name: str) -> float:
         return _setting(self.thresholds, name)
@@ -218,34 +272,42 @@ def _evidence(mail: Mail, note: str = "") -> Evidence:
     return Evidence(mail.id, mail.date, mail.subject, note)
 
 
-def _share(facts: _Facts, flag: Callable[[Mail], bool], what: str) -> _Finding:
-    hits = [m for m in facts.incoming if flag(m)]
+_Flag = Literal["urgent", "after_hours", "complaint", "vague"]
+
+
+def _flagged(history: _History, flag: _Flag) -> Iterator[Evidence]:
+    return (_evidence(m) for m in history.incoming if getattr(m, flag))
+
+
+def _share(facts: _Facts, flag: _Flag, what: str) -> _Finding:
+    hits = facts.found(_flagged, flag)
     total = len(facts.incoming)
     value = len(hits) / total if total else 0.0
     return _Finding(
-        value=value, evidence=tuple(_evidence(m) for m in hits),
+        value=value, evidence=hits,
         explanation=f"{len(hits)} of {total} messages ({value:.0%}) {what}",
         measures={"messages": float(total), "matching": float(len(hits))})
 
 
 def _everything_urgent(facts: _Facts) -> _Finding:
-    return _share(facts, lambda m: m.urgent, "were marked urgent")
+    return _share(facts, "urgent", "were marked urgent")
 
 
 def _after_hours(facts: _Facts) -> _Finding:
-    return _share(facts, lambda m: m.after_hours,
+    return _share(facts, "after_hours",
                   "arrived outside your working hours, on weekends or holidays")
 
 
 def _complaints(facts: _Facts) -> _Finding:
-    return _share(facts, lambda m: m.complaint, "complained about the work or service")
+    return _share(facts, "complaint", "complained about the work or service")
 
 
 def _vague_requests(facts: _Facts) -> _Finding:
-    return _share(facts, lambda m: m.vague,
-                  "asked for something without saying what, by when or how")
+    return _share(facts, "vague", "asked for something without saying what, by when or how")
 
 
+# Cached: the report counts the same windows for every client.
+@functools.lru_cache(maxsize=1024)
 def count_working_days(window: Window, wt: WorkingTime) -> int:
     """Working days (by *wt*, holidays excluded) whose window starts inside *window*."""
     first = window.start.replace(tzinfo=UTC).astimezone(wt.tz).date()
@@ -261,13 +323,14 @@ def _bursts(incoming: Sequence[Mail], span: timedelta, size: int) -> list[list[M
     """Groups of at least *size* messages sent within *span* of the group's first one."""
     found: list[list[Mail]] = []
     current: list[Mail] = []
+    until = None  # the end of the current group's span
     for mail in incoming:
-        if current and mail.date - current[0].date <= span:
+        if until is not None and mail.date <= until:
             current.append(mail)
             continue
         if len(current) >= size:
             found.append(current)
-        current = [mail]
+        current, until = [mail], mail.date + span
     if len(current) >= size:
         found.append(current)
     return found
@@ -277,23 +340,54 @@ def _words(count: int) -> str:
     return f"{count} content word{'' if count == 1 else 's'}"
 
 
+def _is_low_content(mail: Mail) -> bool:
+    return mail.content_words < LOW_CONTENT_WORDS
+
+
+def _low_content(history: _History) -> Iterator[Evidence]:
+    return (_evidence(m, _words(m.content_words)) for m in history.incoming
+            if _is_low_content(m))
+
+
+def _in_burst(mail: Mail, burst: list[Mail], minutes: float) -> Evidence:
+    note = f"burst of {len(burst)} within {minutes:.0f} min"
+    if _is_low_content(mail):
+        note = f"{_words(mail.content_words)}; {note}"
+    return _evidence(mail, note)
+
+
+def _with_bursts(low: tuple[Evidence, ...], bursts: list[list[Mail]], minutes: float
+                 ) -> tuple[Evidence, ...]:
+    """The low-content evidence, with a note on (and for) every message in a burst."""
+    noted = [_in_burst(mail, burst, minutes) for burst in bursts for mail in burst]
+    in_bursts = {e.message_id for e in noted}
+    kept = [e for e in low if e.message_id not in in_bursts]
+    return tuple(sorted(kept + noted, key=lambda e: (e.date, e.message_id)))
+
+
+def _crowded(history: _History, span: timedelta, size: int) -> Iterator[Evidence]:
+    """The client's messages that open a run of *size* (at least 2) within *span*: a burst
+    can start nowhere else."""
+    incoming = history.incoming
+    return (_evidence(first)
+            for first, last in zip(incoming, incoming[size - 1:], strict=False)
+            if last.date - first.date <= span)
+
+
 def _low_content_flood(facts: _Facts) -> _Finding:
     incoming = facts.incoming
-    low = [m for m in incoming if m.content_words < LOW_CONTENT_WORDS]
+    low = facts.found(_low_content)
     days = max(count_working_days(facts.window, facts.wt), 1)
     minutes = facts.setting("low_content_flood.burst_minutes")
-    bursts = _bursts(incoming, timedelta(minutes=minutes),
-                     int(facts.setting("low_content_flood.burst_size")))
-    notes: dict[int, list[str]] = {m.id: [_words(m.content_words)] for m in low}
-    for burst in bursts:
-        for mail in burst:
-            notes.setdefault(mail.id, []).append(
-                f"burst of {len(burst)} within {minutes:.0f} min")
-    evidence = tuple(_evidence(m, "; ".join(notes[m.id])) for m in incoming if m.id in notes)
+    span = timedelta(minutes=minutes)
+    size = int(facts.setting("low_content_flood.burst_size"))
+    # most windows have no crowded stretch, so no burst to look for
+    possible = size < 2 or facts.found(_crowded, span, size)
+    bursts = _bursts(incoming, span, size) if possible else []
     value = len(low) / days
     share = len(low) / len(incoming) if incoming else 0.0
     return _Finding(
-        value=value, evidence=evidence,
+        value=value, evidence=_with_bursts(low, bursts, minutes) if bursts else low,
         explanation=(f"{len(low)} low-content messages (fewer than {LOW_CONTENT_WORDS} "
                      f"content words, {share:.0%} of {len(incoming)}) in {days} working days "
                      f"= {value:.1f} a day; {len(bursts)} bursts"),
@@ -310,7 +404,7 @@ def _answer_note(qa: QuestionAnswer) -> str:
 
 
 def _slow_answers(facts: _Facts) -> _Finding:
-    asked = question_answers(facts.history, facts.wt, facts.window.end, facts.window.start)
+    asked = facts.history.timeline.question_answers(facts.window.end, facts.window.start)
     judged = [q for q in asked if not q.pending]
     unanswered = [q for q in judged if q.unanswered]
     # Unanswered questions count with the time they have waited so far: a lower bound.
@@ -350,19 +444,21 @@ def _is_chaser(mail: Mail, max_words: float) -> bool:
     return _CHASER.search(fold(text)) is not None
 
 
+def _chasers(history: _History, within: timedelta, max_words: float) -> Iterator[Evidence]:
+    for previous, mail in itertools.pairwise(history.timeline.mails):
+        # the message right before is the client's own: no reply from the user in between
+        if (mail.incoming and previous.incoming and mail.date - previous.date <= within
+                and _is_chaser(mail, max_words)):
+            minutes = (mail.date - previous.date).total_seconds() / 60
+            yield _evidence(
+                mail, f"{minutes:.0f} min after their previous message, no reply between")
+
+
 def _chasing(facts: _Facts) -> _Finding:
     within = timedelta(hours=facts.setting("chasing.within_hours"))
-    max_words = facts.setting("chasing.max_words")
-    chasers: list[Evidence] = []
-    for previous, mail in itertools.pairwise(facts.history):
-        # the message right before is the client's own: no reply from the user in between
-        if (mail.incoming and previous.incoming and facts.window.contains(mail.date)
-                and mail.date - previous.date <= within and _is_chaser(mail, max_words)):
-            minutes = (mail.date - previous.date).total_seconds() / 60
-            chasers.append(_evidence(
-                mail, f"{minutes:.0f} min after their previous message, no reply between"))
+    chasers = facts.found(_chasers, within, facts.setting("chasing.max_words"))
     return _Finding(
-        value=float(len(chasers)), evidence=tuple(chasers),
+        value=float(len(chasers)), evidence=chasers,
         explanation=(f"{len(chasers)} follow-ups like \"any update?\" within "
                      f"{within.total_seconds() / 3600:.0f} hours of their own previous "
                      "message"))
@@ -406,20 +502,30 @@ def score_client(client: str, mails: Sequence[Mail], window: Window, wt: Working
     *mails* are the client's messages in both directions; earlier ones than the window may be
     included (they help threading and chaser detection), later ones are ignored.
     """
-    limits = thresholds or {}
-    history = tuple(sorted((m for m in mails if m.date < window.end),
-                           key=lambda m: (m.date, m.id)))
-    inside = [m for m in history if window.contains(m.date)]
-    incoming = tuple(m for m in inside if m.incoming)
-    facts = _Facts(history, incoming, window, wt, limits)
-    signs = tuple(_sign(rule, _MEASURES[rule.name](facts), limits, len(incoming), min_messages)
-                  for rule in RULES)
-    replies = [r.working_hours for r in my_reply_times(history, wt, window.start)]
+    return score_windows(client, mails, [window], wt, thresholds, min_messages)[0]
+
+
+def score_windows(client: str, mails: Sequence[Mail], windows: Sequence[Window],
+                  wt: WorkingTime, thresholds: Mapping[str, float] | None = None,
+                  min_messages: int = 5) -> list[Scorecard]:
+    """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
+    history = _History(mails, wt, windows)
+    return [_scorecard(client, _Facts(history, window, wt, thresholds or {}), min_messages)
+            for window in windows]
+
+
+def _scorecard(client: str, facts: _Facts, min_messages: int) -> Scorecard:
+    timeline, window = facts.history.timeline, facts.window
+    incoming = len(facts.incoming)
+    inside = timeline.count_before(window.end) - timeline.count_before(window.start)
+    signs = tuple(_sign(rule, _MEASURES[rule.name](facts), facts.thresholds, incoming,
+                        min_messages) for rule in RULES)
+    replies = [r.working_hours for r in timeline.reply_times(window.end, window.start)]
     return Scorecard(
         client=client, window=window,
         score=min(100.0, sum(s.weight for s in signs if s.fired)),
-        signs=signs, incoming=len(incoming), outgoing=len(inside) - len(incoming),
-        enough_data=len(incoming) >= min_messages,
+        signs=signs, incoming=incoming, outgoing=inside - incoming,
+        enough_data=incoming >= min_messages,
         my_median_reply_hours=round(statistics.median(replies), 2) if replies else None)
 
 

@@ -15,6 +15,10 @@ failing that, the client's very next message if it starts a new conversation and
 content (an answer written as a fresh mail). A one-liner in a new thread is not taken as an
 answer: for a client who floods short messages it would hide every unanswered question.
 
+Both are "as known at a moment": only the mail before it counts. :class:`Timeline` answers
+for many moments of one client's mail at once (the report asks at the end of each of 31
+windows) and threads that mail once, not once per moment, with the same results.
+
 Working-time arithmetic (:func:`working_window`, :func:`working_hours_between`) lives here
 because answer times are its first user; windows are half-open, as in :mod:`inboxwatch.hours`.
 """
@@ -25,9 +29,10 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from inboxwatch.hours import WorkingTime, public_holidays
 
@@ -37,6 +42,7 @@ __all__ = [
     "Mail",
     "QuestionAnswer",
     "ReplyTime",
+    "Timeline",
     "fold",
     "is_question",
     "my_reply_times",
@@ -133,6 +139,7 @@ _REPLY_PREFIX = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # replies repeat their conversation's subject
 def normalise_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and list tags, lower-cased, spaces collapsed.
 
@@ -151,11 +158,16 @@ def _norm_id(message_id: str | None) -> str:
     return (message_id or "").strip().strip("<>").strip()
 
 
+# A mail's own node is its database id; the Message-IDs and subjects that join mails are
+# "id:…" and "subject:…" strings.
+_Node = int | str
+
+
 class _UnionFind:
     def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
+        self.parent: dict[_Node, _Node] = {}
 
-    def find(self, node: str) -> str:
+    def find(self, node: _Node) -> _Node:
         root = self.parent.setdefault(node, node)
         while root != self.parent[root]:
             root = self.parent[root]
@@ -163,39 +175,81 @@ class _UnionFind:
             self.parent[node], node = root, self.parent[node]
         return root
 
-    def union(self, a: str, b: str) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            self.parent[root_b] = root_a
+    def join(self, nodes: Sequence[_Node]) -> int:
+        """Put *nodes* in one group; return how many groups they were in before (a node not
+        seen before was in none)."""
+        roots = {self.find(node) for node in nodes if node in self.parent}
+        group = next(iter(roots), nodes[0])
+        for root in roots:
+            self.parent[root] = group
+        for node in nodes:
+            self.parent.setdefault(node, group)
+        return len(roots)
 
 
 def _links(mail: Mail) -> list[str]:
-    ids = [_norm_id(mail.in_reply_to), *(_norm_id(r) for r in mail.references)]
+    ids = [_norm_id(i) for i in (mail.in_reply_to, *mail.references)]
     return [i for i in ids if i]
+
+
+class _Threading:
+    """Mail joined into conversations as :func:`thread_keys` describes, one mail at a time.
+
+    A mail falls back to its subject when none of the Message-IDs it names is in *known*.
+    Given every Message-ID of the set up front, adding the set gives its threading. Given an
+    empty *known* that grows as mail is added in time order, it is the threading as it stood
+    after each mail — until :meth:`add` reports that a mail re-threaded earlier ones.
+    """
+
+    def __init__(self, known: set[str]) -> None:
+        self.groups = _UnionFind()
+        self.known = known
+        self.mail_ids: list[int] = []
+        self.awaited: set[str] = set()  # Message-IDs named by mail that fell back to subject
+        # An added mail carries a Message-ID an earlier one fell back for: that one would
+        # now be threaded by its headers, which a union-find cannot undo.
+        self.stale = False
+
+    @classmethod
+    def of(cls, mails: Sequence[Mail]) -> _Threading:
+        """The threading of *mails* as a whole."""
+        threading = cls({_norm_id(m.message_id) for m in mails if m.message_id})
+        for mail in mails:
+            threading.add(mail)
+        return threading
+
+    def add(self, mail: Mail) -> bool:
+        """Join *mail* to its conversation. True when that changes how earlier mail is
+        threaded: it joins two conversations, or it makes this threading :attr:`stale`."""
+        own = _norm_id(mail.message_id)
+        revokes = own in self.awaited
+        if own:
+            self.known.add(own)
+        links = _links(mail)
+        nodes: list[_Node] = [mail.id]
+        nodes += [f"id:{i}" for i in (own, *links) if i]
+        if self.known.isdisjoint(links):
+            subject = normalise_subject(mail.subject)
+            if subject:
+                nodes.append(f"subject:{mail.client}\x00{subject}")
+                self.awaited.update(links)
+        joined = self.groups.join(nodes)
+        self.mail_ids.append(mail.id)
+        self.stale |= revokes
+        return revokes or joined > 1
+
+    def keys(self) -> dict[int, int]:
+        """Each mail's id → its conversation's id (the smallest mail id in it)."""
+        roots = {mail_id: self.groups.find(mail_id) for mail_id in self.mail_ids}
+        smallest: dict[_Node, int] = {}
+        for mail_id, root in roots.items():
+            smallest[root] = min(smallest.get(root, mail_id), mail_id)
+        return {mail_id: smallest[root] for mail_id, root in roots.items()}
 
 
 def thread_keys(mails: Sequence[Mail]) -> dict[int, int]:
     """Map each mail's id to its conversation's id (the smallest mail id in it)."""
-    groups = _UnionFind()
-    known = {_norm_id(m.message_id) for m in mails if m.message_id}
-    for mail in mails:
-        node = f"mail:{mail.id}"
-        groups.find(node)
-        own = _norm_id(mail.message_id)
-        if own:
-            groups.union(node, f"id:{own}")
-        links = _links(mail)
-        for link in links:
-            groups.union(node, f"id:{link}")
-        if not any(link in known for link in links):
-            subject = normalise_subject(mail.subject)
-            if subject:
-                groups.union(node, f"subject:{mail.client}\x00{subject}")
-    smallest: dict[str, int] = {}
-    for mail in mails:
-        root = groups.find(f"mail:{mail.id}")
-        smallest[root] = min(smallest.get(root, mail.id), mail.id)
-    return {m.id: smallest[groups.find(f"mail:{m.id}")] for m in mails}
+    return _Threading.of(mails).keys()
 
 
 # --- questions ----------------------------------------------------------------------------
@@ -218,10 +272,22 @@ _ASKING_ANYWHERE = re.compile(
 )
 
 
+class _WithoutCombining(dict[int, int | None]):
+    """A :meth:`str.translate` table that drops combining marks, filled in as met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_COMBINING = _WithoutCombining()
+
+
 def fold(text: str) -> str:
     """Lower-case and drop accents (``Tudnád`` → ``tudnad``), for matching typed-plain text."""
     decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed if decomposed.isascii() else decomposed.translate(_WITHOUT_COMBINING)
 
 
 # Courtesy questions that close a message and expect no answer.
@@ -257,44 +323,195 @@ def _by_time(mails: Iterable[Mail]) -> list[Mail]:
     return sorted(mails, key=lambda m: (m.date, m.id))
 
 
+def _dated(dates: Sequence[datetime], since: datetime | None, until: datetime | None
+           ) -> slice:
+    """Where in sorted *dates* those in [since, until) are; None leaves a side open."""
+    lo = 0 if since is None else bisect.bisect_left(dates, since)
+    hi = len(dates) if until is None else bisect.bisect_left(dates, until)
+    return slice(lo, hi)
+
+
+class _Next(NamedTuple):
+    """The messages after one mail, in time order."""
+
+    answer: Mail | None  # the client's next message in the mail's thread
+    reply: Mail | None  # the user's next message in the mail's thread
+    incoming: Mail | None  # the client's next message in any thread
+
+
+def _before(mail: Mail | None, as_of: datetime | None) -> Mail | None:
+    return mail if mail is None or as_of is None or mail.date < as_of else None
+
+
 class _Conversations:
-    """The mails up to a moment, indexed for "the next message after t" look-ups."""
+    """Time-ordered mail and its threading: for each mail the messages after it, and
+    whether it opened its thread.
 
-    def __init__(self, mails: Sequence[Mail]):
-        self.mails = _by_time(mails)
-        self.keys = thread_keys(self.mails)
-        self.first_in_thread: dict[int, int] = {}
-        self.incoming_by_thread: dict[int, list[Mail]] = {}
-        self.outgoing_by_thread: dict[int, list[Mail]] = {}
-        for mail in self.mails:
-            key = self.keys[mail.id]
-            self.first_in_thread.setdefault(key, mail.id)
-            side = self.incoming_by_thread if mail.incoming else self.outgoing_by_thread
-            side.setdefault(key, []).append(mail)
-        self.incoming = [m for m in self.mails if m.incoming]
+    Look-ups see only the mail before their *as_of* (None: all of it), so one threading
+    serves every moment that shares it (see :class:`Timeline`).
+    """
 
-    def next_after(self, after: Mail, candidates: list[Mail]) -> Mail | None:
-        index = bisect.bisect_right(candidates, (after.date, after.id),
-                                    key=lambda m: (m.date, m.id))
-        return candidates[index] if index < len(candidates) else None
+    def __init__(self, mails: Sequence[Mail], keys: Mapping[int, int]):
+        self.next: dict[int, _Next] = {}
+        # walking back in time: by thread, the client's and the user's message after this one
+        answers: dict[int, Mail] = {}
+        replies: dict[int, Mail] = {}
+        incoming: Mail | None = None
+        opener: dict[int, int] = {}
+        for mail in reversed(mails):
+            key = keys[mail.id]
+            self.next[mail.id] = _Next(answers.get(key), replies.get(key), incoming)
+            opener[key] = mail.id
+            if mail.incoming:
+                answers[key] = incoming = mail
+            else:
+                replies[key] = mail
+        self.openers = set(opener.values())  # the first mail of each thread
+        self.incoming = [m for m in mails if m.incoming]
+        self.incoming_dates = [m.date for m in self.incoming]
+        self.replies = [self.next[m.id].reply for m in self.incoming]
 
-    def thread_of(self, mail: Mail) -> int:
-        return self.keys[mail.id]
+    def answer_to(self, question: Mail, as_of: datetime) -> Mail | None:
+        """The client's answer to *question*: their next message in its thread, or else
+        their very next message if it opens a thread and says something."""
+        after = self.next[question.id]
+        answer = _before(after.answer, as_of)
+        if answer is not None:
+            return answer
+        fresh = _before(after.incoming, as_of)
+        if (fresh is not None and fresh.id in self.openers and not fresh.vague
+                and fresh.content_words >= LOW_CONTENT_WORDS):
+            return fresh
+        return None
 
-    def starts_thread(self, mail: Mail) -> bool:
-        return self.first_in_thread[self.keys[mail.id]] == mail.id
+
+class _Reply(NamedTuple):
+    """The user's reply to one client message: when, and how long it took."""
+
+    at: datetime
+    time: ReplyTime
 
 
-def _answer_to(question: Mail, conv: _Conversations) -> Mail | None:
-    in_thread = conv.incoming_by_thread.get(conv.thread_of(question), [])
-    answer = conv.next_after(question, in_thread)
-    if answer is not None:
-        return answer
-    fresh = conv.next_after(question, conv.incoming)
-    if (fresh is not None and conv.starts_thread(fresh) and not fresh.vague
-            and fresh.content_words >= LOW_CONTENT_WORDS):
-        return fresh
-    return None
+class Timeline:
+    """One client's mail in time order, threaded as it was known at chosen moments.
+
+    What could be known at a moment is the mail dated before it, and a later message can
+    thread earlier ones differently: its References join two conversations, or its
+    Message-ID is one that an earlier reply named and — not knowing it — fell back to its
+    subject for. Threading the mail before each moment afresh repeats the same work, so
+    moments share a threading while the mail between them only joins one conversation or
+    starts one (:meth:`_Threading.add` tells): that of the mail before the last of them, of
+    which each moment sees only what came before it.
+
+    *moments* (naive UTC) are the ``as_of`` values the methods may be asked about; ``None``,
+    all of the mail, always may be. Waits are measured in the working time *wt*.
+    """
+
+    def __init__(self, mails: Iterable[Mail], wt: WorkingTime,
+                 moments: Iterable[datetime] = ()) -> None:
+        self.mails: Sequence[Mail] = tuple(_by_time(mails))
+        self._dates = [m.date for m in self.mails]
+        self.wt = wt
+        cuts = sorted({self.count_before(when) for when in moments} | {len(self.mails)})
+        self._conversations = self._thread(cuts)
+        # an answer, once found, is the same at every later moment
+        self._answered: dict[tuple[int, int], QuestionAnswer] = {}
+        self._waits: dict[int, _Tally] = {}  # by question: working time since it was asked
+        self._replies: dict[_Conversations, list[_Reply | None]] = {}
+
+    def count_before(self, when: datetime) -> int:
+        """How many of the mails are dated before *when*."""
+        return bisect.bisect_left(self._dates, when)
+
+    def _thread(self, cuts: list[int]) -> dict[int, _Conversations]:
+        """For each cut (a count of mails from the first), the conversations it sees.
+
+        The mail is added in time order; a cut after mail that re-threaded earlier mail
+        starts a new run of cuts, and each run shares the threading of its last cut.
+        """
+        runs: list[list[int]] = []
+        threading, done = _Threading(set()), 0
+        for cut in cuts:
+            changed = False
+            for mail in self.mails[done:cut]:
+                changed |= threading.add(mail)
+            if changed or not runs:
+                runs.append([])
+            runs[-1].append(cut)
+            if threading.stale:  # what a union-find cannot undo: thread this much afresh
+                threading = _Threading.of(self.mails[:cut])
+            done = cut
+        found: dict[int, _Conversations] = {}
+        for run in runs:
+            last = run[-1]
+            keys = (threading if last == done else _Threading.of(self.mails[:last])).keys()
+            found.update(dict.fromkeys(run, _Conversations(self.mails[:last], keys)))
+        return found
+
+    def _seen_at(self, as_of: datetime | None) -> _Conversations:
+        cut = len(self.mails) if as_of is None else self.count_before(as_of)
+        if cut not in self._conversations:
+            raise ValueError(f"this timeline was not threaded as of {as_of}")
+        return self._conversations[cut]
+
+    @functools.cached_property
+    def _questions(self) -> tuple[list[Mail], list[datetime]]:
+        """The user's messages that ask something, and their dates."""
+        asking = [m for m in self.mails if not m.incoming and is_question(m.new_text)]
+        return asking, [m.date for m in asking]
+
+    def question_answers(self, as_of: datetime, since: datetime | None = None
+                         ) -> list[QuestionAnswer]:
+        """What :func:`question_answers` finds in this mail, at one of the moments."""
+        conv = self._seen_at(as_of)
+        questions, dates = self._questions
+        found = []
+        for mail in questions[_dated(dates, since, as_of)]:
+            answer = conv.answer_to(mail, as_of)
+            if answer is None:
+                found.append(self._question_answer(mail, None, as_of))
+                continue
+            key = (mail.id, answer.id)
+            if key not in self._answered:
+                self._answered[key] = self._question_answer(mail, answer, answer.date)
+            found.append(self._answered[key])
+        return found
+
+    def _question_answer(self, question: Mail, answer: Mail | None, until: datetime
+                         ) -> QuestionAnswer:
+        if question.id not in self._waits:
+            self._waits[question.id] = _Tally(question.date, self.wt)
+        return QuestionAnswer(
+            question_id=question.id, asked_at=question.date, subject=question.subject,
+            answer_id=answer.id if answer else None,
+            answered_at=answer.date if answer else None,
+            working_hours=self._waits[question.id].hours_until(until),
+            calendar_hours=(until - question.date).total_seconds() / 3600)
+
+    def reply_times(self, as_of: datetime | None = None, since: datetime | None = None
+                    ) -> list[ReplyTime]:
+        """What :func:`my_reply_times` finds in the mail before *as_of* (a moment)."""
+        conv = self._seen_at(as_of)
+        if conv not in self._replies:
+            self._replies[conv] = [None if reply is None else self._reply(mail, reply)
+                                   for mail, reply in zip(conv.incoming, conv.replies,
+                                                          strict=True)]
+        replies = self._replies[conv][_dated(conv.incoming_dates, since, as_of)]
+        return [reply.time for reply in replies
+                if reply is not None and (as_of is None or reply.at < as_of)]
+
+    def _reply(self, mail: Mail, reply: Mail) -> _Reply:
+        return _Reply(reply.date, ReplyTime(
+            message_id=mail.id, reply_id=reply.id,
+            working_hours=working_hours_between(mail.date, reply.date, self.wt),
+            calendar_hours=(reply.date - mail.date).total_seconds() / 3600))
+
+    def unreplied(self, as_of: datetime | None = None) -> list[Mail]:
+        """What :func:`unreplied` finds in the mail before *as_of* (a moment)."""
+        conv = self._seen_at(as_of)
+        span = _dated(conv.incoming_dates, None, as_of)
+        return [mail for mail, reply in zip(conv.incoming[span], conv.replies[span], strict=True)
+                if reply is None or (as_of is not None and reply.date >= as_of)]
 
 
 def question_answers(mails: Sequence[Mail], wt: WorkingTime, as_of: datetime,
@@ -305,48 +522,21 @@ def question_answers(mails: Sequence[Mail], wt: WorkingTime, as_of: datetime,
     *mails* are one client's messages in both directions; only those before *as_of* count,
     so the result is what could be known at that moment.
     """
-    conv = _Conversations([m for m in mails if m.date < as_of])
-    found = []
-    for mail in conv.mails:
-        if (mail.incoming or (since is not None and mail.date < since)
-                or not is_question(mail.new_text)):
-            continue
-        answer = _answer_to(mail, conv)
-        until = answer.date if answer is not None else as_of
-        found.append(QuestionAnswer(
-            question_id=mail.id, asked_at=mail.date, subject=mail.subject,
-            answer_id=answer.id if answer else None,
-            answered_at=answer.date if answer else None,
-            working_hours=working_hours_between(mail.date, until, wt),
-            calendar_hours=(until - mail.date).total_seconds() / 3600))
-    return found
+    return Timeline(mails, wt, [as_of]).question_answers(as_of, since)
 
 
 def my_reply_times(mails: Sequence[Mail], wt: WorkingTime, since: datetime | None = None
                    ) -> list[ReplyTime]:
     """For each client message (from *since*, when given) the user replied to in its
     thread, how long that took."""
-    conv = _Conversations(mails)
-    found = []
-    for mail in conv.incoming:
-        if since is not None and mail.date < since:
-            continue
-        replies = conv.outgoing_by_thread.get(conv.thread_of(mail), [])
-        reply = conv.next_after(mail, replies)
-        if reply is None:
-            continue
-        found.append(ReplyTime(
-            message_id=mail.id, reply_id=reply.id,
-            working_hours=working_hours_between(mail.date, reply.date, wt),
-            calendar_hours=(reply.date - mail.date).total_seconds() / 3600))
-    return found
+    return Timeline(mails, wt).reply_times(since=since)
 
 
 def unreplied(mails: Sequence[Mail]) -> list[Mail]:
     """The client messages the user has not (yet) replied to in their thread."""
-    conv = _Conversations(mails)
-    return [m for m in conv.incoming
-            if conv.next_after(m, conv.outgoing_by_thread.get(conv.thread_of(m), [])) is None]
+    mails = _by_time(mails)
+    conv = _Conversations(mails, thread_keys(mails))
+    return [mail for mail, reply in zip(conv.incoming, conv.replies, strict=True) if reply is None]
 
 
 # --- working time -------------------------------------------------------------------------
@@ -373,18 +563,66 @@ def working_window(day: date, wt: WorkingTime) -> tuple[datetime, datetime] | No
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+class _WorkingDays(dict[int, tuple[datetime, datetime, float] | None]):
+    """One working time's windows by day ordinal, with their length in seconds (filled in as
+    asked for: a look-up here is cheaper than :func:`working_window`'s cache)."""
+
+    def __init__(self, wt: WorkingTime) -> None:
+        super().__init__()
+        self.wt = wt
+
+    def __missing__(self, day: int) -> tuple[datetime, datetime, float] | None:
+        window = working_window(date.fromordinal(day), self.wt)
+        found = None if window is None else (*window, (window[1] - window[0]).total_seconds())
+        self[day] = found
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _working_days(wt: WorkingTime) -> _WorkingDays:
+    return _WorkingDays(wt)
+
+
+class _Tally:
+    """Working hours from *start* to any end, summed day by day as
+    :func:`working_hours_between` sums them.
+
+    Asked again with a later end (a question still waiting at the next report window), it
+    goes on from the days already settled — days whose working windows all closed by an
+    earlier end, so no later end changes what they add — instead of starting over. The
+    additions are the same, in the same order, so the results agree to the last bit.
+    """
+
+    def __init__(self, start: datetime, wt: WorkingTime) -> None:
+        self.lo = _as_utc(start)
+        self.tz = wt.tz
+        self.windows = _working_days(wt)
+        first = self.lo.astimezone(wt.tz).date().toordinal() - 1  # an overnight shift may reach in
+        self.start = (first, 0.0, self.lo)
+        # the first day not settled, the seconds of those before it, the last of their closes
+        self.settled = self.start
+
+    def hours_until(self, end: datetime) -> float:
+        lo, hi = self.lo, _as_utc(end)
+        if hi <= lo:
+            return 0.0
+        first, seconds, closed = self.settled if self.settled[2] <= hi else self.start
+        settling = True
+        for day in range(first, hi.astimezone(self.tz).date().toordinal() + 1):
+            window = self.windows[day]
+            if window is not None:
+                opens, closes, length = window
+                if lo <= opens and closes <= hi:  # all of it: the overlap below, sooner
+                    seconds += length
+                else:
+                    seconds += max((min(closes, hi) - max(opens, lo)).total_seconds(), 0.0)
+                settling = settling and closes <= hi
+                closed = max(closed, closes)
+            if settling:
+                self.settled = (day + 1, seconds, closed)
+        return seconds / 3600
+
+
 def working_hours_between(start: datetime, end: datetime, wt: WorkingTime) -> float:
     """Hours of working time between *start* and *end* (naive = UTC); 0 when end <= start."""
-    lo, hi = _as_utc(start), _as_utc(end)
-    if hi <= lo:
-        return 0.0
-    seconds = 0.0
-    day = lo.astimezone(wt.tz).date() - timedelta(days=1)  # an overnight shift may reach in
-    last = hi.astimezone(wt.tz).date()
-    while day <= last:
-        window = working_window(day, wt)
-        if window is not None:
-            overlap = (min(window[1], hi) - max(window[0], lo)).total_seconds()
-            seconds += max(overlap, 0.0)
-        day += timedelta(days=1)
-    return seconds / 3600
+    return _Tally(start, wt).hours_until(end)

@@ -16,6 +16,7 @@ from inboxwatch.scoring import (
     day_change,
     pareto,
     score_client,
+    score_windows,
     suggestions_for,
     writing_minutes,
 )
@@ -187,3 +188,26 @@ def test_window_before_has_the_same_length() -> None:
     assert NOVEMBER.before().end == NOVEMBER.start
     assert NOVEMBER.end - NOVEMBER.start == NOVEMBER.before().end - NOVEMBER.before().start
     assert NOVEMBER.end - NOVEMBER.start == timedelta(days=26, hours=0)
+
+
+def test_scoring_many_windows_at_once_matches_one_at_a_time() -> None:
+    # A busy month with every sign: bursts, chasers, answered and unanswered questions,
+    # replies; windows that slide a day at a time, and one before them all.
+    questions = [out(at(d, 10), "Could you confirm the deadline?", subject=f"Q{d}",
+                     msgid=f"q{d}@x") for d in (3, 4, 9, 12, 17)]
+    answers = [Mail(id=next(_ids), direction="in", client="C", date=at(d, 15),
+                    subject=f"Re: Q{q}", in_reply_to=f"q{q}@x", new_text="Friday",
+                    content_words=1) for q, d in ((3, 5), (9, 19))]
+    bursts = [inc(at(d, 14, m), "fix it", words=2) for d in (5, 11, 18) for m in (0, 3, 7)]
+    chasers = [inc(at(d, 16, 30), "any update?", words=2) for d in (5, 11, 18)]
+    replies = [out(at(d, 11), subject="Re") for d in (6, 13)]
+    busy = [inc(at(WORKDAYS[i % 20], 9 + i % 9), urgent=i % 3 > 0, vague=i % 4 == 0,
+                after_hours=i % 5 == 0) for i in range(40)]
+    mails = [*questions, *answers, *bursts, *chasers, *replies, *busy]
+    windows = [Window(at(day, 0), at(day + 14, 0)) for day in range(2, 14)]
+    windows.append(windows[0].before())
+    thresholds = {"chasing": 1.0, "slow_answers": 4.0}
+    together = score_windows("C", mails, windows, OFFICE, thresholds)
+    assert together == [score_client("C", mails, w, OFFICE, thresholds) for w in windows]
+    assert {s.name for card in together for s in card.fired} >= {
+        "everything_urgent", "low_content_flood", "slow_answers", "chasing"}

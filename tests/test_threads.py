@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inboxwatch.hours import WorkingTime
 from inboxwatch.threads import (
     Mail,
+    Timeline,
+    fold,
     is_question,
     my_reply_times,
     normalise_subject,
@@ -93,6 +96,12 @@ def test_statements_are_not_questions(text: str) -> None:
     assert not is_question(text)
 
 
+@given(st.text())
+def test_fold_lower_cases_and_drops_every_combining_mark(text: str) -> None:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    assert fold(text) == "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def test_working_hours_skip_nights_weekends_and_holidays() -> None:
     # Friday 16:00 → Monday 10:00 is 1 + 1 working hours.
     assert working_hours_between(at(13, 16), at(16, 10), OFFICE) == pytest.approx(2.0)
@@ -163,3 +172,93 @@ def test_working_hours_add_up_and_never_exceed_the_calendar(a: datetime, b: date
              + working_hours_between(middle, last, OFFICE))
     assert whole == pytest.approx(parts, abs=1e-6)
     assert 0 <= whole <= (last - first).total_seconds() / 3600 + 1e-9
+
+
+# --- many moments at once ------------------------------------------------------------------
+
+NIGHT_SHIFT = WorkingTime(tz=BUDAPEST, start=time(22), end=time(6), holidays_country="HU")
+
+
+@st.composite
+def mailboxes(draw: st.DrawFn) -> list[Mail]:
+    """One client's mail with the awkward cases threading meets: equal dates, replies to
+    unknown or later messages, repeated Message-IDs, subjects shared across threads."""
+    count = draw(st.integers(1, 25))
+    ids = [f"m{k}@x" for k in range(8)]
+    mails = []
+    for number in range(1, count + 1):
+        links = draw(st.lists(st.sampled_from([*ids, "unknown@x"]), max_size=2))
+        mails.append(Mail(
+            id=number, direction=draw(st.sampled_from(["in", "out"])), client="Acme",
+            date=at(draw(st.integers(2, 12)), draw(st.sampled_from([3, 9, 10, 16, 23]))),
+            subject=draw(st.sampled_from(["Logo", "Re: Logo", "Invoice", "RE: invoice", ""])),
+            message_id=draw(st.sampled_from([*ids, None])),
+            in_reply_to=f"<{links[0]}>" if links else None,
+            references=tuple(f"<{link}>" for link in links[1:]),
+            new_text=draw(st.sampled_from(["Could you send the logo?", "What is the budget?",
+                                           "Done, uploaded.", "ok", "Thanks."])),
+            content_words=draw(st.integers(0, 9)), vague=draw(st.booleans())))
+    return mails
+
+
+def _afresh(mails: list[Mail], as_of: datetime | None) -> tuple[list[Mail], dict[int, int]]:
+    """The mail before *as_of*, by time, threaded on its own: what a moment could know."""
+    seen = sorted((m for m in mails if as_of is None or m.date < as_of),
+                  key=lambda m: (m.date, m.id))
+    return seen, thread_keys(seen)
+
+
+def _expected_answers(mails: list[Mail], as_of: datetime, since: datetime
+                      ) -> list[tuple[int, int | None]]:
+    seen, keys = _afresh(mails, as_of)
+    opener = {keys[m.id]: m.id for m in reversed(seen)}
+    found = []
+    for index, question in enumerate(seen):
+        if question.incoming or question.date < since or not is_question(question.new_text):
+            continue
+        later = [m for m in seen[index + 1:] if m.incoming]
+        answer = next((m for m in later if keys[m.id] == keys[question.id]), None)
+        if answer is None and later:
+            fresh = later[0]
+            if (opener[keys[fresh.id]] == fresh.id and not fresh.vague
+                    and fresh.content_words >= 5):
+                answer = fresh
+        found.append((question.id, answer.id if answer else None))
+    return found
+
+
+def _expected_replies(mails: list[Mail], as_of: datetime | None, since: datetime
+                      ) -> list[tuple[int, int]]:
+    seen, keys = _afresh(mails, as_of)
+    found = []
+    for index, mail in enumerate(seen):
+        if mail.incoming and mail.date >= since:
+            reply = next((m for m in seen[index + 1:]
+                          if not m.incoming and keys[m.id] == keys[mail.id]), None)
+            if reply is not None:
+                found.append((mail.id, reply.id))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(mailboxes(), st.lists(st.integers(2, 14), min_size=1, max_size=6), st.integers(1, 12),
+       st.sampled_from([OFFICE, NIGHT_SHIFT]))
+def test_a_timeline_answers_each_moment_as_if_threaded_afresh(
+        mails: list[Mail], days: list[int], since_day: int, wt: WorkingTime) -> None:
+    moments = [at(day, 0) for day in days]
+    since = at(since_day, 0)
+    timeline = Timeline(reversed(mails), wt, moments)
+    for as_of in sorted(moments, reverse=True) + moments:  # any order, and again
+        answers = timeline.question_answers(as_of, since)
+        assert ([(q.question_id, q.answer_id) for q in answers]
+                == _expected_answers(mails, as_of, since))
+        for qa in answers:
+            until = qa.answered_at or as_of
+            assert qa.working_hours == working_hours_between(qa.asked_at, until, wt)
+        assert ([(r.message_id, r.reply_id) for r in timeline.reply_times(as_of, since)]
+                == _expected_replies(mails, as_of, since))
+    assert ([(r.message_id, r.reply_id) for r in timeline.reply_times(since=since)]
+            == _expected_replies(mails, None, since))
+    everything = {m.id for m in mails if m.incoming}
+    replied = {message for message, _ in _expected_replies(mails, None, datetime.min)}
+    assert {m.id for m in timeline.unreplied()} == everything - replied
