@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
 
 __all__ = ["WorkingTime", "is_after_hours", "is_working_day", "parse_days", "parse_hours",
            "public_holidays"]
@@ -112,6 +111,8 @@ class _Calendar:
 
 @functools.lru_cache(maxsize=64)
 def _calendar(country: str, subdivision: str | None, year: int) -> _Calendar:
+    import holidays  # a third of a second to import: only when a country is configured
+
     found = holidays.country_holidays(country, subdiv=subdivision, years=year)
     return _Calendar(frozenset(found.keys()),
                      frozenset(getattr(found, "weekend_workdays", ())))
@@ -123,6 +124,8 @@ def public_holidays(country: str, subdivision: str | None, year: int) -> frozens
 
 
 def _check_country(country: str, subdivision: str | None) -> None:
+    import holidays
+
     try:
         holidays.country_holidays(country, subdiv=subdivision)
     except NotImplementedError as exc:

@@ -38,7 +38,8 @@ def report_command(config: Config, fmt: str, day: date | None, send: bool, out: 
 
 def _render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(render_json(report), indent=2, ensure_ascii=False) + "\n"
+        # One line: the encoder runs in C only without indent (0.2 s on a 200-client report).
+        return json.dumps(render_json(report), ensure_ascii=False) + "\n"
     if fmt == "html":
         page, images = render_html(report)
         # a file on disk has no MIME parts to point at: inline the charts as data: URIs
