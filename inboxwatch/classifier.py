@@ -19,24 +19,20 @@ data, and the sha256 of the npz. Loading refuses anything else with a ``ModelErr
 from __future__ import annotations
 
 import functools
-
 import hashlib
 import itertools
 import json
 import logging
-import multiprocessing
 import os
-import threading
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from inboxwatch.errors import ModelError
 from inboxwatch.features import FEATURE_NAMES, HandFeatures, describe, hand_features
@@ -44,12 +40,16 @@ from inboxwatch.features import fingerprint as features_fingerprint
 from inboxwatch.features import new_subject, strip_subject_prefixes, thread_kind
 from inboxwatch.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
 __all__ = [
     "FORMAT_VERSION",
     "PRODUCER",
     "TAGS",
     "Classification",
     "Classifier",
+    "FeatureRows",
     "Featurizer",
     "ModelArrays",
     "Prepared",
@@ -73,11 +73,13 @@ _TOP_COLUMNS: Final = 16
 # The explanation of a tag that the user set by a correction of this very message.
 CORRECTION_REASON: Final = "your correction"
 _RETRAIN = "run `inboxwatch train` to rebuild the model"
-_PARALLEL_MIN_ITEMS: Final = 1000  # smaller batches are not worth starting processes for
-_CHUNKS_PER_WORKER: Final = 4
 _CHAR_CACHE_LIMIT: Final = 500_000  # distinct words remembered before the cache is reset
+# Messages classified together. Larger steps save little time; smaller temporary arrays keep
+# the memory the allocator holds on to after a batch (in every worker process) small.
+_STEP: Final = 128
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ def text_key(subject: str, new_text: str) -> str:
 def word_terms(prepared: Prepared) -> list[str]:
     """Lemma unigrams and bigrams of a prepared message."""
     lemmas = prepared.analysis.lemmas
-    return [*lemmas, *(f"{a} {b}" for a, b in itertools.pairwise(lemmas))]
+    return [*lemmas, *map(" ".join, itertools.pairwise(lemmas))]
 
 
 def char_terms(word: str) -> list[str]:
@@ -178,6 +180,28 @@ def folded_words(prepared: Prepared) -> list[str]:
     return [word for word in prepared.analysis.folded if word.isalnum()]
 
 
+@dataclass(frozen=True)
+class FeatureRows:
+    """The feature matrix of a batch, one row per message, in compressed sparse row form.
+
+    Row ``r`` holds columns ``indices[indptr[r]:indptr[r + 1]]`` with values ``data[...]``:
+    the word block (columns ``0…``), then the char block, then the hand-made features. Within
+    the word and char blocks the columns run in descending order, the hand features in
+    ascending order. That is the order scipy's ``diags(1 / norms) @ counts`` and ``hstack``
+    left them in when the shipped model was trained and checked; keeping it keeps every sum
+    in the same order, so scores and explanations stay the same to the last bit.
+    """
+
+    indptr: IntArray
+    indices: IntArray
+    data: FloatArray
+
+    @property
+    def row_of_entry(self) -> IntArray:
+        """The row of every stored entry."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+
 @dataclass
 class Featurizer:
     """Turns prepared messages into one sparse row each: word | char | hand blocks."""
@@ -189,56 +213,100 @@ class Featurizer:
     hand_scale: float
     _char_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
-    def transform(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
-        """The feature matrix of ``prepared`` (one row each)."""
-        lookup = self.word_vocab.get
-        words = _tfidf(
-            ([i for i in map(lookup, word_terms(p)) if i is not None] for p in prepared),
-            self.word_idf, len(prepared),
-        )
-        chars = _tfidf((self._char_indices(p) for p in prepared), self.char_idf, len(prepared))
-        hand = sp.csr_matrix(
-            np.array([p.hand.values for p in prepared], dtype=np.float64).reshape(
-                len(prepared), len(FEATURE_NAMES)
-            ) * self.hand_scale
-        )
-        return sp.hstack([words, chars, hand], format="csr")
+    @property
+    def n_columns(self) -> int:
+        """Word, char and hand-made columns together."""
+        return len(self.word_idf) + len(self.char_idf) + len(FEATURE_NAMES)
 
-    def char_indices_of(self, word: str) -> tuple[int, ...]:
-        """Char-block columns of one folded word (cached: words repeat across messages)."""
-        cached = self._char_cache.get(word)
+    def transform(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
+        """The feature matrix of ``prepared`` (one row each) as a scipy matrix."""
+        import scipy.sparse as sp  # only training needs it; it costs start-up time
+
+        rows = self.rows(prepared)
+        return sp.csr_matrix(
+            (rows.data, rows.indices, rows.indptr), shape=(len(prepared), self.n_columns)
+        )
+
+    def rows(self, prepared: Sequence[Prepared]) -> FeatureRows:
+        """The feature matrix of ``prepared`` (one row each)."""
+        n_words, n_chars = len(self.word_idf), len(self.char_idf)
+        lookup = self.word_vocab.get
+        word_rows = [[i for i in map(lookup, word_terms(p)) if i is not None] for p in prepared]
+        words = _tfidf(list(map(len, word_rows)), itertools.chain.from_iterable(word_rows),
+                       self.word_idf)
+        char_rows = [self._char_columns(p) for p in prepared]  # per message, per token
+        chars = _tfidf(
+            [sum(map(len, row)) for row in char_rows],
+            itertools.chain.from_iterable(itertools.chain.from_iterable(char_rows)),
+            self.char_idf,
+        )
+        hand = np.array([p.hand.values for p in prepared], dtype=np.float64).reshape(
+            len(prepared), len(FEATURE_NAMES)
+        ) * self.hand_scale
+        hand_rows, hand_columns = np.nonzero(hand)
+        row_of = np.concatenate([words[0], chars[0], hand_rows])
+        order = np.argsort(row_of, kind="stable")  # by row, each block's order kept
+        return FeatureRows(
+            np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(prepared)))]),
+            np.concatenate(
+                [words[1], chars[1] + n_words, hand_columns + (n_words + n_chars)]
+            )[order],
+            np.concatenate([words[2], chars[2], hand[hand_rows, hand_columns]])[order],
+        )
+
+    def char_indices_of(self, token: str) -> tuple[int, ...]:
+        """Char-block columns of one folded token: none unless it is a word (``isalnum``).
+
+        Cached: words repeat across messages.
+        """
+        cached = self._char_cache.get(token)
         if cached is None:
             if len(self._char_cache) > _CHAR_CACHE_LIMIT:
                 self._char_cache.clear()
             vocab = self.char_vocab
-            cached = tuple(vocab[g] for g in char_terms(word) if g in vocab)
-            self._char_cache[word] = cached
+            grams = char_terms(token) if token.isalnum() else []
+            cached = tuple(vocab[g] for g in grams if g in vocab)
+            self._char_cache[token] = cached
         return cached
 
-    def _char_indices(self, prepared: Prepared) -> list[int]:
-        indices: list[int] = []
-        for word in folded_words(prepared):
-            indices.extend(self.char_indices_of(word))
-        return indices
+    def _char_columns(self, prepared: Prepared) -> list[tuple[int, ...]]:
+        """The char-block columns of each token of ``prepared``."""
+        tokens = prepared.analysis.folded
+        cached = list(map(self._char_cache.get, tokens))
+        if None in cached:
+            return [self.char_indices_of(t) for t in tokens]
+        return cast(list[tuple[int, ...]], cached)
 
 
-def _tfidf(rows: Iterable[list[int]], idf: FloatArray, n_rows: int) -> sp.csr_matrix:
-    """Sublinear TF × IDF, each row L2-normalised."""
-    indptr = [0]
-    indices: list[int] = []
-    for row in rows:
-        indices.extend(row)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float64)
-    counts = sp.csr_matrix(
-        (data, np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
-        shape=(n_rows, len(idf)),
+def _tfidf(
+    lengths: list[int], columns: Iterable[int], idf: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Sublinear TF × IDF, each row L2-normalised: the row, column and value of each entry.
+
+    Row ``r`` counts the next ``lengths[r]`` of ``columns``. Entries come by row, and by
+    descending column within a row (see ``FeatureRows``).
+    """
+    n_rows, n_cols = len(lengths), max(len(idf), 1)
+    # Sorting 32-bit keys is twice as fast; batches rarely need more.
+    key_type = np.int32 if n_rows * n_cols < 2**31 else np.int64
+    row_column = np.repeat(np.arange(n_rows, dtype=key_type) * n_cols, lengths) + np.fromiter(
+        columns, dtype=key_type, count=sum(lengths)
     )
-    counts.sum_duplicates()
-    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    keys, counts = np.unique(row_column, return_counts=True)
+    row_of, column = (part.astype(np.int64) for part in np.divmod(keys, n_cols))
+    values = (1.0 + np.log(counts.astype(np.float64))) * idf[column]
+    # Norms summed as scipy's csr sum(axis=1) sums them: reduceat over ascending columns.
+    firsts = np.flatnonzero(np.diff(row_of, prepend=-1))
+    norms = np.zeros(n_rows)
+    norms[row_of[firsts]] = np.add.reduceat(values * values, firsts) if len(firsts) else 0.0
+    norms = np.sqrt(norms)
     norms[norms == 0.0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+    values = (1.0 / norms)[row_of] * values
+    # Reverse each row: entry i of row [first, last] moves to first + last - i.
+    lasts = np.append(firsts[1:], len(keys)) - 1
+    sizes = lasts - firsts + 1
+    order = np.repeat(firsts + lasts, sizes) - np.arange(len(keys))
+    return row_of[order], column[order], values[order]
 
 
 # --- the artifact ----------------------------------------------------------------------------
@@ -449,6 +517,7 @@ class Classifier:
         self.version = version
         self._arrays = arrays
         self._featurizer = arrays.featurizer()
+        self._coef_by_tag = np.ascontiguousarray(arrays.coef.T)  # one row of weights per tag
         self._n_words = len(arrays.word_terms)
         self._n_chars = len(arrays.char_terms)
 
@@ -456,7 +525,8 @@ class Classifier:
     def load(cls, models_dir: Path) -> Classifier:
         """Load and verify the model in ``models_dir``; raise ModelError on any problem.
 
-        The language pipelines are built here too, so classifying starts at full speed.
+        The tokenizers and lemma tables are built here too, so classifying starts at full
+        speed (and processes forked afterwards share them).
         """
         meta = _read_meta(models_dir)
         _check_meta(meta, models_dir)
@@ -467,7 +537,7 @@ class Classifier:
             raise ModelError(f"{META_NAME} thresholds differ from {NPZ_NAME}; {_RETRAIN}")
         digest = str(meta["artifact_sha256"])
         classifier = cls(arrays, digest[:12])
-        # Build the spaCy pipelines and phrase matchers now, so the first message is fast.
+        # Build the tokenizers, lemma tables and phrase matchers now: the first message is fast.
         classifier.classify_many([("", "ready", language) for language in LANGUAGES])
         logger.info("loaded classifier %s from %s", digest[:12], models_dir)
         return classifier
@@ -482,58 +552,62 @@ class Classifier:
         return self.classify_many([(subject, new_text, language)])[0]
 
     def classify_many(
-        self, items: Sequence[tuple[str, str, str | None]], workers: int = 1
+        self, items: Sequence[tuple[str, str, str | None]]
     ) -> list[Classification]:
         """Classify ``(subject, new_text, language or None)`` items in one batch.
 
         ``new_text`` is the body after ``cleaning.extract_new_content``. The subject of a reply
         or forward is not new content and is ignored; a message with neither a new subject nor
         new text gets no tags and zero scores. A missing language is detected.
-
-        ``workers > 1`` spreads a large batch over that many forked processes. It is only
-        honoured where forking is safe: a POSIX system, and a caller with no other threads
-        running (a command-line run, not the daemon); otherwise the batch runs here.
         """
-        if workers > 1 and len(items) >= _PARALLEL_MIN_ITEMS and _fork_is_safe():
-            return self._classify_forked(items, workers)
-        return self._classify_here(items)
+        return [
+            result
+            for start in range(0, len(items), _STEP)
+            for result in self._classify_step(items[start : start + _STEP])
+        ]
 
-    def _classify_forked(
-        self, items: Sequence[tuple[str, str, str | None]], workers: int
-    ) -> list[Classification]:
-        size = -(-len(items) // (workers * _CHUNKS_PER_WORKER))
-        chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
-        context = multiprocessing.get_context("fork")
-        # Forked workers inherit this classifier (initargs are not pickled under fork).
-        with context.Pool(workers, initializer=_adopt, initargs=(self,)) as pool:
-            results = pool.map(_classify_adopted, chunks)
-        return [result for chunk in results for result in chunk]
-
-    def _classify_here(
+    def _classify_step(
         self, items: Sequence[tuple[str, str, str | None]]
     ) -> list[Classification]:
-        if not items:
-            return []
         prepared = prepare_many(items)
-        matrix = self._featurizer.transform(prepared)
-        probabilities = self._probabilities(matrix)
+        rows = self._featurizer.rows(prepared)
+        contributions = self._contributions(rows)
+        probabilities = self._probabilities(rows, contributions)
+        indptr = rows.indptr.tolist()
         return [
-            self._classification(p, matrix, row, probabilities[row])
+            self._classification(
+                p, rows, contributions, slice(indptr[row], indptr[row + 1]), probabilities[row]
+            )
             for row, p in enumerate(prepared)
         ]
 
     def probabilities(self, prepared: Sequence[Prepared]) -> FloatArray:
         """Calibrated probabilities, shape ``(len(prepared), len(TAGS))``."""
-        return self._probabilities(self._featurizer.transform(prepared))
+        rows = self._featurizer.rows(prepared)
+        return self._probabilities(rows, self._contributions(rows))
 
-    def _probabilities(self, matrix: sp.csr_matrix) -> FloatArray:
-        scores = np.asarray(matrix @ self._arrays.coef) + self._arrays.intercept
+    def _contributions(self, rows: FeatureRows) -> list[FloatArray]:
+        """Per tag: each stored entry's value times its coefficient.
+
+        One array per tag rather than one of shape (entries, tags): the largest temporary
+        array sets how much freed memory the allocator keeps for later.
+        """
+        return [coef[rows.indices] * rows.data for coef in self._coef_by_tag]
+
+    def _probabilities(self, rows: FeatureRows, contributions: list[FloatArray]) -> FloatArray:
+        # bincount adds each row's contributions one by one in stored order, as scipy's
+        # sparse × dense product does: the same scores to the last bit.
+        row_of, n_rows = rows.row_of_entry, len(rows.indptr) - 1
+        scores = np.stack(
+            [np.bincount(row_of, weights=c, minlength=n_rows) for c in contributions], axis=1
+        ) + self._arrays.intercept
         slope, offset = self._arrays.calibration[:, 0], self._arrays.calibration[:, 1]
         result: FloatArray = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
         return result
 
     def _classification(
-        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, probs: FloatArray
+        self, prepared: Prepared, rows: FeatureRows, contributions: list[FloatArray],
+        row: slice, probs: FloatArray,
     ) -> Classification:
         correction = self._arrays.overrides.get(prepared.key)
         if prepared.nothing_new and correction is None:
@@ -548,25 +622,30 @@ class Classifier:
                 positive[tag], scores[tag] = bool(label), float(label)
                 corrected.add(tag)
         tags = tuple(tag for tag in TAGS if positive[tag])
-        explained = self._explain(prepared, matrix, row, [t for t in tags if t not in corrected])
+        explained = self._explain(
+            prepared, rows, contributions, row, [t for t in tags if t not in corrected]
+        )
         why = {tag: explained.get(tag, (CORRECTION_REASON,)) for tag in tags}
         return Classification(tags, scores, prepared.language, prepared.content_words, why)
 
     def _explain(
-        self, prepared: Prepared, matrix: sp.csr_matrix, row: int, tags: Sequence[str]
+        self, prepared: Prepared, rows: FeatureRows, contributions: list[FloatArray],
+        row: slice, tags: Sequence[str],
     ) -> dict[str, tuple[str, ...]]:
-        """For each tag, the strings whose features pushed it up the most for this message."""
+        """For each tag, the strings whose features pushed it up the most for this message.
+
+        ``row`` is the message's part of ``rows`` and of each tag's ``contributions``.
+        """
         if not tags:
             return {}
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns, values = matrix.indices[start:end], matrix.data[start:end]
-        contributions = self._arrays.coef[columns] * values[:, None]
+        columns = rows.indices[row]
         tops: dict[str, tuple[list[int], list[float]]] = {}
         for tag in tags:
-            column = contributions[:, TAGS.index(tag)]
+            column = contributions[TAGS.index(tag)][row]
             top = np.argsort(-column)[:_TOP_COLUMNS]
-            top = top[column[top] > 0.0]
-            tops[tag] = (columns[top].tolist(), column[top].tolist())
+            amounts = column[top].tolist()
+            positive = sum(amount > 0.0 for amount in amounts)  # largest first: a prefix
+            tops[tag] = (columns[top[:positive]].tolist(), amounts[:positive])
         n_words, n_chars = self._n_words, self._n_chars
         wanted = {
             c - n_words for cols, _ in tops.values() for c in cols
@@ -581,38 +660,25 @@ class Classifier:
     def _attribute(
         self, prepared: Prepared, columns: Sequence[int], contributions: Sequence[float],
         char_shares: Mapping[int, Sequence[tuple[str, float]]],
-    ) -> Iterable[tuple[str, float]]:
+    ) -> list[tuple[str, float]]:
         """Spread each column's contribution over human-readable strings."""
         n_words, n_chars = self._n_words, self._n_chars
+        word_terms, evidence = self._arrays.word_terms, prepared.hand.evidence
+        spread: list[tuple[str, float]] = []
         for column, amount in zip(columns, contributions, strict=True):
             if column < n_words:
-                term = self._arrays.word_terms[column]
-                if all(part.isalnum() for part in term.split(" ")):  # not punctuation
-                    yield _surface_of(prepared, term), amount
+                term = word_terms[column]
+                if _is_text(term):
+                    spread.append((_surface_of(prepared, term), amount))
             elif column < n_words + n_chars:
-                for word, share in char_shares.get(column - n_words, ()):
-                    yield word, amount * share
+                spread.extend(
+                    (word, amount * share) for word, share in char_shares.get(column - n_words, ())
+                )
             else:
                 name = FEATURE_NAMES[column - n_words - n_chars]
-                labels = describe(name, prepared.hand.evidence.get(name, ()))
-                for label in labels:
-                    yield label, amount / len(labels)
-
-
-_adopted: list[Classifier] = []  # in a forked worker: the classifier it inherited
-
-
-def _adopt(classifier: Classifier) -> None:
-    _adopted.append(classifier)
-
-
-def _classify_adopted(items: list[tuple[str, str, str | None]]) -> list[Classification]:
-    return _adopted[0]._classify_here(items)
-
-
-def _fork_is_safe() -> bool:
-    """Forking copies only the calling thread, so other threads' locks could stay held."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+                labels = describe(name, evidence.get(name, ()))
+                spread.extend((label, amount / len(labels)) for label in labels)
+        return spread
 
 
 def _ranked(contributions: Iterable[tuple[str, float]]) -> tuple[str, ...]:
@@ -624,8 +690,10 @@ def _ranked(contributions: Iterable[tuple[str, float]]) -> tuple[str, ...]:
     shown: dict[str, str] = {}
     for label, amount in contributions:
         key = label.casefold()
-        shown.setdefault(key, label)
-        totals[key] = totals.get(key, 0.0) + amount
+        if key in totals:
+            totals[key] += amount
+        else:
+            shown[key], totals[key] = label, amount
     ranked = [key for key, amount in sorted(totals.items(), key=lambda kv: -kv[1])
               if amount > 0.0]
     telling = [key for key in ranked if not _is_function_word(key)]
@@ -640,6 +708,7 @@ def _function_words() -> frozenset[str]:
     return frozenset(ENGLISH | HUNGARIAN | {"n't", "'s", "'m", "'re", "'ll", "'d"})
 
 
+@functools.lru_cache(maxsize=8192)  # labels repeat across messages; the function is pure
 def _is_function_word(label: str) -> bool:
     """A word, or a pair of words, made only of stop words and short fragments."""
     if ":" in label:  # a named hand feature, e.g. "deadline: today"
@@ -647,18 +716,26 @@ def _is_function_word(label: str) -> bool:
     return all(len(word) <= 2 or word in _function_words() for word in label.split())
 
 
+@functools.lru_cache(maxsize=65_536)  # word terms: at most the vocabulary
+def _is_text(term: str) -> bool:
+    """Whether every word of a lemma unigram or bigram is letters or digits (not punctuation)."""
+    return all(part.isalnum() for part in term.split(" "))
+
+
 def _surface_of(prepared: Prepared, term: str) -> str:
     """How a lemma unigram or bigram was written in this message (first occurrence)."""
     lemmas, surfaces = prepared.analysis.lemmas, prepared.analysis.surfaces
     first, _, second = term.partition(" ")
     i = -1
-    while first in lemmas[i + 1 :]:
-        i = lemmas.index(first, i + 1)
+    while True:
+        try:
+            i = lemmas.index(first, i + 1)
+        except ValueError:
+            return term
         if not second:
             return surfaces[i]
         if i + 1 < len(lemmas) and lemmas[i + 1] == second:
             return f"{surfaces[i]} {surfaces[i + 1]}"
-    return term
 
 
 def _char_shares(
@@ -669,13 +746,11 @@ def _char_shares(
         return {}
     analysis = prepared.analysis
     occurrences: dict[int, list[str]] = {}
-    words: dict[str, str] = {}
-    for word, surface in zip(analysis.folded, analysis.surfaces, strict=True):
-        words.setdefault(word, surface)  # the first spelling of each word
-    for word, surface in words.items():
-        if word.isalnum():
-            for column in wanted.intersection(featurizer.char_indices_of(word)):
-                occurrences.setdefault(column, []).append(surface)
+    # The first spelling of each word, in order of first appearance.
+    spelling = dict(zip(reversed(analysis.folded), reversed(analysis.surfaces), strict=True))
+    for word in dict.fromkeys(analysis.folded):
+        for column in wanted.intersection(featurizer.char_indices_of(word)):
+            occurrences.setdefault(column, []).append(spelling[word])
     return {
         column: [(w, 1.0 / len(ws)) for w in ws] for column, ws in occurrences.items()
     }

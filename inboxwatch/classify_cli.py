@@ -1,62 +1,68 @@
 """The classifier's commands: classify (JSON Lines), train, label, reclassify.
 
 Wiring only: the model lives in :mod:`inboxwatch.classifier`, training in
-:mod:`inboxwatch.training`, storage in :mod:`inboxwatch.store`.
+:mod:`inboxwatch.training`, storage in :mod:`inboxwatch.store`. Those are imported by the
+commands that use them: ``classify`` starts without scikit-learn or a database driver.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TextIO
 
 from inboxwatch.classifier import TAGS, Classification, Classifier
 from inboxwatch.cleaning import extract_new_content
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.hours import is_after_hours
-from inboxwatch.store import (
-    Store,
-    corrected_texts,
-    find_message_pk,
-    iter_incoming_texts,
-    record_correction,
-    update_classifications,
-)
-from inboxwatch.training import LabelledExample, train
+
+if TYPE_CHECKING:
+    from inboxwatch.training import LabelledExample
 
 log = logging.getLogger(__name__)
 
-# Lines classified per batch: large enough for the classifier to spread a batch over the
-# cores, small enough that output starts flowing soon and memory stays flat.
+# Lines read and answered at a time: large enough to keep the workers busy, small enough that
+# output starts flowing soon and memory stays flat.
 CHUNK = 4096
 WORKERS = min(os.cpu_count() or 1, 4)
+# Fewer lines than this are answered in this process: forking costs more than it saves.
+PARALLEL_MIN_LINES = 1000
+_PIECES_PER_WORKER = 4  # a chunk is cut finer than one piece per worker to even out the load
+_PARENT_CHECK_SECONDS = 1.0
 
 
 def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Config | None
                     ) -> int:
-    """Classify JSON Lines from *source* into *sink*; a bad line gets an error line, not a stop."""
-    classifier = Classifier.load(models_dir)
+    """Classify JSON Lines from *source* into *sink*; a bad line gets an error line, not a stop.
+
+    Answers come in input order and are written (and flushed) a chunk of ``CHUNK`` lines at
+    a time. From the first chunk of at least ``PARALLEL_MIN_LINES`` lines on, chunks are
+    answered by ``WORKERS`` processes forked once for the whole stream (see ``_LinePool``).
+    """
+    answerer = _Answerer(Classifier.load(models_dir), config)
     bad = 0
-    for chunk in _chunks(source):
-        parsed = [_parse_line(number, line) for number, line in chunk]
-        good = [p for p in parsed if "error" not in p]
-        results = classifier.classify_many(
-            [(p["subject"], extract_new_content(p["body"]), None) for p in good],
-            workers=WORKERS)
-        answers = iter(results)
-        for item in parsed:
-            if "error" in item:
-                bad += 1
-                sink.write(json.dumps(item, ensure_ascii=False) + "\n")
-            else:
-                sink.write(_answer(item, next(answers), config) + "\n")
-        sink.flush()
+    with _LinePool(answerer) as pool:
+        for chunk in _chunks(source):
+            if len(chunk) >= PARALLEL_MIN_LINES:
+                pool.start(WORKERS)
+            answers, errors = pool.answer(chunk)
+            sink.writelines(answers)
+            sink.flush()
+            bad += errors
     return 1 if bad else 0
 
 
@@ -64,6 +70,114 @@ def _chunks(source: TextIO) -> Iterator[list[tuple[int, str]]]:
     numbered = ((n, line) for n, line in enumerate(source, 1) if line.strip())
     while chunk := list(islice(numbered, CHUNK)):
         yield chunk
+
+
+@dataclass(frozen=True)
+class _Answerer:
+    """Turns numbered input lines into output lines: the whole per-line work of ``classify``."""
+
+    classifier: Classifier
+    config: Config | None
+
+    def answer(self, lines: list[tuple[int, str]]) -> tuple[list[str], int]:
+        """The output lines (newline included) for ``lines``, and how many were bad."""
+        parsed = [_parse_line(number, line) for number, line in lines]
+        good = [p for p in parsed if "error" not in p]
+        results = iter(self.classifier.classify_many(
+            [(p["subject"], extract_new_content(p["body"]), None) for p in good]))
+        answers = [
+            json.dumps(item, ensure_ascii=False) + "\n" if "error" in item
+            else _answer(item, next(results), self.config) + "\n"
+            for item in parsed
+        ]
+        return answers, len(parsed) - len(good)
+
+
+class _LinePool:
+    """Answers chunks of lines here, or once ``start``ed, on forked worker processes.
+
+    The workers are forked once and stay warm (the classifier's caches fill once, not once
+    per chunk). They inherit the loaded classifier, nothing is pickled but lines and answers.
+    Forking happens only where it is safe: a POSIX system and no other thread running (fork
+    copies just the calling thread, so another thread's locks could stay held in the child).
+    Objects that exist at the fork are frozen out of the garbage collector first, so that the
+    workers' collections do not write to (and so copy) the memory they share with this
+    process. A worker that dies costs speed, not answers: the rest is answered here.
+    """
+
+    def __init__(self, answerer: _Answerer) -> None:
+        self._answerer = answerer
+        self._executor: ProcessPoolExecutor | None = None
+        self._workers = 1
+
+    def start(self, workers: int) -> None:
+        """Fork ``workers`` processes if that is possible and not done yet."""
+        if self._executor is not None or workers < 2 or not _fork_is_safe():
+            return
+        gc.freeze()
+        try:
+            executor = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_adopt, initargs=(self._answerer, os.getpid()))
+            executor.submit(os.getpid).result()  # fork them all now, while frozen
+        finally:
+            gc.unfreeze()
+        self._executor, self._workers = executor, workers
+
+    def answer(self, lines: list[tuple[int, str]]) -> tuple[list[str], int]:
+        """The output lines for ``lines``, in order, and how many lines were bad."""
+        if self._executor is None:
+            return self._answerer.answer(lines)
+        size = -(-len(lines) // (self._workers * _PIECES_PER_WORKER))
+        try:
+            futures: list[Future[tuple[list[str], int]]] = [
+                self._executor.submit(_answer_adopted, lines[i : i + size])
+                for i in range(0, len(lines), size)
+            ]
+            pieces = [future.result() for future in futures]
+        except BrokenProcessPool:
+            log.warning("a classify worker process died; continuing in the main process")
+            self.close()
+            return self._answerer.answer(lines)
+        return [a for answers, _ in pieces for a in answers], sum(bad for _, bad in pieces)
+
+    def close(self) -> None:
+        """Stop the workers (after the piece they are on)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _fork_is_safe() -> bool:
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+_adopted: list[_Answerer] = []  # in a worker: the answerer it inherited
+
+
+def _adopt(answerer: _Answerer, parent: int) -> None:
+    _adopted.append(answerer)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose main process was killed has nobody to answer to: it leaves too."""
+    while os.getppid() == parent:
+        threading.Event().wait(_PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _answer_adopted(lines: list[tuple[int, str]]) -> tuple[list[str], int]:
+    return _adopted[0].answer(lines)
 
 
 def _parse_line(number: int, line: str) -> dict[str, Any]:
@@ -110,6 +224,8 @@ def _answer(item: dict[str, Any], result: Classification, config: Config | None)
 
 def train_command(data_dir: Path, models_dir: Path, config: Config | None, out: TextIO) -> int:
     """Train from *data_dir* plus the user's corrections stored in the configured database."""
+    from inboxwatch.training import train
+
     corrections = _corrections(config) if config is not None else []
     report = train(data_dir, models_dir, corrections=corrections)
     out.write(f"{report.summary()}\n")
@@ -118,6 +234,9 @@ def train_command(data_dir: Path, models_dir: Path, config: Config | None, out: 
 
 
 def _corrections(config: Config) -> list[LabelledExample]:
+    from inboxwatch.store import Store, corrected_texts
+    from inboxwatch.training import LabelledExample
+
     store = Store.open(config.database_url)
     try:
         corrected = corrected_texts(store)
@@ -134,6 +253,8 @@ def _corrections(config: Config) -> list[LabelledExample]:
 
 def label_command(config: Config, reference: str, tag: str, value: bool, out: TextIO) -> int:
     """Record the user's verdict on one tag of one stored message."""
+    from inboxwatch.store import Store, find_message_pk, record_correction
+
     store = Store.open(config.database_url)
     try:
         pk = find_message_pk(store, reference)
@@ -150,6 +271,13 @@ def label_command(config: Config, reference: str, tag: str, value: bool, out: Te
 
 def reclassify_command(config: Config, out: TextIO) -> int:
     """Re-run the current model over stored incoming messages; corrections still win."""
+    from inboxwatch.store import (
+        Store,
+        corrected_texts,
+        iter_incoming_texts,
+        update_classifications,
+    )
+
     classifier = Classifier.load(config.models_dir)
     store = Store.open(config.database_url)
     count = 0

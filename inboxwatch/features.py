@@ -21,13 +21,15 @@ The lists were chosen from the definitions in LABELS.md and the training split o
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from inboxwatch.nlp import fold_accents
 
@@ -448,6 +450,8 @@ _MONTHS: Final = frozenset(_words(
 ))
 _FILE_EXTENSIONS: Final = frozenset(_words("pdf docx doc xlsx xls csv pptx ppt png jpg jpeg zip"))
 _WORD_RE: Final = re.compile(r"\w+")
+_WORD_SPLIT_RE: Final = re.compile(r"(\w+)")  # the words of _WORD_RE and the text between
+_DIGIT_RE: Final = re.compile(r"\d")
 _CLOCK_DEADLINE_RE: Final = re.compile(
     r"\b(?:by|before|until|till|no later than)\s+"
     r"(?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|h|o ?clock)?|noon|midday|midnight|lunch(?:time)?)\b"
@@ -456,6 +460,9 @@ _CLOCK_DEADLINE_RE: Final = re.compile(
     r"|\bin\s+\d{1,2}\s*(?:min(?:ute)?s?|h(?:ou)?rs?|hours?)\b"
     r"|\b\d{1,2}\s*(?:percen|oran)\s+belul\b"
 )
+# Every match of _CLOCK_DEADLINE_RE has a digit or one of these words: without them, the
+# pattern (slow to run) is not run at all.
+_CLOCK_WORDS: Final = ("noon", "midday", "midnight", "lunch")
 _NUMBER_RE: Final = re.compile(r"\d[\w:./-]*")
 # Where a file name (report.pdf), an address (@) or a link (://, www.) is in the text.
 _FILE_OR_ADDRESS_RE: Final = re.compile(
@@ -474,6 +481,7 @@ _HAPPY_EMOJI: Final = frozenset(
 # Hungarian 2nd person singular definite past ("küldted", "elfelejtetted", "írtad"): what
 # the recipient did, the typical shape of a reproach.
 _SECOND_PERSON_PAST_RE: Final = re.compile(r"\b\w{2,}(?:tt|t)(?:ad|ed|atok|etek)\b")
+_SECOND_PERSON_PAST_ENDINGS: Final = ("tad", "ted", "tatok", "tetek")  # one is in every match
 # One or two words in quotation marks: "final", „kész" — often ironic.
 _SCARE_QUOTES_RE: Final = re.compile(r"[\"“„'‘]\w+(?: \w+)?[\"”'’]")
 _CAPITALS_RE: Final = re.compile(r"\b[A-ZÁÉÍÓÖŐÚÜŰ]{2,}\b")
@@ -588,6 +596,11 @@ def new_subject(subject: str) -> str:
 
 def describe(name: str, evidence: Sequence[str]) -> tuple[str, ...]:
     """Human-readable explanation strings for feature ``name`` given what triggered it."""
+    return _describe(name, tuple(evidence))
+
+
+@functools.lru_cache(maxsize=4096)  # the same evidence recurs; the function is pure
+def _describe(name: str, evidence: tuple[str, ...]) -> tuple[str, ...]:
     if name in LEXICONS:
         label = LEXICONS[name].label
         return tuple(f"{label}: {e}" if label else e for e in evidence)
@@ -613,18 +626,20 @@ def hand_features(
     whole = f"{subject}\n{text}"
     folded = fold_accents(whole.lower())
     source = whole if len(folded) == len(whole) else folded
-    words = _WORD_RE.findall(folded)
+    pieces = _WORD_SPLIT_RE.split(folded)  # text, word, text, word, …, text
+    words = pieces[1::2]
     found = _lexicon_matches(words, language)
-    spans = [m.span() for m in _WORD_RE.finditer(folded)] if found else []
+    # Word k spans bounds[2k]:bounds[2k + 1] of the text.
+    bounds = list(itertools.accumulate(map(len, pieces))) if found else []
     matches: dict[str, list[str]] = {}
     for name, first, end in found:
-        matches.setdefault(name, []).append(source[spans[first][0] : spans[end - 1][1]])
+        matches.setdefault(name, []).append(source[bounds[2 * first] : bounds[2 * end - 1]])
     for name, phrases in matches.items():
         values[_INDEX[name]] = math.log1p(len(phrases))
         evidence[name] = _unique(phrases)
     subject_hits = [
-        source[spans[a][0] : spans[b - 1][1]]
-        for name, a, b in found if name == "urgency" and spans[a][0] < len(subject)
+        source[bounds[2 * a] : bounds[2 * b - 1]]
+        for name, a, b in found if name == "urgency" and bounds[2 * a] < len(subject)
     ]
     _set(values, evidence, "subject_urgency", float(bool(subject_hits)), subject_hits)
     _punctuation_features(values, evidence, whole, text)
@@ -668,7 +683,7 @@ def _punctuation_features(
     _set(values, evidence, "no_letters", float(bool(text.strip()) and not _has_letter(text)))
     quoted = _SCARE_QUOTES_RE.findall(whole)
     _set(values, evidence, "scare_quotes", math.log1p(len(quoted)), quoted)
-    emoji = _EMOJI_RE.findall(whole)
+    emoji = [] if whole.isascii() else _EMOJI_RE.findall(whole)
     annoyed = [e for e in emoji if e in _ANNOYED_EMOJI]
     happy = [e for e in emoji if e in _HAPPY_EMOJI]
     _set(values, evidence, "annoyed_emoji", math.log1p(len(annoyed)), annoyed)
@@ -689,9 +704,15 @@ def _shape_features(
     language: str,
 ) -> None:
     if language == "hu":
-        you_did = _found(_SECOND_PERSON_PAST_RE, whole, folded)
+        you_did = (
+            _found(_SECOND_PERSON_PAST_RE, whole, folded)
+            if any(ending in folded for ending in _SECOND_PERSON_PAST_ENDINGS) else []
+        )
         _set(values, evidence, "second_person_past", math.log1p(len(you_did)), you_did)
-    clock = _found(_CLOCK_DEADLINE_RE, whole, folded)
+    clock = (
+        _found(_CLOCK_DEADLINE_RE, whole, folded)
+        if _DIGIT_RE.search(folded) or any(word in folded for word in _CLOCK_WORDS) else []
+    )
     _set(values, evidence, "clock_deadline", math.log1p(len(clock)), clock)
     specifics = _specifics(whole, words)
     _set(values, evidence, "specifics", math.log1p(len(specifics)), specifics)
@@ -713,7 +734,8 @@ def _found(pattern: re.Pattern[str], whole: str, folded: str) -> list[str]:
 
 
 def _bucket(value: int, lower_bounds: Sequence[int]) -> int:
-    return max(low for low in lower_bounds if value >= low)
+    """The largest of the ascending ``lower_bounds`` that ``value`` reaches."""
+    return lower_bounds[bisect.bisect_right(lower_bounds, value) - 1]
 
 
 def _specifics(whole: str, words: Sequence[str]) -> list[str]:
@@ -742,7 +764,33 @@ def _file_or_address(text: str, dot: int) -> str:
 _Pattern = tuple[tuple[str, bool], ...]  # (word, is_prefix) per token
 
 
-_Candidates = tuple[tuple[str, _Pattern], ...]
+class _Phrase(NamedTuple):
+    """A multi-word pattern as matched: exact words, then maybe a stem for the last word."""
+
+    exact: list[str]  # a list: compared with a slice of the message's word list at once
+    stem: str | None
+
+    @classmethod
+    def of(cls, pattern: _Pattern) -> _Phrase:
+        last, is_prefix = pattern[-1]
+        if is_prefix:
+            return cls([word for word, _ in pattern[:-1]], last)
+        return cls([word for word, _ in pattern], None)
+
+    def matches_at(self, words: list[str], i: int) -> bool:
+        """Whether the phrase matches ``words`` from position ``i`` on."""
+        end = i + len(self.exact)
+        if words[i:end] != self.exact:
+            return False
+        return self.stem is None or (end < len(words) and words[end].startswith(self.stem))
+
+    @property
+    def size(self) -> int:
+        """The number of words the phrase spans."""
+        return len(self.exact) + (self.stem is not None)
+
+
+_Candidates = tuple[tuple[str, _Phrase], ...]
 
 
 @dataclass(frozen=True)
@@ -757,30 +805,32 @@ class _Entry:
 @dataclass(frozen=True)
 class _Matcher:
     first: Mapping[str, _Entry]  # exact first word → what may start there
-    prefix: Mapping[str, _Candidates]  # first three letters of a first-word stem → phrases
+    # First three letters of a stem → (feature, stem). A stem is always a phrase's last word,
+    # so a phrase starting with a stem is that one word.
+    prefix: Mapping[str, tuple[tuple[str, str], ...]]
     suppresses: Mapping[str, tuple[str, ...]]
 
 
 @functools.cache
 def _matcher(language: str) -> _Matcher:
     names: dict[str, list[str]] = {}
-    by_second: dict[str, dict[str, list[tuple[str, _Pattern]]]] = {}
-    other: dict[str, list[tuple[str, _Pattern]]] = {}
-    prefix: dict[str, list[tuple[str, _Pattern]]] = {}
+    by_second: dict[str, dict[str, list[tuple[str, _Phrase]]]] = {}
+    other: dict[str, list[tuple[str, _Phrase]]] = {}
+    prefix: dict[str, list[tuple[str, str]]] = {}
     for name, lexicon in LEXICONS.items():
         own = lexicon.en if language == "en" else lexicon.hu
         for phrase in (*lexicon.common, *own):
             pattern = _compile_phrase(phrase)
             first, is_prefix = pattern[0]
             if is_prefix:
-                prefix.setdefault(first[:3], []).append((name, pattern))
+                prefix.setdefault(first[:3], []).append((name, first))
             elif len(pattern) == 1:
                 names.setdefault(first, []).append(name)
             elif not pattern[1][1]:
                 second = by_second.setdefault(first, {})
-                second.setdefault(pattern[1][0], []).append((name, pattern))
+                second.setdefault(pattern[1][0], []).append((name, _Phrase.of(pattern)))
             else:
-                other.setdefault(first, []).append((name, pattern))
+                other.setdefault(first, []).append((name, _Phrase.of(pattern)))
     entries = {
         word: _Entry(
             tuple(dict.fromkeys(names.get(word, ()))),
@@ -806,13 +856,13 @@ def _compile_phrase(phrase: str) -> _Pattern:
     return pattern
 
 
-def _lexicon_matches(words: Sequence[str], language: str) -> list[tuple[str, int, int]]:
+def _lexicon_matches(words: list[str], language: str) -> list[tuple[str, int, int]]:
     """Lexicon matches in folded words: (feature name, first word, end word)."""
     matcher = _matcher(language)
     return _suppress(_find(words, matcher), matcher.suppresses)
 
 
-def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]:
+def _find(words: list[str], matcher: _Matcher) -> list[tuple[str, int, int]]:
     """Longest non-overlapping match per feature: (name, first word, end word)."""
     best: dict[tuple[str, int], int] = {}
     first, prefix = matcher.first, matcher.prefix
@@ -830,7 +880,9 @@ def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]
                 _try(words, i, entry.other, best)
         stems = prefix.get(word[:3])
         if stems is not None:
-            _try(words, i, stems, best)
+            for name, stem in stems:  # one-word phrases: they match where they start
+                if word.startswith(stem):
+                    best[(name, i)] = max(best.get((name, i), 0), i + 1)
     found: list[tuple[str, int, int]] = []
     covered: dict[str, int] = {}
     for (name, start), end in sorted(best.items(), key=lambda kv: (kv[0][1], -kv[1])):
@@ -841,22 +893,12 @@ def _find(words: Sequence[str], matcher: _Matcher) -> list[tuple[str, int, int]]
 
 
 def _try(
-    words: Sequence[str], i: int, candidates: _Candidates, best: dict[tuple[str, int], int]
+    words: list[str], i: int, candidates: _Candidates, best: dict[tuple[str, int], int]
 ) -> None:
-    for name, pattern in candidates:
-        if _matches_at(words, i, pattern):
-            end = i + len(pattern)
+    for name, phrase in candidates:
+        if phrase.matches_at(words, i):
+            end = i + phrase.size
             best[(name, i)] = max(best.get((name, i), 0), end)
-
-
-def _matches_at(words: Sequence[str], i: int, pattern: _Pattern) -> bool:
-    if i + len(pattern) > len(words):
-        return False
-    for offset, (expected, is_prefix) in enumerate(pattern):
-        word = words[i + offset]
-        if not (word.startswith(expected) if is_prefix else word == expected):
-            return False
-    return True
 
 
 def _suppress(

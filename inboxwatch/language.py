@@ -103,8 +103,7 @@ def detect_language(text: str) -> str:
     """
     words = _WORD_RE.findall(text[:_SAMPLE_CHARS].lower())
     hu_score, en_score = 0.0, 0.0
-    for word in words:
-        hu, en = _word_evidence(word)
+    for hu, en in map(_word_evidence, words):
         hu_score += hu
         en_score += en
     return HUNGARIAN if hu_score > en_score else ENGLISH

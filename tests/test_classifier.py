@@ -10,14 +10,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from inboxwatch.classifier import TAGS, Classification, Classifier
+from inboxwatch.classifier import (
+    TAGS,
+    Classification,
+    Classifier,
+    Featurizer,
+    ModelArrays,
+    Prepared,
+    char_terms,
+    folded_words,
+    prepare_many,
+    word_terms,
+)
 from inboxwatch.cleaning import extract_new_content
 from inboxwatch.errors import ModelError
-from inboxwatch.features import hand_features, new_subject, thread_kind
+from inboxwatch.features import FEATURE_NAMES, hand_features, new_subject, thread_kind
 from inboxwatch.nlp import content_words, fold_accents
+from inboxwatch.training import fit_featurizer
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
+DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
 
 
 @pytest.fixture(scope="module")
@@ -229,9 +243,50 @@ def test_reply_subjects_are_not_new_content() -> None:
     assert new_subject("  Sürgős!! ") == "Sürgős!!"
 
 
-def test_forked_workers_give_the_same_answers(classifier: Classifier) -> None:
-    items: list[tuple[str, str, str | None]] = [
-        (f"order {i}", text, None)
-        for i, text in enumerate(["Send it now!!", "Köszi, megkaptam.", "Any news?"] * 400)
-    ]
-    assert classifier.classify_many(items, workers=2) == classifier.classify_many(items)
+# --- the feature matrix ----------------------------------------------------------------------
+
+
+def _scipy_tfidf(rows: list[list[int]], idf: np.ndarray) -> sp.csr_matrix:
+    """How the feature blocks were built with scipy before: the reference to the last bit."""
+    indptr = np.cumsum([0, *map(len, rows)])
+    indices = np.array([i for row in rows for i in row], dtype=np.int64)
+    counts = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), len(idf)))
+    counts.sum_duplicates()
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0.0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ counts)
+
+
+def _scipy_matrix(featurizer: Featurizer, prepared: list[Prepared]) -> sp.csr_matrix:
+    words = [[featurizer.word_vocab[t] for t in word_terms(p) if t in featurizer.word_vocab]
+             for p in prepared]
+    chars = [[featurizer.char_vocab[g] for w in folded_words(p) for g in char_terms(w)
+              if g in featurizer.char_vocab] for p in prepared]
+    hand = sp.csr_matrix(np.array([p.hand.values for p in prepared]) * featurizer.hand_scale)
+    return sp.hstack([_scipy_tfidf(words, featurizer.word_idf),
+                      _scipy_tfidf(chars, featurizer.char_idf), hand], format="csr")
+
+
+def test_feature_rows_and_scores_are_the_scipy_ones_to_the_last_bit() -> None:
+    texts = [json.loads(line) for line in (DATA / "heldout-hu.jsonl").read_text("utf-8")
+             .splitlines()[:60] + (DATA / "heldout-en.jsonl").read_text("utf-8").splitlines()[:60]]
+    prepared = prepare_many([(t["subject"], t["body"], None) for t in texts] + [("", "", None)])
+    featurizer = fit_featurizer(prepared)
+    expected = _scipy_matrix(featurizer, prepared)
+    rows = featurizer.rows(prepared)
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices)
+    assert np.array_equal(rows.data, expected.data)  # exactly, not approximately
+    rng = np.random.default_rng(1)
+    arrays = ModelArrays(
+        word_terms=tuple(sorted(featurizer.word_vocab, key=featurizer.word_vocab.__getitem__)),
+        word_idf=featurizer.word_idf,
+        char_terms=tuple(sorted(featurizer.char_vocab, key=featurizer.char_vocab.__getitem__)),
+        char_idf=featurizer.char_idf, feature_names=FEATURE_NAMES, hand_scale=0.15,
+        coef=rng.normal(size=(featurizer.n_columns, len(TAGS))), intercept=rng.normal(size=3),
+        calibration=rng.normal(size=(3, 2)), thresholds=np.full(3, 0.5))
+    scores = np.asarray(expected @ arrays.coef) + arrays.intercept
+    slope, offset = arrays.calibration[:, 0], arrays.calibration[:, 1]
+    reference = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
+    assert np.array_equal(Classifier(arrays, "test").probabilities(prepared), reference)

@@ -1,0 +1,71 @@
+"""Tokens and lemmas: the same as spaCy's own pipeline gives, for both languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inboxwatch.nlp import _lexer, _single_spaced, analyse, analyse_many
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
+
+
+def _words(language: str) -> list[str]:
+    """Every lower-cased token of the labelled texts of ``language``, plus odd strings."""
+    nlp = spacy.blank(language)
+    words = {"", "noun", "NOUN", "ORTH", "lemma", "'s", "n't", "-", "\x00", "a\x00"}
+    for path in DATA.glob(f"*-{language}*.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            example = json.loads(line)
+            words.update(t.text for t in nlp(f"{example['subject']}\n{example['body']}".lower()))
+    return sorted(words)
+
+
+@pytest.mark.parametrize("language", ["en", "hu"])
+def test_lemmas_are_those_of_spacys_lookup_lemmatizer(language: str) -> None:
+    nlp = spacy.blank(language)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    ours = _lexer(language)._table
+    for word in _words(language):
+        expected = table.get(word)
+        assert ours.get(word) == (expected if isinstance(expected, str) else None), word
+
+
+def _spaced_by_regex(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The definition: every whitespace run made one space, and the shifts after long runs."""
+    shifts: list[tuple[int, int]] = []
+    removed = 0
+    for match in re.finditer(r"\s{2,}", text):
+        removed += match.end() - match.start() - 1
+        shifts.append((match.end() - removed, removed))
+    return re.sub(r"\s+", " ", text), shifts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\xa0\u2003\u3000.!"), max_size=30))
+def test_single_spacing_is_the_regex_definition(text: str) -> None:
+    assert _single_spaced(text) == _spaced_by_regex(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_tokens_point_into_the_original_text(text: str) -> None:
+    analysis = analyse(text, "en")
+    if len(text.lower()) == len(text):
+        for surface, start in zip(analysis.surfaces, analysis.starts, strict=True):
+            assert text[start : start + len(surface)] == surface
+    assert not any(surface.isspace() for surface in analysis.surfaces)
+    assert analysis.content_words_from(0) == analysis.content_words
+
+
+def test_batch_equals_single_texts() -> None:
+    texts = ["  Kérlek küldd el\n\n a számlát!", "", "\n", "Re:  x\t\ty", "İstanbul ǅ ﬁ"]
+    assert analyse_many(texts, "hu") == [analyse(text, "hu") for text in texts]
