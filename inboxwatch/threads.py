@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from inboxwatch.hours import WorkingTime, public_holidays
+from inboxwatch.hours import WorkingTime, is_working_day
 
 __all__ = [
     "LOW_CONTENT_WORDS",
@@ -550,11 +550,9 @@ def _as_utc(when: datetime) -> datetime:
 @functools.lru_cache(maxsize=4096)
 def working_window(day: date, wt: WorkingTime) -> tuple[datetime, datetime] | None:
     """The working window that starts on local *day*, as aware UTC datetimes, or None when
-    *day* is not a working day or is a public holiday. An overnight window ends next day."""
-    if day.weekday() not in wt.days:
-        return None
-    if wt.holidays_country is not None and day in public_holidays(
-            wt.holidays_country, wt.holidays_subdivision, day.year):
+    *day* is not a working day (see :func:`~inboxwatch.hours.is_working_day`: holidays
+    excluded, make-up Saturdays included). An overnight window ends next day."""
+    if not is_working_day(day, wt):
         return None
     start = datetime.combine(day, wt.start, tzinfo=wt.tz)
     end_day = day if wt.start < wt.end else day + timedelta(days=1)

@@ -262,3 +262,14 @@ def test_a_timeline_answers_each_moment_as_if_threaded_afresh(
     everything = {m.id for m in mails if m.incoming}
     replied = {message for message, _ in _expected_replies(mails, None, datetime.min)}
     assert {m.id for m in timeline.unreplied()} == everything - replied
+
+
+def test_a_make_up_saturday_counts_as_working_time() -> None:
+    # Hungary worked Saturday 2024-12-07 in exchange for Tuesday 2024-12-24.
+    office = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
+    friday_evening = datetime(2024, 12, 6, 17, 0, tzinfo=BUDAPEST)
+    monday_morning = datetime(2024, 12, 9, 9, 0, tzinfo=BUDAPEST)
+    assert working_hours_between(friday_evening, monday_morning, office) == 8.0
+    christmas_eve = datetime(2024, 12, 23, 17, 0, tzinfo=BUDAPEST)
+    assert working_hours_between(christmas_eve, christmas_eve.replace(day=24, hour=17),
+                                 office) == 0.0
