@@ -396,11 +396,16 @@ class _AccountSync:
             # With worker processes, batch k is stored while the next ones are being parsed;
             # batches are still committed one by one and in order.
             pending: deque[tuple[PendingRecords, int, int]] = deque()
+
+            def store_oldest(keep: int) -> None:
+                """Store pending batches, oldest first, until *keep* are left."""
+                while len(pending) > keep:
+                    self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
+                                returns_possible=watermark > 0)
+
             for batch, mark in self._planned_batches(session, folder, uids, watermark):
                 if len(batch) == 1 and self.guard.given_up(folder, batch[0]):
-                    while pending:  # stored in order: the watermark only moves forward
-                        self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
-                                    returns_possible=watermark > 0)
+                    store_oldest(0)  # in order: the watermark only moves forward
                     self._store_unfetchable(folder, uidvalidity, batch[0], mark)
                     continue
                 bodies = self._fetch(session, folder, batch)
@@ -410,12 +415,8 @@ class _AccountSync:
                     if uid in bodies
                 ]
                 pending.append((builder.submit(items), len(items), mark))
-                while len(pending) > builder.depth:
-                    self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
-                                returns_possible=watermark > 0)
-            while pending:
-                self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
-                            returns_possible=watermark > 0)
+                store_oldest(builder.depth)
+            store_oldest(0)
 
     def _fetch_sizes(self, session: MailSession, folder: str, window: Sequence[int]
                      ) -> dict[int, int]:
