@@ -265,15 +265,15 @@ def _rename_boundaries(data: bytes) -> tuple[bytes, dict[str, str]]:
     names = [f"{_NAME_PREFIX}{i:02d}".encode() for i in range(len(ordered))]
     if _NAME_PREFIX.encode() in data or not _safe_to_rename(ordered):
         return data, {}
-    counts = []
+    renamed, counts = data, []
     for value, name in zip(ordered, names, strict=True):
-        counts.append(data.count(value))
-        data = data.replace(value, name)
+        counts.append(renamed.count(value))
+        renamed = renamed.replace(value, name)
     # A shorter value matched across a name (through the text next to it) would have eaten it.
-    if any(data.count(name) != n for name, n in zip(names, counts, strict=True)):
+    if any(renamed.count(name) != n for name, n in zip(names, counts, strict=True)):
         return data, {}
-    return data, {name.decode(): value.decode("ascii")
-                  for name, value, n in zip(names, ordered, counts, strict=True) if n}
+    return renamed, {name.decode(): value.decode("ascii")
+                     for name, value, n in zip(names, ordered, counts, strict=True) if n}
 
 
 def _boundary_values(data: bytes) -> set[bytes]:

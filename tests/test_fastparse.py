@@ -269,3 +269,13 @@ def test_random_text_structures_parse_identically(pieces: list[bytes], multipart
         _assert_same(head + CRLF + b"".join(pieces) + b"x" * 16_384)
     finally:
         fastparse._ELIDE_TEXT_FROM_BYTES, fastparse._MIN_ELIDED_TEXT_BYTES = saved  # type: ignore[misc]
+
+
+def test_a_value_matching_across_a_renamed_one_leaves_the_message_unrenamed() -> None:
+    # "B00suffixx" would match across the name given to "longvalue123" in the text below.
+    inner = _alternative(b"B00suffixx", plain=b"see longvalue123suffixx")
+    raw = _mixed(inner, boundary=b"longvalue123")
+    data, names = fastparse._rename_boundaries(raw)
+    assert (data, names) == (raw, {})
+    assert not _assert_same(raw)
+    assert mime.parse_message(raw).new_text == "see longvalue123suffixx"
