@@ -326,7 +326,8 @@ def _restore_boundaries(msg: Message, names: dict[str, str]) -> bool:
 def _restore_headers(part: Message, names: dict[str, str]) -> bool:
     """Restore the first Content-Type header (the one the parser read the boundary from);
     any other header holding a name is not restored here: False."""
-    found = [(key, value) for key, value in part.items() if _NAME_PREFIX in str(value)]
+    found = [(key, value) for key, value in part.items()
+             if _NAME_PREFIX in key or _NAME_PREFIX in str(value)]
     if not found:
         return True
     key, value = found[0]
