@@ -7,13 +7,9 @@ commands that use them: ``classify`` starts without scikit-learn or a database d
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +25,7 @@ from inboxwatch.cleaning import extract_new_content
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.hours import is_after_hours
+from inboxwatch.workers import fork_is_safe, fork_pool
 
 if TYPE_CHECKING:
     from inboxwatch.training import LabelledExample
@@ -42,7 +39,6 @@ WORKERS = min(os.cpu_count() or 1, 4)
 # Fewer lines than this are answered in this process: forking costs more than it saves.
 PARALLEL_MIN_LINES = 1000
 _PIECES_PER_WORKER = 4  # a chunk is cut finer than one piece per worker to even out the load
-_PARENT_CHECK_SECONDS = 1.0
 
 
 def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Config | None
@@ -96,13 +92,10 @@ class _Answerer:
 class _LinePool:
     """Answers chunks of lines here, or once ``start``ed, on forked worker processes.
 
-    The workers are forked once and stay warm (the classifier's caches fill once, not once
-    per chunk). They inherit the loaded classifier, nothing is pickled but lines and answers.
-    Forking happens only where it is safe: a POSIX system and no other thread running (fork
-    copies just the calling thread, so another thread's locks could stay held in the child).
-    Objects that exist at the fork are frozen out of the garbage collector first, so that the
-    workers' collections do not write to (and so copy) the memory they share with this
-    process. A worker that dies costs speed, not answers: the rest is answered here.
+    The workers are forked once (:mod:`inboxwatch.workers`) and stay warm (the classifier's
+    caches fill once, not once per chunk). They inherit the loaded classifier; nothing is
+    pickled but lines and answers. A worker that dies costs speed, not answers: the rest is
+    answered here.
     """
 
     def __init__(self, answerer: _Answerer) -> None:
@@ -112,17 +105,10 @@ class _LinePool:
 
     def start(self, workers: int) -> None:
         """Fork ``workers`` processes if that is possible and not done yet."""
-        if self._executor is not None or workers < 2 or not _fork_is_safe():
+        if self._executor is not None or workers < 2 or not fork_is_safe():
             return
-        gc.freeze()
-        try:
-            executor = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_adopt, initargs=(self._answerer, os.getpid()))
-            executor.submit(os.getpid).result()  # fork them all now, while frozen
-        finally:
-            gc.unfreeze()
-        self._executor, self._workers = executor, workers
+        self._executor = fork_pool(workers, _adopt, self._answerer)
+        self._workers = workers
 
     def answer(self, lines: list[tuple[int, str]]) -> tuple[list[str], int]:
         """The output lines for ``lines``, in order, and how many lines were bad."""
@@ -155,25 +141,11 @@ class _LinePool:
         self.close()
 
 
-def _fork_is_safe() -> bool:
-    return ("fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)
-
-
 _adopted: list[_Answerer] = []  # in a worker: the answerer it inherited
 
 
-def _adopt(answerer: _Answerer, parent: int) -> None:
+def _adopt(answerer: _Answerer) -> None:
     _adopted.append(answerer)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker whose main process was killed has nobody to answer to: it leaves too."""
-    while os.getppid() == parent:
-        threading.Event().wait(_PARENT_CHECK_SECONDS)
-    os._exit(0)
 
 
 def _answer_adopted(lines: list[tuple[int, str]]) -> tuple[list[str], int]:

@@ -7,13 +7,9 @@ message never stops a batch.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
-import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +25,7 @@ from inboxwatch.errors import MessageParseError
 from inboxwatch.hours import WorkingTime, is_after_hours
 from inboxwatch.mime import ParsedMessage, parse_message
 from inboxwatch.store import NewMessage, compress_raw
+from inboxwatch.workers import fork_is_safe, fork_pool
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +34,6 @@ MAX_STORED_TEXT = 100_000
 # A run expecting fewer messages is parsed in this process: forking workers costs tens of
 # milliseconds, and a poll that finds a handful of new messages must stay quick.
 PARALLEL_MIN_MESSAGES = 500
-_PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -201,8 +197,8 @@ class BatchBuilder:
         self.workers = workers if workers is not None else os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         if (expected_messages >= PARALLEL_MIN_MESSAGES and self.workers > 1
-                and _fork_is_safe()):
-            self._pool = _start_pool(ctx, self.workers)
+                and fork_is_safe()):
+            self._pool = fork_pool(self.workers, _adopt, ctx)
 
     @property
     def parallel(self) -> bool:
@@ -274,47 +270,18 @@ class PendingRecords:
         return self._done
 
 
-def _fork_is_safe() -> bool:
-    """Forking copies only the calling thread, so other threads' locks could stay held."""
-    return ("fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)
-
-
-def _start_pool(ctx: IngestContext, workers: int) -> ProcessPoolExecutor:
-    # Objects that exist now are shared with the workers copy-on-write; frozen, the workers'
-    # garbage collector does not walk (and so copy) them.
-    gc.freeze()
-    try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=(ctx, os.getpid()))
-        # Under fork, every worker starts with the first submit: start them while frozen.
-        pool.submit(os.getpid).result()
-    finally:
-        gc.unfreeze()
-    return pool
-
-
 _worker_ctx: IngestContext | None = None
 
 
-def _init_worker(ctx: IngestContext, parent: int) -> None:
+def _adopt(ctx: IngestContext) -> None:
     global _worker_ctx
     _worker_ctx = ctx
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker whose main process was killed has nobody to work for: it leaves too."""
-    while os.getppid() == parent:
-        threading.Event().wait(_PARENT_CHECK_SECONDS)
-    os._exit(0)
 
 
 def _build_in_worker(items: list[tuple[Location, bytes]]) -> list[Fields]:
     """The records' fields, but the raw bytes: the caller has them (only their compressed
     form, which is CPU work too, travels back)."""
-    assert _worker_ctx is not None  # set by _init_worker
+    assert _worker_ctx is not None  # set by _adopt
     records = _record_fields(items, _worker_ctx)
     for record in records:
         record["raw_zlib"] = compress_raw(record.pop("raw"))

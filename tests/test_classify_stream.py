@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from inboxwatch import classify_cli
+from inboxwatch import classify_cli, workers
 from inboxwatch.classify_cli import classify_stream
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -55,7 +55,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> type[_CountingExecutor]:
     monkeypatch.setattr(classify_cli, "PARALLEL_MIN_LINES", 50)
     monkeypatch.setattr(classify_cli, "WORKERS", 2)
     _CountingExecutor.started = 0
-    monkeypatch.setattr(classify_cli, "ProcessPoolExecutor", _CountingExecutor)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", _CountingExecutor)
     return _CountingExecutor
 
 
