@@ -20,8 +20,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
-__all__ = ["WorkingTime", "is_after_hours", "is_working_day", "parse_days", "parse_hours",
-           "public_holidays"]
+__all__ = ["WorkingTime", "is_after_hours", "is_working_day", "parse_days", "parse_hours"]
 
 _DAY_NAMES: tuple[tuple[str, ...], ...] = (
     ("mon", "monday", "h", "hetfo"),
@@ -116,11 +115,6 @@ def _calendar(country: str, subdivision: str | None, year: int) -> _Calendar:
     found = holidays.country_holidays(country, subdiv=subdivision, years=year)
     return _Calendar(frozenset(found.keys()),
                      frozenset(getattr(found, "weekend_workdays", ())))
-
-
-def public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """The public holidays of ``country`` (optionally ``subdivision``) in ``year``, cached."""
-    return _calendar(country, subdivision, year).holidays
 
 
 def _check_country(country: str, subdivision: str | None) -> None:

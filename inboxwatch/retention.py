@@ -60,16 +60,16 @@ def forget_client(store: Store, client: str, addresses: Sequence[str]) -> Client
     and corrections, and the client's score history, in one transaction; then compact the
     database so the deleted text leaves the file (SQLite; PostgreSQL's VACUUM frees the
     space for reuse). Folder watermarks stay, so the deleted mail is not fetched again."""
-    found = client_data(store, client, addresses)
     mine = _client_messages(client, addresses)
     pks = select(messages.c.id).where(mine).scalar_subquery()
     with store.transaction() as conn:
-        conn.execute(delete(corrections).where(corrections.c.message_pk.in_(pks)))
+        fixes = conn.execute(delete(corrections).where(corrections.c.message_pk.in_(pks)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(pks)))
-        conn.execute(delete(messages).where(mine))
-        conn.execute(delete(score_history).where(score_history.c.client == client))
+        mails = conn.execute(delete(messages).where(mine))
+        days = conn.execute(delete(score_history).where(score_history.c.client == client))
+        deleted = ClientData(mails.rowcount, fixes.rowcount, days.rowcount)
     _compact(store)
-    return found
+    return deleted
 
 
 def _client_messages(client: str, addresses: Sequence[str]) -> ColumnElement[bool]:
