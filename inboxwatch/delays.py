@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from inboxwatch.hours import WorkingTime, is_after_hours
-from inboxwatch.threads import Mail, working_window
+from inboxwatch.hours import working_window
+from inboxwatch.threads import Mail
 
 __all__ = [
     "HABITUAL_DELAY",

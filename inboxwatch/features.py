@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from inboxwatch.nlp import fold_accents
+from inboxwatch.text import fold
 
 __all__ = [
     "FEATURE_NAMES",
@@ -490,6 +490,10 @@ _CAPITALS_RE: Final = re.compile(r"\b[A-ZÁÉÍÓÖŐÚÜŰ]{2,}\b")
 _NAME_RE: Final = re.compile(
     r"(?<=[a-z0-9,;)áéíóöőúüű] )[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+"
 )
+# The model's own copy of the reply/forward prefix rule. The conversation rule is
+# inboxwatch.text.REPLY_PREFIX_RE (more prefixes, list tags); these two patterns are part of
+# fingerprint(), and the model in models/ was trained on subjects cut by exactly them, so
+# sharing the conversation rule would refuse that model. Switch when the model is retrained.
 _SUBJECT_PREFIX_RE: Final = re.compile(
     r"^\s*(?:(?:re|fw|fwd|aw|wg|vs|tr|valasz|válasz|továbbítás|tovabbitas|tov)\s*(?:\[\d+\])?"
     r"\s*:\s*)+",
@@ -624,7 +628,7 @@ def hand_features(
     values = [0.0] * len(FEATURE_NAMES)
     evidence: dict[str, tuple[str, ...]] = {}
     whole = f"{subject}\n{text}"
-    folded = fold_accents(whole.lower())
+    folded = fold(whole)
     source = whole if len(folded) == len(whole) else folded
     pieces = _WORD_SPLIT_RE.split(folded)  # text, word, text, word, …, text
     words = pieces[1::2]
@@ -691,7 +695,7 @@ def _punctuation_features(
 
 
 def _is_acronym(word: str) -> bool:
-    return fold_accents(word.lower()) in _COMMON_ACRONYMS
+    return fold(word) in _COMMON_ACRONYMS
 
 
 def _has_letter(text: str) -> bool:
@@ -847,7 +851,7 @@ def _matcher(language: str) -> _Matcher:
 
 
 def _compile_phrase(phrase: str) -> _Pattern:
-    words = _WORD_RE.findall(fold_accents(phrase.lower()))
+    words = _WORD_RE.findall(fold(phrase))
     if not words:
         raise ValueError(f"empty lexicon phrase {phrase!r}")
     pattern = tuple((w, i == len(words) - 1 and phrase.endswith("*")) for i, w in enumerate(words))

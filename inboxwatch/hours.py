@@ -8,19 +8,33 @@ days). A per-client override is simply another ``WorkingTime``.
 Windows are half-open: ``09:00-17:00`` covers 09:00:00 up to, but not including, 17:00:00.
 A window whose start is later than its end runs overnight (``22:00-06:00``); its early-morning
 part belongs to the working day on which the shift started. ``24:00`` as an end means midnight.
+
+Working-time arithmetic: :func:`working_window` (one day's window in UTC) and
+:func:`working_hours_between` (hours of working time between two moments, summed day by day;
+:class:`WorkingHoursTally` does the same for one start and many ends).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from inboxwatch.text import fold
 
-__all__ = ["WorkingTime", "is_after_hours", "is_working_day", "parse_days", "parse_hours"]
+
+__all__ = [
+    "WorkingHoursTally",
+    "WorkingTime",
+    "is_after_hours",
+    "is_working_day",
+    "parse_days",
+    "parse_hours",
+    "working_hours_between",
+    "working_window",
+]
 
 _DAY_NAMES: tuple[tuple[str, ...], ...] = (
     ("mon", "monday", "h", "hetfo"),
@@ -177,13 +191,97 @@ def parse_days(text: str) -> frozenset[int]:
 
 
 def _day_index(name: str, whole: str) -> int:
-    folded = "".join(
-        c for c in unicodedata.normalize("NFD", name.strip().lower().rstrip("."))
-        if not unicodedata.combining(c)
-    )
+    folded = fold(name.strip().rstrip("."))
     if folded not in _DAY_INDEX:
         raise ValueError(
             f"working days {whole!r}: {name!r} is not a day name (Mon..Sun, or H, K, Sze, Cs, "
             "P, Szo, V)"
         )
     return _DAY_INDEX[folded]
+
+
+# --- working-time arithmetic ---------------------------------------------------------------
+
+
+def _as_utc(when: datetime) -> datetime:
+    """Naive datetimes are UTC (the storage convention); aware ones are converted."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=4096)
+def working_window(day: date, wt: WorkingTime) -> tuple[datetime, datetime] | None:
+    """The working window that starts on local *day*, as aware UTC datetimes, or None when
+    *day* is not a working day (see :func:`is_working_day`: holidays
+    excluded, make-up Saturdays included). An overnight window ends next day."""
+    if not is_working_day(day, wt):
+        return None
+    start = datetime.combine(day, wt.start, tzinfo=wt.tz)
+    end_day = day if wt.start < wt.end else day + timedelta(days=1)
+    end = datetime.combine(end_day, wt.end, tzinfo=wt.tz)
+    # Subtracting aware datetimes that share a tzinfo ignores DST, so convert to UTC first.
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+class _WorkingDays(dict[int, tuple[datetime, datetime, float] | None]):
+    """One working time's windows by day ordinal, with their length in seconds (filled in as
+    asked for: a look-up here is cheaper than :func:`working_window`'s cache)."""
+
+    def __init__(self, wt: WorkingTime) -> None:
+        super().__init__()
+        self.wt = wt
+
+    def __missing__(self, day: int) -> tuple[datetime, datetime, float] | None:
+        window = working_window(date.fromordinal(day), self.wt)
+        found = None if window is None else (*window, (window[1] - window[0]).total_seconds())
+        self[day] = found
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _working_days(wt: WorkingTime) -> _WorkingDays:
+    return _WorkingDays(wt)
+
+
+class WorkingHoursTally:
+    """Working hours from *start* to any end, summed day by day as
+    :func:`working_hours_between` sums them.
+
+    Asked again with a later end (a question still waiting at the next report window), it
+    goes on from the days already settled — days whose working windows all closed by an
+    earlier end, so no later end changes what they add — instead of starting over. The
+    additions are the same, in the same order, so the results agree to the last bit.
+    """
+
+    def __init__(self, start: datetime, wt: WorkingTime) -> None:
+        self.lo = _as_utc(start)
+        self.tz = wt.tz
+        self.windows = _working_days(wt)
+        first = self.lo.astimezone(wt.tz).date().toordinal() - 1  # an overnight shift may reach in
+        self.start = (first, 0.0, self.lo)
+        # the first day not settled, the seconds of those before it, the last of their closes
+        self.settled = self.start
+
+    def hours_until(self, end: datetime) -> float:
+        lo, hi = self.lo, _as_utc(end)
+        if hi <= lo:
+            return 0.0
+        first, seconds, closed = self.settled if self.settled[2] <= hi else self.start
+        settling = True
+        for day in range(first, hi.astimezone(self.tz).date().toordinal() + 1):
+            window = self.windows[day]
+            if window is not None:
+                opens, closes, length = window
+                if lo <= opens and closes <= hi:  # all of it: the overlap below, sooner
+                    seconds += length
+                else:
+                    seconds += max((min(closes, hi) - max(opens, lo)).total_seconds(), 0.0)
+                settling = settling and closes <= hi
+                closed = max(closed, closes)
+            if settling:
+                self.settled = (day + 1, seconds, closed)
+        return seconds / 3600
+
+
+def working_hours_between(start: datetime, end: datetime, wt: WorkingTime) -> float:
+    """Hours of working time between *start* and *end* (naive = UTC); 0 when end <= start."""
+    return WorkingHoursTally(start, wt).hours_until(end)

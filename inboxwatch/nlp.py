@@ -1,4 +1,4 @@
-"""Language processing for the classifier: tokens, lemmas, stop words, accent folding.
+"""Language processing for the classifier: tokens, lemmas, stop words.
 
 spaCy's tokenizer for ``en`` and ``hu`` (from blank pipelines) and the lemma lookup tables of
 ``spacy-lookups-data`` are loaded on first use (never at import) and cached for the life of the
@@ -12,9 +12,8 @@ string hash), but held in two arrays of numbers and one string rather than in a 
 touching their reference counts, which copies the memory they sit in; the arrays are read
 without writing, so the table stays shared.
 
-``fold_accents`` maps accented letters to their base letter one character for one character
-(``ő`` → ``o``, ``ű`` → ``u``, ``á`` → ``a``), so Hungarian typed without accents matches, and
-offsets in the folded text are offsets in the original.
+Tokens, lemmas and stop words are accent-folded with :func:`inboxwatch.text.fold`, so
+Hungarian typed without accents matches.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import itertools
 import logging
 import operator
 import re
-import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
@@ -34,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy.typing as npt
 
 from inboxwatch.errors import ModelError
+from inboxwatch.text import fold
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -45,7 +44,6 @@ __all__ = [
     "analyse",
     "analyse_many",
     "content_words",
-    "fold_accents",
 ]
 
 logger = logging.getLogger(__name__)
@@ -83,27 +81,6 @@ class Analysis:
     def content_words_from(self, offset: int) -> int:
         """The number of content words starting at or after character ``offset``."""
         return sum(self.is_content[bisect_left(self.starts, offset) :])
-
-
-def fold_accents(text: str) -> str:
-    """Replace accented Latin letters by their base letter, keeping the length unchanged."""
-    return text if text.isascii() else text.translate(_fold_table())
-
-
-@functools.cache
-def _fold_table() -> str:
-    """Character ``c`` of the Basic Multilingual Plane → ``_fold_table()[ord(c)]``.
-
-    A string rather than a dict: ``str.translate`` then finds every character by index,
-    where a dict raises (and drops) a KeyError for each character it does not change.
-    Characters beyond the table are left as they are, as with the dict.
-    """
-    table = [chr(code) for code in range(0x10000)]
-    for code in range(0xC0, 0x250):
-        base = unicodedata.normalize("NFD", chr(code))[0]
-        if base != chr(code) and base.isascii() and base.isalpha():
-            table[code] = base
-    return "".join(table)
 
 
 class _LemmaTable:
@@ -155,7 +132,7 @@ class _Lexer:
         self.tokenizer = nlp.tokenizer
         self._table = _LemmaTable(language)
         stops = nlp.Defaults.stop_words
-        self._stops = frozenset(stops) | frozenset(fold_accents(word) for word in stops)
+        self._stops = frozenset(stops) | frozenset(fold(word) for word in stops)
         self.memo: dict[str, tuple[str, bool, str]] = {}
         logger.debug("built the spaCy %s tokenizer and lemma table", language)
 
@@ -167,14 +144,14 @@ class _Lexer:
                 self.memo.clear()
             lemma = self._table.get(token)
             lemma = token if lemma is None else lemma
-            known = (fold_accents(lemma.lower()), self._is_content(token), fold_accents(token))
+            known = (fold(lemma), self._is_content(token), fold(token))
             self.memo[token] = known
         return known
 
     def _is_content(self, token: str) -> bool:
         if not token.isalnum() or token.isdigit():
             return False
-        return token not in self._stops and fold_accents(token) not in self._stops
+        return token not in self._stops and fold(token) not in self._stops
 
 
 @functools.cache

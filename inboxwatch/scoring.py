@@ -32,14 +32,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from inboxwatch.hours import WorkingTime
+from inboxwatch.hours import WorkingTime, working_window
+from inboxwatch.text import fold
 from inboxwatch.threads import (
     LOW_CONTENT_WORDS,
     Mail,
     QuestionAnswer,
     Timeline,
-    fold,
-    working_window,
 )
 
 __all__ = [

@@ -19,8 +19,7 @@ Both are "as known at a moment": only the mail before it counts. :class:`Timelin
 for many moments of one client's mail at once (the report asks at the end of each of 31
 windows) and threads that mail once, not once per moment, with the same results.
 
-Working-time arithmetic (:func:`working_window`, :func:`working_hours_between`) lives here
-because answer times are its first user; windows are half-open, as in :mod:`inboxwatch.hours`.
+Waits are measured in working time (:func:`inboxwatch.hours.working_hours_between`).
 """
 
 from __future__ import annotations
@@ -28,13 +27,13 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
-from inboxwatch.hours import WorkingTime, is_working_day
+from inboxwatch.hours import WorkingHoursTally, WorkingTime, working_hours_between
+from inboxwatch.text import fold, strip_reply_prefixes
 
 __all__ = [
     "LOW_CONTENT_WORDS",
@@ -43,15 +42,12 @@ __all__ = [
     "QuestionAnswer",
     "ReplyTime",
     "Timeline",
-    "fold",
     "is_question",
     "my_reply_times",
     "normalise_subject",
     "question_answers",
     "thread_keys",
     "unreplied",
-    "working_hours_between",
-    "working_window",
 ]
 
 # A message with fewer content words than this (after quotes, signatures and stop words are
@@ -132,26 +128,13 @@ class ReplyTime:
 
 # --- subjects and threads ---------------------------------------------------------------
 
-_REPLY_PREFIX = re.compile(
-    r"^\s*(?:(?:re|fwd?|fw|aw|wg|sv|vs|tr|rv|vá|va|továbbítás|tovabbitas|továbbítva|tov)"
-    r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]|\[[^\]]{1,40}\])\s*",
-    re.IGNORECASE,
-)
-
-
 @functools.lru_cache(maxsize=4096)  # replies repeat their conversation's subject
 def normalise_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and list tags, lower-cased, spaces collapsed.
 
     ``"Re: Fwd: [Ticket 7] Vá: Invoice  March"`` → ``"invoice march"``.
     """
-    text = subject
-    while True:
-        stripped = _REPLY_PREFIX.sub("", text, count=1)
-        if stripped == text:
-            break
-        text = stripped
-    return " ".join(text.lower().split())
+    return " ".join(strip_reply_prefixes(subject).lower().split())
 
 
 def _norm_id(message_id: str | None) -> str:
@@ -270,24 +253,6 @@ _ASKING_ANYWHERE = re.compile(
     r"jelezd|jelezz|jelezze|erositsd meg|erositse meg|visszajelzest kerek)\b"
     r"|\b\w+-e\b"  # Hungarian yes/no particle: "megvan-e", "lehet-e"
 )
-
-
-class _WithoutCombining(dict[int, int | None]):
-    """A :meth:`str.translate` table that drops combining marks, filled in as met."""
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
-        self[code] = kept
-        return kept
-
-
-_WITHOUT_COMBINING = _WithoutCombining()
-
-
-def fold(text: str) -> str:
-    """Lower-case and drop accents (``Tudnád`` → ``tudnad``), for matching typed-plain text."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return decomposed if decomposed.isascii() else decomposed.translate(_WITHOUT_COMBINING)
 
 
 # Courtesy questions that close a message and expect no answer.
@@ -416,7 +381,8 @@ class Timeline:
         self._conversations = self._thread(cuts)
         # an answer, once found, is the same at every later moment
         self._answered: dict[tuple[int, int], QuestionAnswer] = {}
-        self._waits: dict[int, _Tally] = {}  # by question: working time since it was asked
+        # by question: working time since it was asked
+        self._waits: dict[int, WorkingHoursTally] = {}
         self._replies: dict[_Conversations, list[_Reply | None]] = {}
 
     def count_before(self, when: datetime) -> int:
@@ -480,7 +446,7 @@ class Timeline:
     def _question_answer(self, question: Mail, answer: Mail | None, until: datetime
                          ) -> QuestionAnswer:
         if question.id not in self._waits:
-            self._waits[question.id] = _Tally(question.date, self.wt)
+            self._waits[question.id] = WorkingHoursTally(question.date, self.wt)
         return QuestionAnswer(
             question_id=question.id, asked_at=question.date, subject=question.subject,
             answer_id=answer.id if answer else None,
@@ -537,90 +503,3 @@ def unreplied(mails: Sequence[Mail]) -> list[Mail]:
     mails = _by_time(mails)
     conv = _Conversations(mails, thread_keys(mails))
     return [mail for mail, reply in zip(conv.incoming, conv.replies, strict=True) if reply is None]
-
-
-# --- working time -------------------------------------------------------------------------
-
-
-def _as_utc(when: datetime) -> datetime:
-    """Naive datetimes are UTC (the storage convention); aware ones are converted."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-@functools.lru_cache(maxsize=4096)
-def working_window(day: date, wt: WorkingTime) -> tuple[datetime, datetime] | None:
-    """The working window that starts on local *day*, as aware UTC datetimes, or None when
-    *day* is not a working day (see :func:`~inboxwatch.hours.is_working_day`: holidays
-    excluded, make-up Saturdays included). An overnight window ends next day."""
-    if not is_working_day(day, wt):
-        return None
-    start = datetime.combine(day, wt.start, tzinfo=wt.tz)
-    end_day = day if wt.start < wt.end else day + timedelta(days=1)
-    end = datetime.combine(end_day, wt.end, tzinfo=wt.tz)
-    # Subtracting aware datetimes that share a tzinfo ignores DST, so convert to UTC first.
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-class _WorkingDays(dict[int, tuple[datetime, datetime, float] | None]):
-    """One working time's windows by day ordinal, with their length in seconds (filled in as
-    asked for: a look-up here is cheaper than :func:`working_window`'s cache)."""
-
-    def __init__(self, wt: WorkingTime) -> None:
-        super().__init__()
-        self.wt = wt
-
-    def __missing__(self, day: int) -> tuple[datetime, datetime, float] | None:
-        window = working_window(date.fromordinal(day), self.wt)
-        found = None if window is None else (*window, (window[1] - window[0]).total_seconds())
-        self[day] = found
-        return found
-
-
-@functools.lru_cache(maxsize=64)
-def _working_days(wt: WorkingTime) -> _WorkingDays:
-    return _WorkingDays(wt)
-
-
-class _Tally:
-    """Working hours from *start* to any end, summed day by day as
-    :func:`working_hours_between` sums them.
-
-    Asked again with a later end (a question still waiting at the next report window), it
-    goes on from the days already settled — days whose working windows all closed by an
-    earlier end, so no later end changes what they add — instead of starting over. The
-    additions are the same, in the same order, so the results agree to the last bit.
-    """
-
-    def __init__(self, start: datetime, wt: WorkingTime) -> None:
-        self.lo = _as_utc(start)
-        self.tz = wt.tz
-        self.windows = _working_days(wt)
-        first = self.lo.astimezone(wt.tz).date().toordinal() - 1  # an overnight shift may reach in
-        self.start = (first, 0.0, self.lo)
-        # the first day not settled, the seconds of those before it, the last of their closes
-        self.settled = self.start
-
-    def hours_until(self, end: datetime) -> float:
-        lo, hi = self.lo, _as_utc(end)
-        if hi <= lo:
-            return 0.0
-        first, seconds, closed = self.settled if self.settled[2] <= hi else self.start
-        settling = True
-        for day in range(first, hi.astimezone(self.tz).date().toordinal() + 1):
-            window = self.windows[day]
-            if window is not None:
-                opens, closes, length = window
-                if lo <= opens and closes <= hi:  # all of it: the overlap below, sooner
-                    seconds += length
-                else:
-                    seconds += max((min(closes, hi) - max(opens, lo)).total_seconds(), 0.0)
-                settling = settling and closes <= hi
-                closed = max(closed, closes)
-            if settling:
-                self.settled = (day + 1, seconds, closed)
-        return seconds / 3600
-
-
-def working_hours_between(start: datetime, end: datetime, wt: WorkingTime) -> float:
-    """Hours of working time between *start* and *end* (naive = UTC); 0 when end <= start."""
-    return _Tally(start, wt).hours_until(end)

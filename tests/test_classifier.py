@@ -27,7 +27,8 @@ from inboxwatch.classifier import (
 from inboxwatch.cleaning import extract_new_content
 from inboxwatch.errors import ModelError
 from inboxwatch.features import FEATURE_NAMES, hand_features, new_subject, thread_kind
-from inboxwatch.nlp import content_words, fold_accents
+from inboxwatch.nlp import content_words
+from inboxwatch.text import fold
 from inboxwatch.training import fit_featurizer
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -58,7 +59,7 @@ def test_english_message(classifier: Classifier) -> None:
 
 def test_hungarian_message_with_and_without_accents(classifier: Classifier) -> None:
     accented = "Már harmadszor kérem: a számlát azonnal küldd el, ma délig kell!"
-    for text in (accented, fold_accents(accented)):
+    for text in (accented, fold(accented)):
         result = classifier.classify("számla", text)
         assert result.language == "hu"
         assert {"urgent", "complaint"} <= set(result.tags), text
@@ -217,8 +218,8 @@ def test_version_is_a_short_hash_of_the_artifact(classifier: Classifier) -> None
 # --- language processing and features --------------------------------------------------------
 
 
-def test_fold_accents_keeps_length() -> None:
-    assert fold_accents("őű áéíóöü ŐŰ") == "ou aeioou OU"
+def test_fold_keeps_length() -> None:
+    assert fold("őű áéíóöü ŐŰ") == "ou aeioou ou"
 
 
 def test_content_words_in_both_languages() -> None:
