@@ -270,11 +270,8 @@ def reclassify_command(config: Config, out: TextIO) -> int:
 
 def _columns(pk: int, result: Classification, version: str, verdicts: dict[str, bool]
              ) -> dict[str, Any]:
-    values: dict[str, Any] = {"pk": pk, "model_version": version,
-                              "content_words": result.content_words,
-                              "why": json.dumps({t: list(w) for t, w in result.why.items()},
-                                                ensure_ascii=False)}
-    for tag in TAGS:
-        values[tag] = verdicts.get(tag, tag in result.tags)
-        values[f"p_{tag}"] = result.scores[tag]
-    return values
+    from inboxwatch.store import classification_columns
+
+    tags = [tag for tag in TAGS if verdicts.get(tag, tag in result.tags)]  # corrections win
+    return {"pk": pk, "content_words": result.content_words,
+            **classification_columns(tags, result.scores, result.why, version)}

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -116,14 +116,26 @@ class NewMessage:
             "content_words": self.content_words, "html_only": self.html_only,
             "has_attachments": self.has_attachments, "parse_error": self.parse_error,
             "defects": self.defects,
-            "urgent": "urgent" in self.tags, "vague": "vague" in self.tags,
-            "complaint": "complaint" in self.tags, "after_hours": "after-hours" in self.tags,
-            "p_urgent": self.scores.get("urgent", 0.0),
-            "p_vague": self.scores.get("vague", 0.0),
-            "p_complaint": self.scores.get("complaint", 0.0),
-            "why": json.dumps(self.why, ensure_ascii=False),
-            "model_version": self.model_version,
+            "after_hours": "after-hours" in self.tags,
+            **classification_columns(self.tags, self.scores, self.why, self.model_version),
         }
+
+
+# The text tags the classifier sets, each stored as a flag column and a p_<tag> column.
+CLASSIFIED_TAGS = ("urgent", "vague", "complaint")
+
+
+def classification_columns(tags: Collection[str], scores: Mapping[str, float],
+                           why: Mapping[str, Sequence[str]], model_version: str
+                           ) -> dict[str, Any]:
+    """The ``messages`` columns that hold one classification: a flag and a probability per
+    classified tag, the reasons (JSON) and the model version."""
+    columns: dict[str, Any] = {tag: tag in tags for tag in CLASSIFIED_TAGS}
+    columns.update({f"p_{tag}": scores.get(tag, 0.0) for tag in CLASSIFIED_TAGS})
+    columns["why"] = json.dumps({tag: list(words) for tag, words in why.items()},
+                                ensure_ascii=False)
+    columns["model_version"] = model_version
+    return columns
 
 
 @dataclass(frozen=True)

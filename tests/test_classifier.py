@@ -291,3 +291,9 @@ def test_feature_rows_and_scores_are_the_scipy_ones_to_the_last_bit() -> None:
     slope, offset = arrays.calibration[:, 0], arrays.calibration[:, 1]
     reference = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
     assert np.array_equal(Classifier(arrays, "test").probabilities(prepared), reference)
+
+
+def test_the_store_has_a_column_pair_for_every_classifier_tag() -> None:
+    from inboxwatch.store import CLASSIFIED_TAGS
+
+    assert CLASSIFIED_TAGS == TAGS
