@@ -11,21 +11,18 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from inboxwatch.classifier import TAGS, Classification, Classifier
 from inboxwatch.cleaning import extract_new_content
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.hours import is_after_hours
-from inboxwatch.workers import fork_is_safe, fork_pool
+from inboxwatch.workers import WarmPool
 
 if TYPE_CHECKING:
     from inboxwatch.training import LabelledExample
@@ -47,15 +44,17 @@ def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Conf
 
     Answers come in input order and are written (and flushed) a chunk of ``CHUNK`` lines at
     a time. From the first chunk of at least ``PARALLEL_MIN_LINES`` lines on, chunks are
-    answered by ``WORKERS`` processes forked once for the whole stream (see ``_LinePool``).
+    answered by ``WORKERS`` processes forked once for the whole stream: they stay warm (the
+    classifier's caches fill once, not once per chunk) and inherit the loaded classifier, so
+    nothing is pickled but lines and answers (:class:`inboxwatch.workers.WarmPool`).
     """
     answerer = _Answerer(Classifier.load(models_dir), config)
     bad = 0
-    with _LinePool(answerer) as pool:
+    with WarmPool(answerer, "classify") as pool:
         for chunk in _chunks(source):
             if len(chunk) >= PARALLEL_MIN_LINES:
                 pool.start(WORKERS)
-            answers, errors = pool.answer(chunk)
+            answers, errors = _answer_chunk(chunk, pool, WORKERS)
             sink.writelines(answers)
             sink.flush()
             bad += errors
@@ -89,67 +88,22 @@ class _Answerer:
         return answers, len(parsed) - len(good)
 
 
-class _LinePool:
-    """Answers chunks of lines here, or once ``start``ed, on forked worker processes.
-
-    The workers are forked once (:mod:`inboxwatch.workers`) and stay warm (the classifier's
-    caches fill once, not once per chunk). They inherit the loaded classifier; nothing is
-    pickled but lines and answers. A worker that dies costs speed, not answers: the rest is
-    answered here.
-    """
-
-    def __init__(self, answerer: _Answerer) -> None:
-        self._answerer = answerer
-        self._executor: ProcessPoolExecutor | None = None
-        self._workers = 1
-
-    def start(self, workers: int) -> None:
-        """Fork ``workers`` processes if that is possible and not done yet."""
-        if self._executor is not None or workers < 2 or not fork_is_safe():
-            return
-        self._executor = fork_pool(workers, _adopt, self._answerer)
-        self._workers = workers
-
-    def answer(self, lines: list[tuple[int, str]]) -> tuple[list[str], int]:
-        """The output lines for ``lines``, in order, and how many lines were bad."""
-        if self._executor is None:
-            return self._answerer.answer(lines)
-        size = -(-len(lines) // (self._workers * _PIECES_PER_WORKER))
-        try:
-            futures: list[Future[tuple[list[str], int]]] = [
-                self._executor.submit(_answer_adopted, lines[i : i + size])
-                for i in range(0, len(lines), size)
-            ]
-            pieces = [future.result() for future in futures]
-        except BrokenProcessPool:
-            log.warning("a classify worker process died; continuing in the main process")
-            self.close()
-            return self._answerer.answer(lines)
-        return [a for answers, _ in pieces for a in answers], sum(bad for _, bad in pieces)
-
-    def close(self) -> None:
-        """Stop the workers (after the piece they are on)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+def _answer_in_worker(answerer: _Answerer, lines: list[tuple[int, str]]
+                      ) -> tuple[list[str], int]:
+    return answerer.answer(lines)
 
 
-_adopted: list[_Answerer] = []  # in a worker: the answerer it inherited
-
-
-def _adopt(answerer: _Answerer) -> None:
-    _adopted.append(answerer)
-
-
-def _answer_adopted(lines: list[tuple[int, str]]) -> tuple[list[str], int]:
-    return _adopted[0].answer(lines)
+def _answer_chunk(lines: list[tuple[int, str]], pool: WarmPool[_Answerer], workers: int
+                  ) -> tuple[list[str], int]:
+    """The output lines for ``lines``, in order, and how many lines were bad: on the pool's
+    workers when it runs (a chunk cut into pieces), else here."""
+    size = -(-len(lines) // (workers * _PIECES_PER_WORKER))
+    pieces = [lines[i : i + size] for i in range(0, len(lines), size)]
+    futures = pool.submit(_answer_in_worker, pieces)
+    answered = None if futures is None else pool.gather(futures)
+    if answered is None:
+        return pool.state.answer(lines)
+    return [a for answers, _ in answered for a in answers], sum(bad for _, bad in answered)
 
 
 def _parse_line(number: int, line: str) -> dict[str, Any]:

@@ -11,8 +11,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -25,7 +24,7 @@ from inboxwatch.errors import MessageParseError
 from inboxwatch.hours import WorkingTime, is_after_hours
 from inboxwatch.mime import ParsedMessage, parse_message
 from inboxwatch.store import NewMessage, compress_raw
-from inboxwatch.workers import fork_is_safe, fork_pool
+from inboxwatch.workers import WarmPool
 
 log = logging.getLogger(__name__)
 
@@ -195,46 +194,43 @@ class BatchBuilder:
                  workers: int | None = None) -> None:
         self.ctx = ctx
         self.workers = workers if workers is not None else os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-        if (expected_messages >= PARALLEL_MIN_MESSAGES and self.workers > 1
-                and fork_is_safe()):
-            self._pool = fork_pool(self.workers, _adopt, ctx)
+        self._pool = WarmPool(ctx, "ingest")
+        if expected_messages >= PARALLEL_MIN_MESSAGES:
+            self._pool.start(self.workers)
 
     @property
     def parallel(self) -> bool:
         """Whether batches are built on worker processes."""
-        return self._pool is not None
+        return self._pool.running
 
     @property
     def depth(self) -> int:
         """How many submitted batches the caller should keep in flight before storing the
         oldest: one with workers (more holds more memory for little gain), none without."""
-        return 1 if self._pool is not None else 0
+        return 1 if self._pool.running else 0
 
     def submit(self, items: Sequence[tuple[Location, bytes]]) -> PendingRecords:
         """Start building the records of *items*."""
-        if self._pool is None or not items:
-            return PendingRecords(self, items, [], build_messages(items, self.ctx))
+        if not self._pool.running or not items:
+            return self.build_here(items)
         size = -(-len(items) // self.workers)
-        try:
-            futures = [self._pool.submit(_build_in_worker, list(items[i:i + size]))
-                       for i in range(0, len(items), size)]
-        except BrokenProcessPool:
+        futures = self._pool.submit(_build_in_worker,
+                                    [list(items[i:i + size]) for i in range(0, len(items), size)])
+        if futures is None:  # a worker died
             return self.build_here(items)
         return PendingRecords(self, items, futures, None)
 
     def build_here(self, items: Sequence[tuple[Location, bytes]]) -> PendingRecords:
-        """Give up on the workers (one died) and build *items* in this process."""
-        if self._pool is not None:
-            log.warning("an ingest worker process died; continuing in the main process")
-            self.close()
+        """Build the records of *items* in this process."""
         return PendingRecords(self, items, [], build_messages(items, self.ctx))
+
+    def gather(self, futures: Sequence[Future[list[Fields]]]) -> list[list[Fields]] | None:
+        """The workers' pieces of one batch; None when a worker died (build it here)."""
+        return self._pool.gather(futures)
 
     def close(self) -> None:
         """Stop the workers (waiting for them, dropping work not started)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
 
     def __enter__(self) -> Self:
         return self
@@ -258,9 +254,8 @@ class PendingRecords:
     def result(self) -> list[NewMessage]:
         """The batch's records, in the order of its items (raw bytes attached)."""
         if self._done is None:
-            try:
-                pieces = [future.result() for future in self._futures]
-            except BrokenProcessPool:
+            pieces = self._builder.gather(self._futures)
+            if pieces is None:
                 self._done = self._builder.build_here(self._items).result()
                 return self._done
             fields = [record for piece in pieces for record in piece]
@@ -270,19 +265,10 @@ class PendingRecords:
         return self._done
 
 
-_worker_ctx: IngestContext | None = None
-
-
-def _adopt(ctx: IngestContext) -> None:
-    global _worker_ctx
-    _worker_ctx = ctx
-
-
-def _build_in_worker(items: list[tuple[Location, bytes]]) -> list[Fields]:
+def _build_in_worker(ctx: IngestContext, items: list[tuple[Location, bytes]]) -> list[Fields]:
     """The records' fields, but the raw bytes: the caller has them (only their compressed
     form, which is CPU work too, travels back)."""
-    assert _worker_ctx is not None  # set by _adopt
-    records = _record_fields(items, _worker_ctx)
+    records = _record_fields(items, ctx)
     for record in records:
         record["raw_zlib"] = compress_raw(record.pop("raw"))
     return records

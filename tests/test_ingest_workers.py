@@ -62,9 +62,7 @@ def test_a_dead_worker_costs_only_speed(ingest_ctx: IngestContext) -> None:
     expected = build_messages(items, ingest_ctx)
     with BatchBuilder(ingest_ctx, PARALLEL_MIN_MESSAGES, workers=2) as builder:
         first = builder.submit(items[:40]).result()
-        pool = builder._pool
-        assert pool is not None
-        os.kill(next(iter(pool._processes)), signal.SIGKILL)
+        os.kill(builder._pool.pids()[0], signal.SIGKILL)
         rest = [builder.submit(items[i:i + 20]).result() for i in range(40, 80, 20)]
         assert not builder.parallel  # the rest of the run went on in this process
     assert _without_blob(first + [r for part in rest for r in part]) == expected
