@@ -29,14 +29,16 @@ from sqlalchemy import Connection, func, select
 from inboxwatch.config import Config
 from inboxwatch.delays import ReplySuggestion, suggest_reply
 from inboxwatch.hours import WorkingTime
-from inboxwatch.report import DailyPoint, Report, client_report, render_text
+from inboxwatch.report import Report, render_text
 from inboxwatch.schema import messages, score_history
 from inboxwatch.scoring import (
+    DailyPoint,
     DayChange,
     ParetoRow,
     Scorecard,
     Window,
     alert_threshold,
+    client_report,
     day_change,
     pareto,
     score_client,

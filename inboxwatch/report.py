@@ -1,8 +1,9 @@
 """The daily report: its values and its renderings (text, JSON, HTML e-mail, alert message).
 
-Pure: :mod:`inboxwatch.analysis` gathers the scorecards from the database and calls
-:func:`client_report` and :class:`Report`; everything here only turns values into text,
-dicts, PNG bytes and an :class:`~email.message.EmailMessage`.
+Pure: :mod:`inboxwatch.analysis` gathers the scorecards from the database and the decisions
+about each client (:func:`inboxwatch.scoring.client_report`: trend, flagged, suggestions);
+everything here only turns values into text, dicts, PNG bytes and an
+:class:`~email.message.EmailMessage`.
 
 The JSON rendering is a stable interface, documented in ``docs/report-schema.md``; bump
 :data:`SCHEMA_VERSION` on any incompatible change. Everything taken from mail (subjects,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -26,29 +27,24 @@ from zoneinfo import ZoneInfo
 from inboxwatch.charts import score_volume_chart
 from inboxwatch.delays import ReplySuggestion
 from inboxwatch.scoring import (
-    RULES,
+    SIGNS,
+    ClientReport,
     DayChange,
     Evidence,
-    ParetoRow,
     Scorecard,
     Sign,
     Suggestion,
     Trend,
     Window,
-    compare,
-    suggestions_for,
 )
 
 __all__ = [
     "SCHEMA_VERSION",
-    "ClientReport",
-    "DailyPoint",
     "Report",
     "alert_email",
     "alert_subject",
     "changes_line",
     "chart_cid",
-    "client_report",
     "format_value",
     "headline",
     "render_html",
@@ -59,50 +55,8 @@ __all__ = [
 SCHEMA_VERSION = 1
 TEXT_EVIDENCE = 3  # evidence lines per sign in the text report
 HTML_EVIDENCE = 5  # and in the HTML mail (the JSON has all of it)
-_UNITS = {rule.name: rule.unit for rule in RULES}
-_TITLES = {rule.name: rule.title for rule in RULES}
-
-
-@dataclass(frozen=True)
-class DailyPoint:
-    """A client's score for the window ending on *day*, and their messages on that day."""
-
-    day: date
-    score: float
-    messages: int
-
-
-@dataclass(frozen=True)
-class ClientReport:
-    """Everything the report says about one client."""
-
-    card: Scorecard
-    trend: Trend
-    pareto: ParetoRow
-    suggestions: tuple[Suggestion, ...]
-    daily: tuple[DailyPoint, ...]
-    since_yesterday: DayChange | None
-    flagged: bool
-
-    @property
-    def name(self) -> str:
-        return self.card.client
-
-    @property
-    def score(self) -> float:
-        return self.card.score
-
-
-def client_report(card: Scorecard, previous: Scorecard, row: ParetoRow,
-                  daily: Sequence[DailyPoint], since_yesterday: DayChange | None,
-                  alert_threshold: float) -> ClientReport:
-    """Assemble a client's part of the report from its scorecards (this and the previous
-    window), its Pareto row and its daily series."""
-    return ClientReport(
-        card=card, trend=compare(card, previous), pareto=row,
-        suggestions=suggestions_for(card, row), daily=tuple(daily),
-        since_yesterday=since_yesterday,
-        flagged=bool(card.fired) and card.score >= alert_threshold)
+_UNITS = {sign.name: sign.unit for sign in SIGNS}
+_TITLES = {sign.name: sign.title for sign in SIGNS}
 
 
 @dataclass(frozen=True)

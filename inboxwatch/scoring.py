@@ -2,8 +2,13 @@
 
 Pure: takes :class:`~inboxwatch.threads.Mail` values, returns frozen values. Like a spam
 score, a client's score is explainable by construction: it is the sum of the weights of the
-named rules (:data:`RULES`) that fired, capped at 100, and every rule carries its value, its
-threshold and the evidence (message ids, dates, subjects) behind it.
+named warning signs (:data:`SIGNS`) that fired, capped at 100, and every sign carries its
+value, its threshold and the evidence (message ids, dates, subjects) behind it. Each sign is
+one :class:`WarningSign` object — measure, threshold, weight, advice and README row — so
+adding a sign touches one place.
+
+The decisions about a client that the report shows — trend, suggestions, flagged — are made
+here too (:func:`client_report`); :mod:`inboxwatch.report` only renders them.
 
 A rule fires when its value reaches its threshold — and only when the client sent at least
 ``min_messages`` messages in the window, so that two messages cannot make a pattern. Some
@@ -29,7 +34,7 @@ import re
 import statistics
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from inboxwatch.hours import WorkingTime, working_window
@@ -43,13 +48,14 @@ from inboxwatch.threads import (
 
 __all__ = [
     "MINUTES_PER_MESSAGE",
-    "RULES",
     "SETTINGS",
+    "SIGNS",
     "WORDS_PER_MINUTE",
+    "ClientReport",
+    "DailyPoint",
     "DayChange",
     "Evidence",
     "ParetoRow",
-    "Rule",
     "Scorecard",
     "Sign",
     "SignChange",
@@ -57,6 +63,7 @@ __all__ = [
     "Trend",
     "Window",
     "alert_threshold",
+    "client_report",
     "compare",
     "count_working_days",
     "day_change",
@@ -70,27 +77,6 @@ __all__ = [
 WORDS_PER_MINUTE = 40.0
 MINUTES_PER_MESSAGE = 2.0
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A warning sign's definition: its default threshold, weight and unit."""
-
-    name: str
-    threshold: float
-    weight: float
-    unit: str
-    title: str
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("everything_urgent", 0.4, 25.0, "share", "Everything is urgent"),
-    Rule("low_content_flood", 1.0, 20.0, "per working day", "Floods low-content messages"),
-    Rule("after_hours", 0.3, 15.0, "share", "Ignores your working hours"),
-    Rule("complaints", 0.15, 30.0, "share", "Complains often"),
-    Rule("vague_requests", 0.3, 15.0, "share", "Sends vague requests"),
-    Rule("slow_answers", 16.0, 15.0, "working hours", "Answers your questions late or never"),
-    Rule("chasing", 3.0, 15.0, "count", "Chases you for updates"),
-)
 
 SETTINGS: Mapping[str, float] = {
     # A client is flagged in the daily alert at this score.
@@ -247,7 +233,7 @@ class _Facts:
         return _setting(self.thresholds, name)
 
     def threshold(self, rule: str) -> float:
-        return _threshold(_RULE[rule], self.thresholds)
+        return _threshold(_SIGN[rule], self.thresholds)
 
 
 @dataclass(frozen=True)
@@ -260,10 +246,7 @@ class _Finding:
     judgeable: bool = True  # enough material for this particular rule
 
 
-_RULE = {rule.name: rule for rule in RULES}
-
-
-def _threshold(rule: Rule, thresholds: Mapping[str, float]) -> float:
+def _threshold(rule: WarningSign, thresholds: Mapping[str, float]) -> float:
     return float(thresholds.get(rule.name, rule.threshold))
 
 
@@ -463,21 +446,124 @@ def _chasing(facts: _Facts) -> _Finding:
                      "message"))
 
 
-_MEASURES: Mapping[str, Callable[[_Facts], _Finding]] = {
-    "everything_urgent": _everything_urgent,
-    "low_content_flood": _low_content_flood,
-    "after_hours": _after_hours,
-    "complaints": _complaints,
-    "vague_requests": _vague_requests,
-    "slow_answers": _slow_answers,
-    "chasing": _chasing,
-}
+@dataclass(frozen=True)
+class WarningSign:
+    """One warning sign, whole: what it measures (*measure*), its default threshold and unit,
+    its weight in the score, its title, the advice it prompts (English, Hungarian), and its
+    row in the README's table (*table_measure*, *table_threshold*; a test keeps them equal).
+    Adding a sign is adding one of these to :data:`SIGNS`."""
+
+    name: str
+    title: str
+    threshold: float
+    unit: str
+    weight: float
+    measure: Callable[[_Facts], _Finding] = field(repr=False)
+    advice: str
+    advice_hu: str
+    table_measure: str
+    table_threshold: str
+
+    def table_row(self) -> str:
+        """The sign's row in the README's table of warning signs."""
+        return (f"| `{self.name}` | {self.table_measure} | {self.table_threshold} "
+                f"| {self.weight:.0f} |")
+
+
+# In the order the report lists them.
+SIGNS: tuple[WarningSign, ...] = (
+    WarningSign(
+        name="everything_urgent", title="Everything is urgent",
+        threshold=0.4, unit="share", weight=25.0, measure=_everything_urgent,
+        advice=(
+            "Agree with the client what \"urgent\" means (e.g. it blocks their work today); "
+            "answer everything else within your working hours, not instantly."),
+        advice_hu=(
+            "Egyeztesd az ügyféllel, mit jelent a „sürgős” (pl. ma akadályozza a munkáját); "
+            "minden mást munkaidőben válaszolj meg, ne azonnal."),
+        table_measure='share of messages tagged urgent',
+        table_threshold='40%',
+    ),
+    WarningSign(
+        name="low_content_flood", title="Floods low-content messages",
+        threshold=1.0, unit="per working day", weight=20.0, measure=_low_content_flood,
+        advice=(
+            "Ask the client to collect requests into one mail a day (or a shared list) instead "
+            "of many one-liners, and don't answer each one instantly."),
+        advice_hu=(
+            "Kérd meg az ügyfelet, hogy a kéréseit napi egy levélbe (vagy közös listába) "
+            "gyűjtse a sok egysoros üzenet helyett, és ne válaszolj mindegyikre azonnal."),
+        table_measure='low-content messages per working day; bursts of 3 within 10 min',
+        table_threshold='1.0/day or 2 bursts',
+    ),
+    WarningSign(
+        name="after_hours", title="Ignores your working hours",
+        threshold=0.3, unit="share", weight=15.0, measure=_after_hours,
+        advice=(
+            "Keep your replies to your working hours, and tell the client your hours once, "
+            "clearly; answering at night teaches them to expect it."),
+        advice_hu=(
+            "Munkaidőn kívül érkező levelekre munkaidőben válaszolj, és egyszer, világosan "
+            "közöld a munkaidődet; az éjszakai válasz elvárássá válik."),
+        table_measure='share outside your hours, weekends, holidays',
+        table_threshold='30%',
+    ),
+    WarningSign(
+        name="complaints", title="Complains often",
+        threshold=0.15, unit="share", weight=30.0, measure=_complaints,
+        advice=(
+            "Settle the disagreement now, by a call rather than in writing: tone in e-mail is "
+            "easily misread. If the mistake was yours, admit it and fix it at once."),
+        advice_hu=(
+            "Tisztázd a nézeteltérést azonnal, lehetőleg szóban, telefonon: az írásos üzenetek "
+            "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."),
+        table_measure='share tagged complaint',
+        table_threshold='15%',
+    ),
+    WarningSign(
+        name="vague_requests", title="Sends vague requests",
+        threshold=0.3, unit="share", weight=15.0, measure=_vague_requests,
+        advice=(
+            "Ask for a written brief for each task — what exactly, by when, and the budget — "
+            "and keep it so you can refer back to it."),
+        advice_hu=(
+            "Kérj írásos feladatleírást minden feladathoz — pontosan mit, milyen határidőre, "
+            "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."),
+        table_measure='share tagged vague',
+        table_threshold='30%',
+    ),
+    WarningSign(
+        name="slow_answers", title="Answers your questions late or never",
+        threshold=16.0, unit="working hours", weight=15.0, measure=_slow_answers,
+        advice=(
+            "Put a deadline on your questions (\"please answer by Thursday noon, otherwise I "
+            "go ahead with X\") and keep every written instruction you get."),
+        advice_hu=(
+            "Adj határidőt a kérdéseidre („kérlek, csütörtök délig válaszolj, különben X "
+            "szerint haladok”), és őrizz meg minden írásos utasítást."),
+        table_measure='median working hours to answer your questions; unanswered',
+        table_threshold='16 h or 2 unanswered',
+    ),
+    WarningSign(
+        name="chasing", title="Chases you for updates",
+        threshold=3.0, unit="count", weight=15.0, measure=_chasing,
+        advice=(
+            "Agree a status-update rhythm (e.g. a short summary every Friday) so the client "
+            "does not need to chase you."),
+        advice_hu=(
+            "Egyezzetek meg a státuszjelentések rendjében (pl. péntekenként rövid összefoglaló), "
+            "hogy az ügyfélnek ne kelljen sürgetnie."),
+        table_measure='"any update?" soon after their own previous message',
+        table_threshold='3',
+    ),
+)
+_SIGN = {sign.name: sign for sign in SIGNS}
 
 
 # --- the score ----------------------------------------------------------------------------
 
 
-def _sign(rule: Rule, finding: _Finding, thresholds: Mapping[str, float],
+def _sign(rule: WarningSign, finding: _Finding, thresholds: Mapping[str, float],
           incoming: int, min_messages: int) -> Sign:
     threshold = _threshold(rule, thresholds)
     reached = finding.value >= threshold or finding.also_fires
@@ -517,8 +603,8 @@ def _scorecard(client: str, facts: _Facts, min_messages: int) -> Scorecard:
     timeline, window = facts.history.timeline, facts.window
     incoming = len(facts.incoming)
     inside = timeline.count_before(window.end) - timeline.count_before(window.start)
-    signs = tuple(_sign(rule, _MEASURES[rule.name](facts), facts.thresholds, incoming,
-                        min_messages) for rule in RULES)
+    signs = tuple(_sign(sign, sign.measure(facts), facts.thresholds, incoming, min_messages)
+                  for sign in SIGNS)
     replies = [r.working_hours for r in timeline.reply_times(window.end, window.start)]
     return Scorecard(
         client=client, window=window,
@@ -665,45 +751,6 @@ class Suggestion:
     text_hu: str
 
 
-_ADVICE: Mapping[str, tuple[str, str]] = {
-    "complaints": (
-        "Settle the disagreement now, by a call rather than in writing: tone in e-mail is "
-        "easily misread. If the mistake was yours, admit it and fix it at once.",
-        "Tisztázd a nézeteltérést azonnal, lehetőleg szóban, telefonon: az írásos üzenetek "
-        "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."),
-    "everything_urgent": (
-        "Agree with the client what \"urgent\" means (e.g. it blocks their work today); "
-        "answer everything else within your working hours, not instantly.",
-        "Egyeztesd az ügyféllel, mit jelent a „sürgős” (pl. ma akadályozza a munkáját); "
-        "minden mást munkaidőben válaszolj meg, ne azonnal."),
-    "after_hours": (
-        "Keep your replies to your working hours, and tell the client your hours once, "
-        "clearly; answering at night teaches them to expect it.",
-        "Munkaidőn kívül érkező levelekre munkaidőben válaszolj, és egyszer, világosan "
-        "közöld a munkaidődet; az éjszakai válasz elvárássá válik."),
-    "vague_requests": (
-        "Ask for a written brief for each task — what exactly, by when, and the budget — "
-        "and keep it so you can refer back to it.",
-        "Kérj írásos feladatleírást minden feladathoz — pontosan mit, milyen határidőre, "
-        "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."),
-    "low_content_flood": (
-        "Ask the client to collect requests into one mail a day (or a shared list) instead "
-        "of many one-liners, and don't answer each one instantly.",
-        "Kérd meg az ügyfelet, hogy a kéréseit napi egy levélbe (vagy közös listába) "
-        "gyűjtse a sok egysoros üzenet helyett, és ne válaszolj mindegyikre azonnal."),
-    "slow_answers": (
-        "Put a deadline on your questions (\"please answer by Thursday noon, otherwise I "
-        "go ahead with X\") and keep every written instruction you get.",
-        "Adj határidőt a kérdéseidre („kérlek, csütörtök délig válaszolj, különben X "
-        "szerint haladok”), és őrizz meg minden írásos utasítást."),
-    "chasing": (
-        "Agree a status-update rhythm (e.g. a short summary every Friday) so the client "
-        "does not need to chase you.",
-        "Egyezzetek meg a státuszjelentések rendjében (pl. péntekenként rövid összefoglaló), "
-        "hogy az ügyfélnek ne kelljen sürgetnie."),
-}
-
-
 def _pareto_advice(row: ParetoRow) -> Suggestion:
     rev, att = f"{row.revenue_share:.0%}", f"{row.attention:.0%}"
     return Suggestion(
@@ -718,7 +765,53 @@ def suggestions_for(card: Scorecard, row: ParetoRow | None = None) -> tuple[Sugg
     """One suggestion per fired sign (strongest first), plus the Pareto one when a client
     with enough messages to judge takes far more attention than their revenue share."""
     fired = sorted(card.fired, key=lambda s: -s.weight)
-    found = [Suggestion(s.name, *_ADVICE[s.name]) for s in fired]
+    found = [Suggestion(s.name, _SIGN[s.name].advice, _SIGN[s.name].advice_hu) for s in fired]
     if row is not None and row.stands_out and card.enough_data:
         found.append(_pareto_advice(row))
     return tuple(found)
+
+
+# --- what the report says about a client -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyPoint:
+    """A client's score for the window ending on *day*, and their messages on that day."""
+
+    day: date
+    score: float
+    messages: int
+
+
+@dataclass(frozen=True)
+class ClientReport:
+    """Everything the report says about one client."""
+
+    card: Scorecard
+    trend: Trend
+    pareto: ParetoRow
+    suggestions: tuple[Suggestion, ...]
+    daily: tuple[DailyPoint, ...]
+    since_yesterday: DayChange | None
+    flagged: bool
+
+    @property
+    def name(self) -> str:
+        return self.card.client
+
+    @property
+    def score(self) -> float:
+        return self.card.score
+
+
+def client_report(card: Scorecard, previous: Scorecard, row: ParetoRow,
+                  daily: Sequence[DailyPoint], since_yesterday: DayChange | None,
+                  alert_threshold: float) -> ClientReport:
+    """Decide what the report says about a client — its trend against the previous window,
+    the suggested actions and whether it is flagged (at or over *alert_threshold*, with a sign
+    fired) — from its scorecards, its Pareto row and its daily series."""
+    return ClientReport(
+        card=card, trend=compare(card, previous), pareto=row,
+        suggestions=suggestions_for(card, row), daily=tuple(daily),
+        since_yesterday=since_yesterday,
+        flagged=bool(card.fired) and card.score >= alert_threshold)

@@ -21,16 +21,21 @@ from inboxwatch.charts import PNG_SIGNATURE, Canvas, encode_png, score_volume_ch
 from inboxwatch.delays import suggest_reply
 from inboxwatch.hours import WorkingTime
 from inboxwatch.report import (
-    DailyPoint,
     Report,
     alert_email,
     alert_subject,
-    client_report,
     render_html,
     render_json,
     render_text,
 )
-from inboxwatch.scoring import Window, pareto, score_client, writing_minutes
+from inboxwatch.scoring import (
+    DailyPoint,
+    Window,
+    client_report,
+    pareto,
+    score_client,
+    writing_minutes,
+)
 from inboxwatch.threads import Mail
 
 BUDAPEST = ZoneInfo("Europe/Budapest")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from inboxwatch.hours import WorkingTime
 from inboxwatch.scoring import (
-    RULES,
+    SIGNS,
     Window,
     compare,
     day_change,
@@ -58,7 +59,7 @@ def plain_month(count: int = 10) -> list[Mail]:
 def test_a_good_client_scores_zero() -> None:
     card = score_client("C", plain_month(), NOVEMBER, OFFICE)
     assert card.score == 0 and card.fired == () and card.enough_data
-    assert {s.name for s in card.signs} == {r.name for r in RULES}
+    assert {s.name for s in card.signs} == {sign.name for sign in SIGNS}
 
 
 def test_share_rule_fires_with_its_evidence() -> None:
@@ -211,3 +212,9 @@ def test_scoring_many_windows_at_once_matches_one_at_a_time() -> None:
     assert together == [score_client("C", mails, w, OFFICE, thresholds) for w in windows]
     assert {s.name for card in together for s in card.fired} >= {
         "everything_urgent", "low_content_flood", "slow_answers", "chasing"}
+
+
+def test_the_readme_table_lists_every_sign_as_defined() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    assert rows == [sign.table_row() for sign in SIGNS]
