@@ -30,7 +30,6 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import re
 import statistics
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from inboxwatch.hours import WorkingTime, working_window
+from inboxwatch.lexicons import CHASER_RE
 from inboxwatch.text import fold
 from inboxwatch.threads import (
     LOW_CONTENT_WORDS,
@@ -409,21 +409,11 @@ def _slow_answers(facts: _Facts) -> _Finding:
         judgeable=len(judged) >= facts.setting("slow_answers.min_questions"))
 
 
-_CHASER = re.compile(
-    r"\b(?:any (?:update|news|progress|word)|anything new|updates?\s*\?|status\s*\?|"
-    r"did you (?:see|get|receive|read)|have you (?:seen|had a chance|got)|"
-    r"following up|follow[- ]up|just checking|checking in|ping|hello\s*\?|"
-    r"van (?:mar |mas |valami )*hir|mi a helyzet|hol tart|hogy all|allas\s*\?|"
-    r"lattad|megkaptad|olvastad|na\s*\?)"
-    r"|^\W*\?+\W*$"
-)
-
-
 def _is_chaser(mail: Mail, max_words: float) -> bool:
     if mail.content_words > max_words:
         return False
     text = mail.new_text.strip() or mail.subject
-    return _CHASER.search(fold(text)) is not None
+    return CHASER_RE.search(fold(text)) is not None
 
 
 def _chasers(history: _History, within: timedelta, max_words: float) -> Iterator[Evidence]:
