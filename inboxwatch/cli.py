@@ -7,7 +7,6 @@ and only here. Exit codes are the named constants below.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from datetime import date
@@ -27,7 +26,7 @@ from inboxwatch.errors import (
 
 if TYPE_CHECKING:
     from inboxwatch.ingest import IngestContext
-    from inboxwatch.store import FolderStatus, ParseFailure, Store
+    from inboxwatch.store import Store
 
 log = logging.getLogger("inboxwatch")
 
@@ -160,41 +159,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     Example:
       inboxwatch status --format json
     """
-    from inboxwatch.store import Store
+    from inboxwatch.data_commands import status_command
 
-    config = _config(args)
-    store = Store.open(config.database_url)
-    try:
-        statuses = store.folder_statuses()
-        failures = store.parse_failures()
-    finally:
-        store.close()
-    if args.format == "json":
-        json.dump({
-            "folders": [_status_dict(s) for s in statuses],
-            "parse_failures": [vars(f) for f in failures],
-        }, sys.stdout, indent=2, default=str)
-        print()
-        return EXIT_OK
-    _print_status(statuses, failures)
-    return EXIT_OK
-
-
-def _status_dict(status: FolderStatus) -> dict[str, object]:
-    data = dict(vars(status))
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-
-
-def _print_status(statuses: Sequence[FolderStatus], failures: Sequence[ParseFailure]) -> None:
-    if not statuses:
-        print("nothing stored yet: run `inboxwatch poll --once` or `inboxwatch import PATH`")
-    for s in statuses:
-        last = s.last_uid if s.last_uid is not None else "-"
-        validity = s.uidvalidity if s.uidvalidity is not None else "-"
-        print(f"{s.account}/{s.folder}: {s.stored} stored, {s.failed} unparseable, "
-              f"last uid {last}, uidvalidity {validity}")
-    for f in failures:
-        print(f"  unparseable: {f.account}/{f.folder} uid {f.uid}: {f.reason}")
+    return status_command(_config(args), args.format, sys.stdout)
 
 
 @command("forget")
@@ -212,25 +179,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
       inboxwatch forget "Acme Kft."            # what would go
       inboxwatch forget "Acme Kft." --yes      # delete it
     """
-    from inboxwatch.daemon import SERVICE_LEASE
-    from inboxwatch.leases import Leases
-    from inboxwatch.retention import client_data, forget_client
-    from inboxwatch.store import Store
+    from inboxwatch.data_commands import forget_command
 
-    config = _config(args)
-    configured = next((c for c in config.clients if c.name == args.client), None)
-    addresses = [*(configured.addresses if configured else ()), *args.address]
-    store = Store.open(config.database_url)
-    try:
-        if not args.yes:
-            print(client_data(store, args.client, addresses).line(args.client, deleted=False))
-            print("run again with --yes to delete it")
-            return EXIT_OK
-        with Leases(store).hold(SERVICE_LEASE):
-            print(forget_client(store, args.client, addresses).line(args.client, deleted=True))
-    finally:
-        store.close()
-    return EXIT_OK
+    return forget_command(_config(args), args.client, args.address, args.yes, sys.stdout)
 
 
 @command("demo")
@@ -340,7 +291,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     Example:
       inboxwatch report --format json --date 2026-11-13
     """
-    from inboxwatch.service_cli import report_command
+    from inboxwatch.report_commands import report_command
 
     day = date.fromisoformat(args.date) if args.date else None
     return report_command(_config(args), args.format, day, args.send, sys.stdout)
@@ -356,7 +307,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     Example:
       inboxwatch suggest
     """
-    from inboxwatch.service_cli import suggest_command
+    from inboxwatch.report_commands import suggest_command
 
     return suggest_command(_config(args), sys.stdout)
 
