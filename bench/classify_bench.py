@@ -38,7 +38,7 @@ from bench.corpus import MailFactory
 
 def jsonl_lines(count: int, seed: int) -> list[str]:
     """One JSON line per message of the corpus: id, subject, plain body, date."""
-    from inboxwatch.mime import parse_message
+    from inboxwatch.parsing.mime import parse_message
 
     lines = []
     for index, raw in enumerate(MailFactory(seed).messages(count)):
@@ -53,7 +53,7 @@ def jsonl_lines(count: int, seed: int) -> list[str]:
 def cli_run(path: Path, models: Path) -> dict[str, Any]:
     out = path.with_suffix(".out")
     argv = [sys.executable, "-c",
-            "import sys; from inboxwatch.cli import main; sys.stdin = open(sys.argv[1]); "
+            "import sys; from inboxwatch.app.cli import main; sys.stdin = open(sys.argv[1]); "
             "sys.stdout = open(sys.argv[2], 'w'); raise SystemExit(main(sys.argv[3:]))",
             str(path), str(out), "classify", "--models", str(models)]
     run = run_measured(argv)
@@ -71,9 +71,9 @@ def _cpu_seconds() -> float:
 
 
 def in_process(lines: list[str], models: Path, latency_count: int) -> dict[str, Any]:
-    from inboxwatch.classifier import Classifier
-    from inboxwatch.classify_cli import classify_stream
-    from inboxwatch.cleaning import extract_new_content
+    from inboxwatch.classifying.classifier import Classifier
+    from inboxwatch.app.classify_commands import classify_stream
+    from inboxwatch.parsing.cleaning import extract_new_content
 
     started = time.perf_counter()
     classifier = Classifier.load(models)

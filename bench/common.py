@@ -226,7 +226,7 @@ def _drain(stream: Any, sink: list[str]) -> None:
 def ensure_model(models_dir: Path | None, scratch: Path) -> tuple[Path, str]:
     """A loadable model directory: *models_dir* (default: the bundled models/), or else a
     model trained now from data/labelled into *scratch* (a fresh clone ships none)."""
-    from inboxwatch.classifier import Classifier
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.config import default_models_dir
     from inboxwatch.errors import InboxwatchError
 
@@ -238,7 +238,7 @@ def ensure_model(models_dir: Path | None, scratch: Path) -> tuple[Path, str]:
         if models_dir is not None:
             raise SystemExit(f"cannot load the model in {models_dir}: {exc}") from exc
         reason = str(exc)
-    from inboxwatch.training import train
+    from inboxwatch.classifying.training import train
 
     trained = scratch / "models"
     if not _loads(trained):
@@ -251,7 +251,7 @@ def ensure_model(models_dir: Path | None, scratch: Path) -> tuple[Path, str]:
 
 
 def _loads(models_dir: Path) -> bool:
-    from inboxwatch.classifier import Classifier
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.errors import InboxwatchError
 
     try:

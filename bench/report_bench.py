@@ -115,7 +115,7 @@ def generate_rows(messages: int, clients: int, days: int, seed: int) -> Iterator
 
 def fill(url: str, messages: int, clients: int, days: int, seed: int) -> float:
     """Create the schema (Alembic, like the app) and bulk-insert the rows; seconds taken."""
-    from inboxwatch.store import Store
+    from inboxwatch.storage.store import Store
 
     started = time.perf_counter()
     Store.open(url).close()
@@ -201,10 +201,10 @@ def baseline_seconds(url: str) -> float:
 
 
 def in_process(config_path: Path, repeats: int) -> tuple[list[float], int, float]:
-    from inboxwatch.analysis import build_report
+    from inboxwatch.reporting.build import build_report
     from inboxwatch.config import load_config
-    from inboxwatch.report import render_json
-    from inboxwatch.store import Store
+    from inboxwatch.reporting.render import render_json
+    from inboxwatch.storage.store import Store
 
     config = load_config(config_path)
     store = Store.open(config.database_url)
@@ -225,7 +225,7 @@ def in_process(config_path: Path, repeats: int) -> tuple[list[float], int, float
 
 def measure(kind: str, url: str, workdir: Path, clients: int, repeats: int) -> dict[str, Any]:
     config_path = write_toml(workdir / f"report-{kind}.toml", report_config(url, clients))
-    cli = run_measured([sys.executable, "-m", "inboxwatch.cli", "--config", str(config_path),
+    cli = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
                         "report", "--format", "json", "--date", REPORT_DAY.isoformat()])
     if cli.returncode != 0:
         raise SystemExit(f"report failed ({cli.returncode}): {cli.stderr[-2000:]}")
@@ -259,7 +259,7 @@ def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
             seconds = fill(url, args.messages, args.clients, args.days, args.seed)
             print(f"{kind}: generated {args.messages} messages in {seconds:.0f} s", flush=True)
         else:
-            from inboxwatch.store import Store
+            from inboxwatch.storage.store import Store
 
             Store.open(url).close()  # bring an old kept database to the newest schema
         figures = measure(kind, url, workdir, args.clients, args.repeats)

@@ -129,7 +129,7 @@ def write_config(workdir: Path, user: MailUser, database_url: str, models: Path,
 
 def initial_sync(config_path: Path, password: str) -> dict[str, Any]:
     env = {**os.environ, PASSWORD_ENV: password}
-    run = run_measured([sys.executable, "-m", "inboxwatch.cli", "--config", str(config_path),
+    run = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
                         "poll", "--once"], env=env)
     if run.returncode != 0:
         raise SystemExit(f"poll --once failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
@@ -147,11 +147,11 @@ def initial_sync(config_path: Path, password: str) -> dict[str, Any]:
 def incremental_polls(config_path: Path, password: str, user: MailUser, factory: MailFactory,
                       first_new: int, new: int, repeats: int) -> dict[str, Any]:
     """Median and worst time of in-process polls with nothing new, then with *new* new."""
-    from inboxwatch.classifier import Classifier
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.config import load_config
-    from inboxwatch.ingest import IngestContext
-    from inboxwatch.store import Store
-    from inboxwatch.sync import poll_all
+    from inboxwatch.ingest.pipeline import IngestContext
+    from inboxwatch.storage.store import Store
+    from inboxwatch.ingest.sync import poll_all
 
     os.environ[PASSWORD_ENV] = password
     config = load_config(config_path)
@@ -198,7 +198,7 @@ def bare_fetch_new(user: MailUser, new: int) -> float:
 
 def cli_poll_wall(config_path: Path, password: str) -> float:
     """Wall time of ``inboxwatch poll --once`` with nothing new, start-up included."""
-    run = run_measured([sys.executable, "-m", "inboxwatch.cli", "--config", str(config_path),
+    run = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
                         "poll", "--once"], env={**os.environ, PASSWORD_ENV: password})
     return run.seconds
 

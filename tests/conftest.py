@@ -26,11 +26,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from inboxwatch.config import parse_config
-from inboxwatch.store import Store
+from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer, MailUser
 
 if TYPE_CHECKING:
-    from inboxwatch.ingest import IngestContext
+    from inboxwatch.ingest.pipeline import IngestContext
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -126,7 +126,7 @@ TEST_CONFIG = {
 
 @pytest.fixture
 def ingest_ctx() -> IngestContext:
-    from inboxwatch.ingest import IngestContext  # imported late: parsing modules are heavy
+    from inboxwatch.ingest.pipeline import IngestContext  # imported late: parsing modules are heavy
 
     config = parse_config(TEST_CONFIG, "tests/conftest.py")
     return IngestContext.from_config(config, classifier=None)

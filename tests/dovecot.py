@@ -7,7 +7,7 @@ With ``tls=True`` the server gets a self-signed certificate made with the openss
 offers both implicit TLS (``tls_port``) and STARTTLS on ``port``.
 
 This module talks to the server with imapclient directly: it is the test's independent view
-of the mailbox, deliberately not going through :mod:`inboxwatch.imap`.
+of the mailbox, deliberately not going through :mod:`inboxwatch.sources.imap`.
 """
 
 from __future__ import annotations

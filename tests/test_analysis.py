@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from inboxwatch.analysis import (
+from inboxwatch.reporting.build import (
     build_report,
     demo_report_text,
     latest_message_day,
@@ -33,9 +33,9 @@ from inboxwatch.config import (
     SuggestionsConfig,
 )
 from inboxwatch.hours import WorkingTime, is_after_hours
-from inboxwatch.report import render_json, render_text
-from inboxwatch.schema import messages
-from inboxwatch.store import NewMessage, Store
+from inboxwatch.reporting.render import render_json, render_text
+from inboxwatch.storage.schema import messages
+from inboxwatch.storage.store import NewMessage, Store
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")

@@ -26,13 +26,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from inboxwatch.cli import EXIT_CONFIG, main
+from inboxwatch.app.cli import EXIT_CONFIG, main
 from inboxwatch.errors import ImapAuthError, MessageParseError, StorageError
-from inboxwatch.ingest import IngestContext, Location, build_messages
-from inboxwatch.mime import parse_message
-from inboxwatch.schema import message_raw, messages
-from inboxwatch.store import Store
-from inboxwatch.sync import Backoff, sync_account
+from inboxwatch.ingest.pipeline import IngestContext, Location, build_messages
+from inboxwatch.parsing.mime import parse_message
+from inboxwatch.storage.schema import message_raw, messages
+from inboxwatch.storage.store import Store
+from inboxwatch.ingest.sync import Backoff, sync_account
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
@@ -107,7 +107,7 @@ def test_parsing_memory_stays_proportional(nasty: dict[str, bytes]) -> None:
 # counter (VmHWM) is reset (clear_refs 5) so that imports do not count.
 _RSS_PROBE = """
 from pathlib import Path
-from inboxwatch.mime import parse_message
+from inboxwatch.parsing.mime import parse_message
 def kb(field):
     line = next(x for x in Path('/proc/self/status').read_text().splitlines()
                 if x.startswith(field))
@@ -291,7 +291,7 @@ def test_invalid_database_url_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "iw.toml"
     path.write_text(ME + '[database]\nurl = "no such database"\n')
     path.chmod(0o600)
-    result = subprocess.run([sys.executable, "-m", "inboxwatch.cli", "--config", str(path),
+    result = subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(path),
                              "status"], capture_output=True, text=True, cwd=ROOT, timeout=60,
                             check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
@@ -365,7 +365,7 @@ def test_wrong_password_is_tried_once_per_sync(quiet_dovecot: DovecotServer,
 def test_service_reports_a_wrong_password_once_and_backs_off(
         quiet_dovecot: DovecotServer, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    from inboxwatch import daemon
+    from inboxwatch.app import daemon
     from inboxwatch.config import parse_config
 
     user = quiet_dovecot.add_user("wrongsvc", PASSWORD)

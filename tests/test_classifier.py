@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from inboxwatch.classifier import (
+from inboxwatch.classifying.classifier import (
     TAGS,
     Classification,
     Classifier,
@@ -24,12 +24,12 @@ from inboxwatch.classifier import (
     prepare_many,
     word_terms,
 )
-from inboxwatch.cleaning import extract_new_content
+from inboxwatch.parsing.cleaning import extract_new_content
 from inboxwatch.errors import ModelError
-from inboxwatch.features import FEATURE_NAMES, hand_features, new_subject, thread_kind
-from inboxwatch.nlp import content_words
+from inboxwatch.classifying.features import FEATURE_NAMES, hand_features, new_subject, thread_kind
+from inboxwatch.classifying.nlp import content_words
 from inboxwatch.text import fold
-from inboxwatch.training import fit_featurizer
+from inboxwatch.classifying.training import fit_featurizer
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
@@ -294,6 +294,6 @@ def test_feature_rows_and_scores_are_the_scipy_ones_to_the_last_bit() -> None:
 
 
 def test_the_store_has_a_column_pair_for_every_classifier_tag() -> None:
-    from inboxwatch.store import CLASSIFIED_TAGS
+    from inboxwatch.storage.store import CLASSIFIED_TAGS
 
     assert CLASSIFIED_TAGS == TAGS

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from inboxwatch import classify_cli, workers
-from inboxwatch.classify_cli import classify_stream
+from inboxwatch.app import classify_commands
+from inboxwatch.ingest import workers
+from inboxwatch.app.classify_commands import classify_stream
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 TEXTS = (
@@ -51,9 +52,9 @@ class _CountingExecutor(ProcessPoolExecutor):
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> type[_CountingExecutor]:
     """Chunks of 50 lines, workers from the first chunk on, every executor counted."""
-    monkeypatch.setattr(classify_cli, "CHUNK", 50)
-    monkeypatch.setattr(classify_cli, "PARALLEL_MIN_LINES", 50)
-    monkeypatch.setattr(classify_cli, "WORKERS", 2)
+    monkeypatch.setattr(classify_commands, "CHUNK", 50)
+    monkeypatch.setattr(classify_commands, "PARALLEL_MIN_LINES", 50)
+    monkeypatch.setattr(classify_commands, "WORKERS", 2)
     _CountingExecutor.started = 0
     monkeypatch.setattr(workers, "ProcessPoolExecutor", _CountingExecutor)
     return _CountingExecutor
@@ -75,7 +76,7 @@ def test_workers_give_the_answers_of_one_process(
     lines = _lines(230)  # five chunks, the last one short
     pooled = _classify(lines)
     assert small_chunks.started == 1  # forked once for the whole stream, not per chunk
-    monkeypatch.setattr(classify_cli, "WORKERS", 1)
+    monkeypatch.setattr(classify_commands, "WORKERS", 1)
     assert _classify(lines) == pooled
     assert small_chunks.started == 1
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.cleaning import MAX_INPUT_CHARS, extract_new_content
-from inboxwatch.htmltext import html_to_text
+from inboxwatch.parsing.cleaning import MAX_INPUT_CHARS, extract_new_content
+from inboxwatch.parsing.htmltext import html_to_text
 
 NEW = "Can you send the March invoice today?"
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from inboxwatch.cli import COMMANDS, EXIT_CONFIG, build_parser, main
+from inboxwatch.app.cli import COMMANDS, EXIT_CONFIG, build_parser, main
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inboxwatch.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", *args], capture_output=True,
                           text=True, input=stdin, env=env, timeout=120, check=False)
 
 

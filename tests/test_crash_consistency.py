@@ -2,7 +2,7 @@
 
 A mailbox of a few thousand messages (with identical copies, missing and shared Message-IDs,
 and unparseable data) is synced by a real poller *process* (``tests/tools/poller.py``, which
-calls :func:`inboxwatch.sync.sync_account`) that is killed with SIGKILL again and again:
+calls :func:`inboxwatch.ingest.sync.sync_account`) that is killed with SIGKILL again and again:
 
 - inside the process, at exact points of the commit protocol: after the K-th message INSERT
   of a batch, just before COMMIT, just after COMMIT;
@@ -35,8 +35,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, func, select
 
-from inboxwatch.schema import folders, leases, message_raw, messages
-from inboxwatch.store import Store
+from inboxwatch.storage.schema import folders, leases, message_raw, messages
+from inboxwatch.storage.store import Store
 from tests.dovecot import MailUser, make_message
 from tests.tools import figures
 from tests.tools.poller import Zygote

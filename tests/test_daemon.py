@@ -31,9 +31,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from inboxwatch.cli import EXIT_TEMPFAIL
-from inboxwatch.daemon import SERVICE_LEASE
-from inboxwatch.schema import folders, leases, messages
+from inboxwatch.app.cli import EXIT_TEMPFAIL
+from inboxwatch.app.daemon import SERVICE_LEASE
+from inboxwatch.storage.schema import folders, leases, messages
 from tests.dovecot import DovecotServer, MailUser
 from tests.smtpserver import SmtpServer, smtp_server
 from tests.tools.service_env import (

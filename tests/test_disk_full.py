@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import event, select, text
 
 from inboxwatch.errors import StorageError
-from inboxwatch.ingest import IngestContext
-from inboxwatch.schema import messages
-from inboxwatch.store import Store
-from inboxwatch.sync import Backoff, sync_account
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.schema import messages
+from inboxwatch.storage.store import Store
+from inboxwatch.ingest.sync import Backoff, sync_account
 from tests.dovecot import MailUser, make_message
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
@@ -181,7 +181,7 @@ def test_store_batch_rolls_back_as_a_whole(tiny_disk: Path | None, tmp_path: Pat
     """Directly at the store: a batch that does not fit leaves no row and no watermark."""
     import hashlib
 
-    from inboxwatch.store import NewMessage
+    from inboxwatch.storage.store import NewMessage
 
     if tiny_disk is None:
         pytest.skip("needs a tmpfs (root); the sync test above covers max_page_count")

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from inboxwatch.config import load_config
-from inboxwatch.mailer import deliver_pending
-from inboxwatch.schema import messages, outbox
-from inboxwatch.store import Store, utcnow
+from inboxwatch.reporting.mailer import deliver_pending
+from inboxwatch.storage.schema import messages, outbox
+from inboxwatch.storage.store import Store, utcnow
 from tests.dovecot import MailUser
 from tests.smtpserver import SmtpServer, smtp_server
 from tests.tools.service_env import (

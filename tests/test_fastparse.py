@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch import fastparse, mime
+from inboxwatch.parsing import fastparse, mime
 from tests.corpus.nasty import NASTY
 
 CRLF = b"\r\n"

@@ -1,7 +1,8 @@
 """Hostile input for the parsing core: nothing crashes, nothing hangs, the output is storable.
 
-Targets: :func:`inboxwatch.mime.parse_message`, :func:`inboxwatch.cleaning.extract_new_content`
-and :func:`inboxwatch.htmltext.html_to_text`.
+Targets: :func:`inboxwatch.parsing.mime.parse_message`,
+:func:`inboxwatch.parsing.cleaning.extract_new_content` and
+:func:`inboxwatch.parsing.htmltext.html_to_text`.
 
 - hypothesis properties over random bytes, generated MIME trees (random nesting, boundaries
   missing or wrong, every transfer encoding, every charset Python knows and unknown ones,
@@ -37,10 +38,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.cleaning import MAX_INPUT_CHARS, extract_new_content
+from inboxwatch.parsing.cleaning import MAX_INPUT_CHARS, extract_new_content
 from inboxwatch.errors import MessageParseError
-from inboxwatch.htmltext import html_to_text
-from inboxwatch.mime import MAX_BODY_CHARS, MAX_DEFECTS, ParsedMessage, parse_message
+from inboxwatch.parsing.htmltext import html_to_text
+from inboxwatch.parsing.mime import MAX_BODY_CHARS, MAX_DEFECTS, ParsedMessage, parse_message
 from tests.dovecot import make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded

@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, ImapTlsError
-from inboxwatch.imap import ImapSession, parse_message_id
-from inboxwatch.ingest import IngestContext
-from inboxwatch.schema import messages
-from inboxwatch.store import NewMessage, Store
-from inboxwatch.sync import (
+from inboxwatch.sources.imap import ImapSession, parse_message_id
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.schema import messages
+from inboxwatch.storage.store import NewMessage, Store
+from inboxwatch.ingest.sync import (
     AccountReport,
     Backoff,
     OrphanIndex,
@@ -25,7 +25,7 @@ from inboxwatch.sync import (
     poll_all,
     sync_account,
 )
-from inboxwatch.store import StoredCopy
+from inboxwatch.storage.store import StoredCopy
 from tests.dovecot import DovecotServer, MailUser, free_port, make_message
 from tests.netproxy import NetProxy
 

@@ -15,14 +15,14 @@ from dataclasses import replace
 
 import pytest
 
-from inboxwatch.ingest import (
+from inboxwatch.ingest.pipeline import (
     PARALLEL_MIN_MESSAGES,
     BatchBuilder,
     IngestContext,
     Location,
     build_messages,
 )
-from inboxwatch.store import NewMessage
+from inboxwatch.storage.store import NewMessage
 from tests.corpus.nasty import NASTY
 from tests.dovecot import make_message
 

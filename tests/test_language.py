@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.language import detect_language
+from inboxwatch.parsing.language import detect_language
 
 
 @pytest.mark.parametrize(

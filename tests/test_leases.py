@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from inboxwatch.errors import LockError
-from inboxwatch.ingest import IngestContext
-from inboxwatch.leases import Leases
-from inboxwatch.store import Store, utcnow
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.leases import Leases
+from inboxwatch.storage.store import Store, utcnow
 from tests.dovecot import MailUser, make_message
 
 
@@ -112,7 +112,7 @@ def test_default_holder_names_host_and_pid(sqlite_store: Store) -> None:
 
 def test_sync_refuses_an_account_another_process_is_polling(
         dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
-    from inboxwatch.sync import sync_account
+    from inboxwatch.ingest.sync import sync_account
 
     dovecot.seed([make_message(1)])
     account = dovecot.account()

@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.errors import ImapConnectError
-from inboxwatch.imap import ImapSession
-from inboxwatch.ingest import IngestContext
-from inboxwatch.schema import messages
-from inboxwatch.store import Store
-from inboxwatch.sync import AccountReport, Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.schema import messages
+from inboxwatch.storage.store import Store
+from inboxwatch.ingest.sync import AccountReport, Backoff, sync_account
 from tests.dovecot import MailUser, make_message
 from tests.netproxy import NetProxy
 from tests.tools import figures

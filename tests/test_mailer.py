@@ -8,8 +8,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from inboxwatch.config import SmtpConfig
-from inboxwatch.mailer import deliver_pending, enqueue
-from inboxwatch.store import Store, utcnow
+from inboxwatch.reporting.mailer import deliver_pending, enqueue
+from inboxwatch.storage.store import Store, utcnow
 from tests.smtpserver import smtp_server
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inboxwatch.errors import MessageParseError
-from inboxwatch.mime import ParsedMessage, decode_header_text, parse_message
+from inboxwatch.parsing.mime import ParsedMessage, decode_header_text, parse_message
 from tests.corpus.nasty import HU_TEXT, NASTY, message
 
 HEADERS = [

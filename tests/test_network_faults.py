@@ -20,10 +20,10 @@ import pytest
 
 from inboxwatch.config import parse_config
 from inboxwatch.errors import ImapConnectError
-from inboxwatch.imap import ImapSession
-from inboxwatch.ingest import IngestContext
-from inboxwatch.store import Store
-from inboxwatch.sync import AccountReport, Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.store import Store
+from inboxwatch.ingest.sync import AccountReport, Backoff, sync_account
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.netproxy import NetProxy
 from tests.tools import figures
@@ -231,7 +231,7 @@ def test_idle_returns_promptly_when_the_connection_is_cut(dovecot: MailUser) -> 
 def service_setup(dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
                   ) -> Iterator[tuple[object, NetProxy, MailUser, Store]]:
     """A running Service whose IMAP traffic (poll and IDLE) goes through a proxy."""
-    import inboxwatch.daemon as daemon
+    import inboxwatch.app.daemon as daemon
 
     monkeypatch.setattr(daemon, "IDLE_RETRY_SECONDS", 0.3)  # the wait before reconnecting
     monkeypatch.setenv("IW_TEST_PASSWORD", PASSWORD)

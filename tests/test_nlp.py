@@ -11,7 +11,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.nlp import _lexer, _single_spaced, analyse, analyse_many
+from inboxwatch.classifying.nlp import _lexer, _single_spaced, analyse, analyse_many
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
 

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inboxwatch.charts import PNG_SIGNATURE, Canvas, encode_png, score_volume_chart
-from inboxwatch.delays import suggest_reply
+from inboxwatch.reporting.charts import PNG_SIGNATURE, Canvas, encode_png, score_volume_chart
+from inboxwatch.analysis.reply_timing import suggest_reply
 from inboxwatch.hours import WorkingTime
-from inboxwatch.report import (
+from inboxwatch.reporting.render import (
     Report,
     alert_email,
     alert_subject,
@@ -28,7 +28,7 @@ from inboxwatch.report import (
     render_json,
     render_text,
 )
-from inboxwatch.scoring import (
+from inboxwatch.analysis.scoring import (
     DailyPoint,
     Window,
     client_report,
@@ -36,7 +36,7 @@ from inboxwatch.scoring import (
     score_client,
     writing_minutes,
 )
-from inboxwatch.threads import Mail
+from inboxwatch.analysis.conversations import Mail
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
@@ -142,8 +142,8 @@ def test_json_matches_the_documented_schema() -> None:
 
 
 def test_since_yesterday_object_is_documented() -> None:
-    from inboxwatch.report import _json_day_change
-    from inboxwatch.scoring import day_change
+    from inboxwatch.reporting.render import _json_day_change
+    from inboxwatch.analysis.scoring import day_change
 
     card = build().clients[0].card
     change = _json_day_change(day_change(card, 10.0, ["complaints"], "history"))
@@ -232,7 +232,7 @@ def test_subject_counts_and_fingerprint() -> None:
 def test_changes_since_yesterday_are_summarised() -> None:
     from dataclasses import replace
 
-    from inboxwatch.scoring import day_change
+    from inboxwatch.analysis.scoring import day_change
 
     report = build()
     acme = report.flagged[0]

@@ -7,7 +7,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from inboxwatch.store import MIGRATIONS, SCHEMA_REVISION, Store
+from inboxwatch.storage.store import MIGRATIONS, SCHEMA_REVISION, Store
 
 
 def _alembic() -> AlembicConfig:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from inboxwatch.hours import WorkingTime
-from inboxwatch.scoring import (
+from inboxwatch.analysis.scoring import (
     SIGNS,
     Window,
     compare,
@@ -21,7 +21,7 @@ from inboxwatch.scoring import (
     suggestions_for,
     writing_minutes,
 )
-from inboxwatch.threads import Mail
+from inboxwatch.analysis.conversations import Mail
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")

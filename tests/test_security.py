@@ -33,9 +33,9 @@ from sqlalchemy import Select, Table, func, insert, select, text, update
 
 from inboxwatch.config import AccountConfig, SmtpConfig, parse_config
 from inboxwatch.errors import DeliveryError, ImapAuthError, ImapError, ImapTlsError
-from inboxwatch.imap import ImapSession
-from inboxwatch.schema import corrections, message_raw, messages, score_history
-from inboxwatch.store import NewMessage, Store
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.storage.schema import corrections, message_raw, messages, score_history
+from inboxwatch.storage.store import NewMessage, Store
 from tests.dovecot import DovecotServer, MailUser, make_message, make_self_signed_cert
 from tests.netproxy import NetProxy
 from tests.smtpserver import Mailbox
@@ -184,10 +184,10 @@ def test_no_password_or_body_in_any_log_line_in_process(
         secret_user: MailUser, store: Store, everything_logged: list[logging.LogRecord],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A full poll, a wrong password, the status and the report, every logger at level 1."""
-    from inboxwatch.analysis import build_report
-    from inboxwatch.ingest import IngestContext
-    from inboxwatch.report import render_html, render_text
-    from inboxwatch.sync import Backoff, sync_account
+    from inboxwatch.reporting.build import build_report
+    from inboxwatch.ingest.pipeline import IngestContext
+    from inboxwatch.reporting.render import render_html, render_text
+    from inboxwatch.ingest.sync import Backoff, sync_account
     from tests.conftest import TEST_CONFIG
 
     ctx = IngestContext.from_config(parse_config(TEST_CONFIG, "test"), None)
@@ -250,7 +250,7 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
 
 
 def _cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inboxwatch.cli", "-vv", "--config",
+    return subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", "-vv", "--config",
                            str(config), *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=120, check=False)
 
@@ -286,8 +286,8 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;"\''
 def test_report_html_escapes_everything_taken_from_mail(store: Store) -> None:
     import hashlib
 
-    from inboxwatch.analysis import build_report
-    from inboxwatch.report import alert_email, render_html
+    from inboxwatch.reporting.build import build_report
+    from inboxwatch.reporting.render import alert_email, render_html
 
     config = parse_config({
         "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
@@ -333,8 +333,8 @@ def _changes(server: DovecotServer, user: str) -> list[str]:
 
 
 def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) -> None:
-    from inboxwatch.ingest import IngestContext
-    from inboxwatch.sync import Backoff, sync_account
+    from inboxwatch.ingest.pipeline import IngestContext
+    from inboxwatch.ingest.sync import Backoff, sync_account
     from tests.conftest import TEST_CONFIG
 
     user = quiet_dovecot.add_user(f"ro{os.getpid()}{store.engine.dialect.name}", PASSWORD)
@@ -397,7 +397,7 @@ def _record(uid: int, client: str | None, sender: str, marker: str,
 
 
 def test_retention_deletes_old_mail_with_its_raw_bytes(store: Store) -> None:
-    from inboxwatch.retention import delete_older_than
+    from inboxwatch.storage.retention import delete_older_than
 
     now = datetime(2026, 11, 13, 12, 0)
     old = [_record(i, "Acme", "boss@acme.example", "old", now - timedelta(days=800))
@@ -419,7 +419,7 @@ def _count(table: Table) -> Select[int]:
 
 
 def test_retention_also_deletes_mail_without_a_date(sqlite_store: Store) -> None:
-    from inboxwatch.retention import delete_older_than
+    from inboxwatch.storage.retention import delete_older_than
 
     sqlite_store.store_batch("work", "INBOX", 1, [
         _record(1, None, "x@unknown.example", "undated", None)], last_uid=1)
@@ -440,7 +440,7 @@ def _config_for(store: Store, tmp_path: Path) -> Path:
 
 def test_forget_removes_everything_about_one_client(
         store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from inboxwatch.cli import main
+    from inboxwatch.app.cli import main
 
     when = datetime(2026, 11, 1, 10, 0)
     gone = [_record(1, "Acme Kft.", "boss@acme.example", "acmesecret", when),
@@ -483,9 +483,9 @@ def test_forget_removes_everything_about_one_client(
 
 def test_forget_is_refused_while_the_service_runs(
         store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from inboxwatch.cli import EXIT_TEMPFAIL, main
-    from inboxwatch.daemon import SERVICE_LEASE
-    from inboxwatch.leases import Leases
+    from inboxwatch.app.cli import EXIT_TEMPFAIL, main
+    from inboxwatch.app.daemon import SERVICE_LEASE
+    from inboxwatch.storage.leases import Leases
 
     store.store_batch("work", "INBOX", 1, [
         _record(1, "Acme Kft.", "boss@acme.example", "acmesecret", datetime(2026, 11, 1))],
@@ -535,7 +535,7 @@ def _smtp(port: int, **changes: object) -> SmtpConfig:
 
 
 def test_smtp_tls_is_verified_and_pinnable(tls_smtp: tuple[int, Path, Mailbox]) -> None:
-    from inboxwatch.mailer import send_mime
+    from inboxwatch.reporting.mailer import send_mime
 
     port, cert, box = tls_smtp
     mime = b"Subject: alert\r\n\r\nbody\r\n"
@@ -547,7 +547,7 @@ def test_smtp_tls_is_verified_and_pinnable(tls_smtp: tuple[int, Path, Mailbox]) 
 
 
 def test_smtp_starttls_required_but_not_offered_sends_no_password() -> None:
-    from inboxwatch.mailer import send_mime
+    from inboxwatch.reporting.mailer import send_mime
     from tests.smtpserver import smtp_server
 
     with smtp_server("alerts", SMTP_PASSWORD) as server, \

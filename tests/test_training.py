@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inboxwatch.classifier import CORRECTION_REASON, Classifier
+from inboxwatch.classifying.classifier import CORRECTION_REASON, Classifier
 from inboxwatch.errors import ModelError
-from inboxwatch.training import (
+from inboxwatch.classifying.training import (
     LabelledExample,
     evaluate,
     keyword_baseline,
@@ -88,7 +88,7 @@ def test_a_correction_to_a_shipped_example_wins(small_data: Path, tmp_path: Path
     flipped = not shipped.labels["complaint"]
     correction = LabelledExample("x", "en", shipped.subject, shipped.body, {"complaint": flipped})
     train(small_data, tmp_path, corrections=[correction])
-    from inboxwatch.cleaning import extract_new_content
+    from inboxwatch.parsing.cleaning import extract_new_content
 
     result = Classifier.load(tmp_path).classify(shipped.subject, extract_new_content(shipped.body))
     assert ("complaint" in result.tags) == flipped
@@ -127,7 +127,7 @@ def test_training_without_data_fails_clearly(tmp_path: Path) -> None:
 
 
 def test_shipped_data_is_clean_and_splits_do_not_overlap() -> None:
-    from inboxwatch.classifier import text_key
+    from inboxwatch.classifying.classifier import text_key
 
     splits = {
         name: [e for lang in ("en", "hu") for e in load_examples(DATA / f"{name}-{lang}.jsonl")]

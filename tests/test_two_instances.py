@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from inboxwatch import daemon
+from inboxwatch.app import daemon
 from inboxwatch.config import parse_config
 from inboxwatch.errors import LockError
-from inboxwatch.ingest import IngestContext
-from inboxwatch.store import Store
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.store import Store
 from tests.dovecot import MailUser, make_message
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
@@ -75,7 +75,7 @@ def _start_service_process(url: str, lease_seconds: float) -> subprocess.Popen[s
 def _service_lease(url: str) -> str | None:
     from sqlalchemy import create_engine, select
 
-    from inboxwatch.schema import leases
+    from inboxwatch.storage.schema import leases
 
     engine = create_engine(url)
     try:
@@ -92,7 +92,7 @@ def test_inboxwatch_run_twice_refuses_and_says_why(tmp_path: Path) -> None:
     config = tmp_path / "iw.toml"
     config.write_text(f'[database]\nurl = "{url}"\n[me]\naddresses = ["a@assist.example"]\n')
     config.chmod(0o600)
-    command = [sys.executable, "-m", "inboxwatch.cli", "--config", str(config), "run"]
+    command = [sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config), "run"]
     first = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
     try:

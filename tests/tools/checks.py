@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from inboxwatch.schema import message_raw, messages
-from inboxwatch.store import Store
+from inboxwatch.storage.schema import message_raw, messages
+from inboxwatch.storage.store import Store
 from tests.dovecot import MailUser
 
 

@@ -4,7 +4,7 @@
         [--account NAME] [--folders INBOX,Sent] [--batch 100] [--lease-seconds 0.6] \
         [--wait-lease] [--kill-at after-commit:3] [--verbose]
 
-It runs the real :func:`inboxwatch.sync.sync_account` once over a loopback Dovecot account
+It runs the real :func:`inboxwatch.ingest.sync.sync_account` once over a loopback Dovecot account
 (security "none") and prints one JSON line: what was stored and when each IMAP session was
 open (wall-clock, so two processes can be compared). ``--kill-at`` makes the process SIGKILL
 itself, for points an outside timer cannot hit reliably:
@@ -45,10 +45,10 @@ from sqlalchemy import event
 
 from inboxwatch.config import AccountConfig, parse_config
 from inboxwatch.errors import InboxwatchError, LockError, SourceError
-from inboxwatch.imap import ImapSession
-from inboxwatch.ingest import IngestContext
-from inboxwatch.store import Store
-from inboxwatch.sync import Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.store import Store
+from inboxwatch.ingest.sync import Backoff, sync_account
 
 EXIT_OK, EXIT_FAILURE, EXIT_TEMPFAIL = 0, 1, 75
 
@@ -222,7 +222,7 @@ def _preload() -> None:
     import sqlalchemy.dialects.postgresql.psycopg
     import sqlalchemy.dialects.sqlite.pysqlite
 
-    import inboxwatch.cli
+    import inboxwatch.app.cli
     import inboxwatch.logs
 
     del alembic, psycopg, sqlalchemy, inboxwatch
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:] == ["--zygote"]:
         return zygote()
     args = parse_args(argv)
-    from inboxwatch.cli import configure_logging
+    from inboxwatch.app.cli import configure_logging
 
     configure_logging(2 if args.verbose else 0, "text")
     try:

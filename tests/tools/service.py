@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inboxwatch import daemon
+from inboxwatch.app import daemon
 from inboxwatch.config import parse_config
 from inboxwatch.errors import LockError
-from inboxwatch.ingest import IngestContext
-from inboxwatch.store import Store
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.storage.store import Store
 
 EXIT_TEMPFAIL = 75
 

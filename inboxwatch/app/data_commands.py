@@ -1,0 +1,74 @@
+"""The stored data's commands: ``status`` (what is stored per folder, where the sync stands)
+and ``forget`` (delete everything stored about one client)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TextIO
+
+from inboxwatch.config import Config
+from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
+
+
+def status_command(config: Config, fmt: str, out: TextIO) -> int:
+    """Print, per account and folder, what is stored and where the sync stands (text or
+    JSON)."""
+    store = Store.open(config.database_url)
+    try:
+        statuses = store.folder_statuses()
+        failures = store.parse_failures()
+    finally:
+        store.close()
+    if fmt == "json":
+        json.dump({
+            "folders": [_status_dict(s) for s in statuses],
+            "parse_failures": [vars(f) for f in failures],
+        }, out, indent=2, default=str)
+        out.write("\n")
+        return 0
+    _print_status(statuses, failures, out)
+    return 0
+
+
+def _status_dict(status: FolderStatus) -> dict[str, object]:
+    data = dict(vars(status))
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def _print_status(statuses: Sequence[FolderStatus], failures: Sequence[ParseFailure],
+                  out: TextIO) -> None:
+    if not statuses:
+        out.write("nothing stored yet: run `inboxwatch poll --once` or "
+                  "`inboxwatch import PATH`\n")
+    for s in statuses:
+        last = s.last_uid if s.last_uid is not None else "-"
+        validity = s.uidvalidity if s.uidvalidity is not None else "-"
+        out.write(f"{s.account}/{s.folder}: {s.stored} stored, {s.failed} unparseable, "
+                  f"last uid {last}, uidvalidity {validity}\n")
+    for f in failures:
+        out.write(f"  unparseable: {f.account}/{f.folder} uid {f.uid}: {f.reason}\n")
+
+
+def forget_command(config: Config, client: str, extra_addresses: Sequence[str], yes: bool,
+                   out: TextIO) -> int:
+    """Show (or, with *yes*, delete) everything stored about *client*: messages from or to
+    their configured addresses and *extra_addresses*, corrections, score history. Refused
+    while the service runs (it holds the service lease)."""
+    from inboxwatch.app.daemon import SERVICE_LEASE
+    from inboxwatch.storage.leases import Leases
+    from inboxwatch.storage.retention import client_data, forget_client
+
+    configured = next((c for c in config.clients if c.name == client), None)
+    addresses = [*(configured.addresses if configured else ()), *extra_addresses]
+    store = Store.open(config.database_url)
+    try:
+        if not yes:
+            out.write(client_data(store, client, addresses).line(client, deleted=False) + "\n")
+            out.write("run again with --yes to delete it\n")
+            return 0
+        with Leases(store).hold(SERVICE_LEASE):
+            out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,75 @@
+"""The report's commands: ``report`` (print it, or send it as the alert e-mail now) and
+``suggest`` (when to answer each unanswered client message)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime
+from typing import TextIO
+
+from inboxwatch.reporting.alerts import queue_daily_alert
+from inboxwatch.reporting.build import build_report, pending_reply_suggestions
+from inboxwatch.config import Config
+from inboxwatch.errors import ConfigError
+from inboxwatch.reporting.mailer import deliver_pending, smtp_password
+from inboxwatch.reporting.render import Report, render_html, render_json, render_text
+from inboxwatch.storage.store import Store, utcnow
+
+
+def report_command(config: Config, fmt: str, day: date | None, send: bool, out: TextIO) -> int:
+    """Print the report for *day* (default: today, in the user's time zone); with *send*,
+    queue it as the alert e-mail and deliver it now."""
+    day = day or datetime.now(config.me.working_time.tz).date()
+    store = Store.open(config.database_url)
+    try:
+        report = build_report(config, store, day)
+        out.write(_render(report, fmt))
+        if send:
+            _send_now(config, store, day, out)
+    finally:
+        store.close()
+    return 0
+
+
+def _render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        # One line: the encoder runs in C only without indent (0.2 s on a 200-client report).
+        return json.dumps(render_json(report), ensure_ascii=False) + "\n"
+    if fmt == "html":
+        page, images = render_html(report)
+        # a file on disk has no MIME parts to point at: inline the charts as data: URIs
+        for cid, png in images.items():
+            data = base64.b64encode(png).decode("ascii")
+            page = page.replace(f"cid:{cid}", f"data:image/png;base64,{data}")
+        return page
+    return render_text(report)
+
+
+def _send_now(config: Config, store: Store, day: date, out: TextIO) -> None:
+    smtp = config.smtp
+    if smtp is None:
+        raise ConfigError(f"{config.path}: --send needs an [smtp] section")
+    queued = queue_daily_alert(config, store, day, force=True)
+    result = deliver_pending(store, smtp, smtp_password(smtp))
+    state = "queued" if queued else "already queued today"
+    out.write(f"alert e-mail {state}; sent {result.sent}, pending {result.pending}\n")
+    for error in result.errors:
+        out.write(f"  not delivered yet: {error}\n")
+
+
+def suggest_command(config: Config, out: TextIO) -> int:
+    """Print when to answer each recent unanswered client message, and why."""
+    store = Store.open(config.database_url)
+    try:
+        suggestions = pending_reply_suggestions(config, store, utcnow())
+    finally:
+        store.close()
+    if not suggestions:
+        out.write("no unanswered client messages in the last days\n")
+    tz = config.me.working_time.tz
+    for item in suggestions:
+        local = item.reply_after.astimezone(tz) if item.reply_after.tzinfo else item.reply_after
+        out.write(f"message {item.message_id} ({item.client}): reply after "
+                  f"{local:%a %Y-%m-%d %H:%M} — {item.reason}\n")
+    return 0

@@ -1,0 +1,152 @@
+"""The alert e-mail: an outbox in the database, delivered over SMTP with retries.
+
+A message is queued once under a dedupe key (e.g. ``daily-report:2026-11-13``); delivery
+marks it sent in the same step that learns the server accepted it. A send that fails with a
+temporary error (server down, 4xx, refused login) stays pending and is retried with
+exponential backoff; a permanent 5xx rejection is marked failed with the server's answer.
+The Message-ID is fixed when the mail is queued, so a retry is the same mail, not a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import make_msgid
+
+from sqlalchemy import select, update
+
+from inboxwatch.config import SmtpConfig
+from inboxwatch.credentials import resolve_password
+from inboxwatch.errors import DeliveryError
+from inboxwatch.storage.schema import outbox
+from inboxwatch.storage.store import Store, dialect_insert, utcnow
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    pending: int
+    failed: int
+    errors: tuple[str, ...]
+
+
+def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
+    """Queue *message* once under *dedupe_key*; False when that key was queued before."""
+    if "Message-ID" not in message:
+        message["Message-ID"] = make_msgid(domain="inboxwatch.invalid")
+    recipients = ", ".join(str(v) for v in message.get_all("To", []))
+    statement = dialect_insert(store.engine.dialect.name, outbox).values(
+        dedupe_key=dedupe_key, recipients=recipients, subject=str(message["Subject"] or ""),
+        mime=message.as_bytes(policy=SMTP_POLICY), status="pending", attempts=0,
+        created_at=utcnow(), next_attempt_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(outbox.c.id)
+    with store.transaction() as conn:
+        return conn.execute(statement).first() is not None
+
+
+def deliver_pending(store: Store, smtp: SmtpConfig, password: str | None = None,
+                    now: datetime | None = None) -> DeliveryReport:
+    """Try every pending message whose retry time has come; returns what happened."""
+    now = now or utcnow()
+    query = select(outbox.c.id, outbox.c.recipients, outbox.c.mime, outbox.c.attempts).where(
+        outbox.c.status == "pending", outbox.c.next_attempt_at <= now).order_by(outbox.c.id)
+    with store.transaction() as conn:
+        due = conn.execute(query).all()
+    sent = failed = 0
+    errors: list[str] = []
+    for row in due:
+        try:
+            send_mime(smtp, password, row.recipients, row.mime)
+        except DeliveryError as exc:
+            permanent = isinstance(exc.__cause__, smtplib.SMTPResponseException) and \
+                exc.__cause__.smtp_code >= 500 and exc.__cause__.smtp_code != 535
+            _record_failure(store, row.id, row.attempts, str(exc), permanent, now)
+            errors.append(str(exc))
+            failed += permanent
+            continue
+        _record_sent(store, row.id, row.attempts)
+        sent += 1
+    return DeliveryReport(sent=sent, pending=len(due) - sent - failed, failed=failed,
+                          errors=tuple(errors))
+
+
+def _record_sent(store: Store, pk: int, attempts: int) -> None:
+    with store.transaction() as conn:
+        conn.execute(update(outbox).where(outbox.c.id == pk).values(
+            status="sent", sent_at=utcnow(), attempts=attempts + 1, last_error=None))
+
+
+def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent: bool,
+                    now: datetime) -> None:
+    delay = min(FIRST_RETRY * (2 ** attempts), LONGEST_RETRY)
+    log.warning("alert mail %s not delivered (attempt %d): %s", pk, attempts + 1, error)
+    with store.transaction() as conn:
+        conn.execute(update(outbox).where(outbox.c.id == pk).values(
+            status="failed" if permanent else "pending", attempts=attempts + 1,
+            last_error=error[:1000], next_attempt_at=now + delay))
+
+
+def smtp_password(smtp: SmtpConfig) -> str | None:
+    """The SMTP password from its environment variable or command; None when the server
+    needs no login."""
+    if not (smtp.password_env or smtp.password_command):
+        return None
+    return resolve_password("smtp", smtp.password_env, smtp.password_command)
+
+
+def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: bytes) -> None:
+    """Send raw *mime* to the comma-separated *recipients*; SMTP errors become DeliveryError."""
+    to_addrs = [a.strip() for a in recipients.split(",") if a.strip()]
+    where = f"{smtp.host}:{smtp.port}"
+    try:
+        with _connect(smtp) as client:
+            if smtp.username and password:
+                client.login(smtp.username, password)
+            client.sendmail(smtp.from_addr, to_addrs, mime)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP server {where} refused the login for {smtp.username} "
+                            f"({exc.smtp_code}); check the password") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP server {where} answered {exc.smtp_code}: "
+                            f"{_text(exc.smtp_error)}") from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(f"SMTP server {where} refused the recipients") from exc
+    except ssl.SSLError as exc:
+        raise DeliveryError(f"TLS with {where} failed: {exc.reason or exc}; set smtp.ca_file "
+                            "to trust a private certificate") from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"cannot reach SMTP server {where}: {exc or type(exc).__name__}"
+                            ) from exc
+
+
+def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
+    context = ssl.create_default_context(cafile=smtp.ca_file)
+    if smtp.security == "tls":
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds,
+                                context=context)
+    client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds,
+                          local_hostname=socket.getfqdn() or "localhost")
+    if smtp.security == "starttls":
+        client.ehlo()
+        if not client.has_extn("starttls"):
+            client.close()
+            raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS, "
+                                                "which the config requires")
+        client.starttls(context=context)
+        client.ehlo()
+    return client
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

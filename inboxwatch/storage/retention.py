@@ -1,0 +1,103 @@
+"""Deleting stored mail: mail older than the retention period (opt-in, nightly), and
+everything about one client (``inboxwatch forget``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, func, literal, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from inboxwatch.errors import StorageError
+from inboxwatch.storage.schema import corrections, message_raw, messages, score_history
+from inboxwatch.storage.store import Store
+
+
+def delete_older_than(store: Store, cutoff: datetime) -> int:
+    """Delete messages dated before *cutoff* (naive UTC), with their raw bytes and
+    corrections; the folder watermarks stay, so deleted mail is not fetched again.
+    A message without a usable Date header ages from when it was stored."""
+    is_old = func.coalesce(messages.c.date_utc, messages.c.stored_at) < cutoff
+    old = select(messages.c.id).where(is_old).scalar_subquery()
+    with store.transaction() as conn:
+        conn.execute(delete(corrections).where(corrections.c.message_pk.in_(old)))
+        conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(old)))
+        return conn.execute(delete(messages).where(is_old)).rowcount
+
+
+@dataclass(frozen=True)
+class ClientData:
+    """What is stored about one client: rows that ``forget_client`` deletes."""
+
+    messages: int
+    corrections: int
+    score_days: int
+
+    def line(self, client: str, deleted: bool) -> str:
+        verb = "deleted" if deleted else "would delete"
+        return (f"{client}: {verb} {self.messages} messages (with their raw bytes), "
+                f"{self.corrections} label corrections and {self.score_days} days of scores")
+
+
+def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
+    """Count what ``forget_client`` would delete (a dry run)."""
+    mine = _client_messages(client, addresses)
+    pks = select(messages.c.id).where(mine).scalar_subquery()
+    with store.transaction() as conn:
+        return ClientData(
+            conn.execute(select(func.count()).where(mine)).scalar_one(),
+            conn.execute(select(func.count()).select_from(corrections).where(
+                corrections.c.message_pk.in_(pks))).scalar_one(),
+            conn.execute(select(func.count()).select_from(score_history).where(
+                score_history.c.client == client)).scalar_one())
+
+
+def forget_client(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
+    """Delete every message of *client* (assigned to it, or from or to one of *addresses*:
+    ``boss@acme.example`` or ``@acme.example``, sub-domains included) with its raw bytes
+    and corrections, and the client's score history, in one transaction; then compact the
+    database so the deleted text leaves the file (SQLite; PostgreSQL's VACUUM frees the
+    space for reuse). Folder watermarks stay, so the deleted mail is not fetched again."""
+    mine = _client_messages(client, addresses)
+    pks = select(messages.c.id).where(mine).scalar_subquery()
+    with store.transaction() as conn:
+        fixes = conn.execute(delete(corrections).where(corrections.c.message_pk.in_(pks)))
+        conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(pks)))
+        mails = conn.execute(delete(messages).where(mine))
+        days = conn.execute(delete(score_history).where(score_history.c.client == client))
+        deleted = ClientData(mails.rowcount, fixes.rowcount, days.rowcount)
+    _compact(store)
+    return deleted
+
+
+def _client_messages(client: str, addresses: Sequence[str]) -> ColumnElement[bool]:
+    """Messages assigned to *client*, or sent from or to one of its *addresses*."""
+    recipients = literal(",") + func.coalesce(messages.c.to_addrs, "") + literal(",")
+    conditions: list[ColumnElement[bool]] = [messages.c.client == client]
+    for entry in (a.strip().lower() for a in addresses if a.strip()):
+        if entry.startswith("@"):
+            domain = entry[1:]
+            for tail in ("@" + domain, "." + domain):  # the domain and its sub-domains
+                conditions.append(messages.c.from_addr.endswith(tail, autoescape=True))
+                conditions.append(recipients.contains(tail + ",", autoescape=True))
+        else:
+            conditions.append(messages.c.from_addr == entry)
+            conditions.append(recipients.contains("," + entry + ",", autoescape=True))
+    return or_(*conditions)
+
+
+def _compact(store: Store) -> None:
+    """Rewrite the database without the deleted rows' pages (VACUUM runs outside a
+    transaction on both databases)."""
+    engine = store.engine.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM"))
+            if engine.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"the data is deleted, but compacting the database failed "
+                           f"({type(exc).__name__}); run VACUUM when nothing else uses it"
+                           ) from exc
