@@ -291,7 +291,7 @@ def test_invalid_database_url_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "iw.toml"
     path.write_text(ME + '[database]\nurl = "no such database"\n')
     path.chmod(0o600)
-    result = subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(path),
+    result = subprocess.run([sys.executable, "-m", "inboxwatch", "--config", str(path),
                              "status"], capture_output=True, text=True, cwd=ROOT, timeout=60,
                             check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr

@@ -13,7 +13,7 @@ from inboxwatch.app.cli import COMMANDS, EXIT_CONFIG, build_parser, main
 
 def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None
             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "inboxwatch", *args], capture_output=True,
                           text=True, input=stdin, env=env, timeout=120, check=False)
 
 

@@ -250,7 +250,7 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
 
 
 def _cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inboxwatch.app.cli", "-vv", "--config",
+    return subprocess.run([sys.executable, "-m", "inboxwatch", "-vv", "--config",
                            str(config), *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=120, check=False)
 

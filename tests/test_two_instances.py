@@ -92,7 +92,7 @@ def test_inboxwatch_run_twice_refuses_and_says_why(tmp_path: Path) -> None:
     config = tmp_path / "iw.toml"
     config.write_text(f'[database]\nurl = "{url}"\n[me]\naddresses = ["a@assist.example"]\n')
     config.chmod(0o600)
-    command = [sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config), "run"]
+    command = [sys.executable, "-m", "inboxwatch", "--config", str(config), "run"]
     first = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
     try:

@@ -115,7 +115,7 @@ def cli_env(mailbox: MailUser) -> dict[str, str]:
 
 
 def cli_command(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config), *args]
+    return [sys.executable, "-m", "inboxwatch", "--config", str(config), *args]
 
 
 def run_cli(config: Path, *args: str, env: Mapping[str, str], timeout: float = 120.0
