@@ -1,4 +1,4 @@
-"""Hand-made message features with signal for the three text tags (see LABELS.md).
+"""Hand-made message features with signal for the three text tags (see docs/LABELS.md).
 
 Every feature has a stable name (``FEATURE_NAMES``, stored with the model so that a model
 trained on another feature set is refused) and a human-readable description used in

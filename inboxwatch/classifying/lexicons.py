@@ -12,7 +12,7 @@ phrases for English or Hungarian only. Phrase syntax:
 * where matches of two features overlap, a feature listed in another's ``suppresses`` wins
   (``"not urgent"`` and ``"nem sürgős"`` are *no rush*, not urgency).
 
-The lists were chosen from the definitions in LABELS.md and the training split only.
+The lists were chosen from the definitions in docs/LABELS.md and the training split only.
 
 Every list here but :data:`CHASER_RE` is part of the model fingerprint
 (:func:`inboxwatch.classifying.features.fingerprint`):
@@ -60,7 +60,7 @@ class Lexicon:
 
 
 LEXICONS: Final[Mapping[str, Lexicon]] = {
-    # Explicit urgency words (LABELS.md urgent, first bullet).
+    # Explicit urgency words (docs/LABELS.md urgent, first bullet).
     "urgency": Lexicon(
         label="",
         common=("urgent", "urgently", "asap", "a s a p", "sos", "emergency", "prio 1",

@@ -216,7 +216,7 @@ def analyse(text: str, language: str) -> Analysis:
 
 
 def content_words(text: str, language: str) -> int:
-    """The number of content words in ``text``: the "low content" measure of LABELS.md."""
+    """The number of content words in ``text``: the "low content" measure of docs/LABELS.md."""
     return analyse(text, language).content_words
 
 

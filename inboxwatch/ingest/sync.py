@@ -1,4 +1,4 @@
-"""Incremental IMAP sync that never loses or double-counts mail (see SYNC.md).
+"""Incremental IMAP sync that never loses or double-counts mail (see docs/SYNC.md).
 
 Per folder: EXAMINE; if UIDVALIDITY is new or changed, start the watermark again from zero
 and re-match every message the server still has against the rows stored under the old

@@ -1,4 +1,4 @@
-"""Database leases: only one process works on a given account at a time (SYNC.md rule 12).
+"""Database leases: only one process works on a given account at a time (docs/SYNC.md rule 12).
 
 A lease is a row in ``leases`` (name, holder, expires_at). Taking it is one atomic upsert
 that succeeds only if the row is absent, expired, or already ours, so it works the same on

@@ -1,7 +1,7 @@
 """The database schema (SQLAlchemy Core), shared by the store and the Alembic migrations.
 
 Timestamps are stored as naive UTC ``DateTime`` values so SQLite and PostgreSQL agree.
-A message is identified by ``(account, folder, uidvalidity, uid)`` (see SYNC.md); messages
+A message is identified by ``(account, folder, uidvalidity, uid)`` (see docs/SYNC.md); messages
 imported from an export use ``account = "import"``, the export's name as folder,
 ``uidvalidity = 0`` and a UID derived from the content hash, so re-importing adds nothing.
 """
