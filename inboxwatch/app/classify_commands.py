@@ -1,9 +1,11 @@
 """The classifier's commands: classify (JSON Lines), train, label, reclassify.
 
-Wiring only: the model lives in :mod:`inboxwatch.classifying.classifier`, training in
-:mod:`inboxwatch.classifying.training`, storage in :mod:`inboxwatch.storage.store`. Those are
-imported by the commands that use them: ``classify`` starts without scikit-learn or a
-database driver.
+The model lives in :mod:`inboxwatch.classifying.classifier`, training in
+:mod:`inboxwatch.classifying.training`, storage in :mod:`inboxwatch.storage.store`; those are
+imported by the commands that use them, so ``classify`` starts without scikit-learn or a
+database driver. What this module owns itself is ``classify``'s stream: reading and answering
+JSON Lines in order, a chunk at a time, on a warm pool of forked workers for long inputs
+(:class:`inboxwatch.ingest.workers.WarmPool`).
 """
 
 from __future__ import annotations

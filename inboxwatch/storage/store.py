@@ -1,4 +1,10 @@
-"""The database adapter: the only module that talks SQL for ingest and sync state.
+"""The database adapter: the Store (opening, migrating, transactions) and the SQL for stored
+messages and the sync state. Other tables have their SQL beside their logic, through the
+Store's transactions: leases (:mod:`~inboxwatch.storage.leases`), retention
+(:mod:`~inboxwatch.storage.retention`), the report and its score history
+(:mod:`~inboxwatch.reporting.build`), the alert outbox (:mod:`~inboxwatch.reporting.alerts`,
+:mod:`~inboxwatch.reporting.mailer`) and the health check
+(:mod:`~inboxwatch.app.service_commands`).
 
 SQLite (WAL, owner-only file) by default, PostgreSQL by URL. The schema lives in
 :mod:`inboxwatch.storage.schema` and is brought up to date with Alembic on :meth:`Store.open`.
