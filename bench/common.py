@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +46,6 @@ def machine_line() -> str:
     m = machine()
     return (f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['platform']}; "
             f"load average now {m['load']} (other work on the machine skews every figure)")
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size so far (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def record(bench: str, figures: Mapping[str, Any], command: str) -> None:
@@ -266,17 +259,6 @@ def scratch_dir() -> Path:
     path = Path(os.environ.get("IW_BENCH_SCRATCH", OUT / "scratch"))
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@contextmanager
-def timed() -> Iterator[list[float]]:
-    """``with timed() as t: ...`` then ``t[0]`` is the elapsed seconds."""
-    box: list[float] = []
-    started = time.perf_counter()
-    try:
-        yield box
-    finally:
-        box.append(time.perf_counter() - started)
 
 
 def toml_value(value: Any) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, ImapTlsError
-from inboxwatch.sources.imap import ImapSession, parse_message_id
+from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.schema import messages
 from inboxwatch.storage.store import NewMessage, Store
@@ -429,8 +429,6 @@ def test_examine_search_and_fetch(dovecot: MailUser) -> None:
         assert session.search_uids_after(3) == []
         assert session.fetch_sizes([1, 2, 3, 77]) == {i + 1: len(r) for i, r in enumerate(raws)}
         assert sorted(session.fetch_bodies([1, 2, 3]).values()) == sorted(raws)
-        ids = session.fetch_message_ids([1, 2, 3])
-        assert ids[2] is None and ids[3] == "<x@y>" and (ids[1] or "").startswith("<msg-1-")
 
 
 def test_idle_reports_new_mail(dovecot: MailUser) -> None:
@@ -458,12 +456,6 @@ def test_connection_lost_during_idle_is_a_connect_error(dovecot: MailUser,
             session.idle_wait(20)
         assert time.monotonic() - started < 5
         cut.join()
-
-
-def test_parse_message_id_handles_folding_and_absence() -> None:
-    assert parse_message_id(b"Message-ID:\r\n <a@b>\r\n\r\n") == "<a@b>"
-    assert parse_message_id(b"message-id: <c@d>  \r\n") == "<c@d>"
-    assert parse_message_id(b"\r\n") is None
 
 
 # --- hostile input ----------------------------------------------------------------------

@@ -89,11 +89,6 @@ class Backoff:
         raw = min(self.max_seconds, self.base_seconds * self.factor ** max(attempt - 1, 0))
         return raw * (1.0 - self.jitter + 2.0 * self.jitter * self.rand())
 
-    def wait(self, attempt: int) -> float:
-        seconds = self.delay(attempt)
-        self.sleep(seconds)
-        return seconds
-
 
 @dataclass
 class FolderReport:

@@ -53,7 +53,6 @@ SIZE_CHUNK = 2000
 # TCP keepalive: first probe after 60 s idle, then every 15 s, give up after 4 misses.
 KEEPALIVE = {"TCP_KEEPIDLE": 60, "TCP_KEEPINTVL": 15, "TCP_KEEPCNT": 4}
 _KEYWORD = re.compile(r"^[A-Za-z0-9_.$-]+$")
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,6 @@ class FolderInfo:
     uidvalidity: int
     uidnext: int | None
     exists: int
-    highest_modseq: int | None
-
-
-def parse_message_id(header_block: bytes) -> str | None:
-    """The Message-ID from a ``HEADER.FIELDS (MESSAGE-ID)`` response, or None if absent."""
-    unfolded = re.sub(rb"\r?\n[ \t]+", b" ", header_block)
-    match = _MESSAGE_ID.search(unfolded)
-    if match is None or not match.group(1):
-        return None
-    return match.group(1).decode("ascii", "replace")
 
 
 def folder_info(select_response: dict[bytes, Any], folder: str, host: str) -> FolderInfo:
@@ -84,7 +73,6 @@ def folder_info(select_response: dict[bytes, Any], folder: str, host: str) -> Fo
         uidvalidity=int(select_response[b"UIDVALIDITY"]),
         uidnext=_optional_int(select_response.get(b"UIDNEXT")),
         exists=int(select_response.get(b"EXISTS", 0)),
-        highest_modseq=_optional_int(select_response.get(b"HIGHESTMODSEQ")),
     )
 
 
@@ -293,18 +281,6 @@ class ImapSession:
             response = client.fetch(list(uids), ["BODY.PEEK[]"])
         return {uid: bytes(data[b"BODY[]"]) for uid, data in response.items()
                 if isinstance(data.get(b"BODY[]"), bytes)}
-
-    def fetch_message_ids(self, uids: Sequence[int]) -> dict[int, str | None]:
-        """The Message-ID header of each UID still present (None when it has none)."""
-        client = self._require_client()
-        key = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
-        found: dict[int, str | None] = {}
-        for chunk in _chunks(uids, SIZE_CHUNK):
-            with self._boundary("fetching Message-IDs"):
-                response = client.fetch(chunk, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-            found.update({uid: parse_message_id(bytes(data.get(key) or b""))
-                          for uid, data in response.items()})
-        return found
 
     # --- waiting ------------------------------------------------------------------------
 

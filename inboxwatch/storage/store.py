@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -364,12 +363,6 @@ class Store:
             query = query.where(messages.c.folder == folder)
         with self.transaction() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def raw_message(self, message_pk: int) -> bytes | None:
-        with self.transaction() as conn:
-            blob = conn.execute(select(message_raw.c.raw_zlib).where(
-                message_raw.c.message_pk == message_pk)).scalar()
-        return zlib.decompress(blob) if blob is not None else None
 
     def folder_statuses(self) -> list[FolderStatus]:
         """Per account and folder: stored and failed counts, and the sync watermark."""
