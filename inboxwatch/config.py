@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from inboxwatch.errors import ConfigError
 from inboxwatch.hours import WorkingTime, parse_days, parse_hours
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 ENV_CONFIG = "INBOXWATCH_CONFIG"
 Security = Literal["tls", "starttls", "none"]

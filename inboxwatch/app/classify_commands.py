@@ -30,7 +30,7 @@ from inboxwatch.ingest.workers import WarmPool
 if TYPE_CHECKING:
     from inboxwatch.classifying.training import LabelledExample
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Lines read and answered at a time: large enough to keep the workers busy, small enough that
 # output starts flowing soon and memory stays flat.

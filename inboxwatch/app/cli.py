@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from inboxwatch.ingest.pipeline import IngestContext
     from inboxwatch.storage.store import Store
 
-log = logging.getLogger("inboxwatch")
+logger = logging.getLogger("inboxwatch")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the command ran but something failed (a source, a send, a model)
@@ -53,7 +53,7 @@ def command(name: str) -> Callable[[Command], Command]:
 def _config(args: argparse.Namespace) -> Config:
     config = load_config(config_path(args.config))
     for warning in config.warnings:
-        log.warning("%s", warning)
+        logger.warning("%s", warning)
     return config
 
 

@@ -33,7 +33,7 @@ from inboxwatch.storage.leases import Lease, Leases
 from inboxwatch.storage.store import Store, utcnow
 from inboxwatch.ingest.sync import account_password, sync_account
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 SERVICE_LEASE = "service"
 LEASE_SECONDS = 120.0
@@ -70,10 +70,10 @@ class LoginHoldoff:
             pause = min(self.FIRST * 2 ** count, self.LONGEST)
             self._failures[account] = (count + 1, now + pause)
         if count == 0:
-            log.error("%s: %s (retrying with growing pauses; fix the password and the next "
+            logger.error("%s: %s (retrying with growing pauses; fix the password and the next "
                       "attempt picks it up)", account, error)
         else:
-            log.debug("%s: login still rejected; next try in %s", account, pause)
+            logger.debug("%s: login still rejected; next try in %s", account, pause)
 
     def succeeded(self, account: str) -> None:
         with self._lock:
@@ -110,7 +110,7 @@ class Service:
         for account in self.config.accounts:
             if self.config.polling.idle:
                 self._start_watcher(account)
-        log.info("inboxwatch service started", extra={"accounts": len(self.config.accounts)})
+        logger.info("inboxwatch service started", extra={"accounts": len(self.config.accounts)})
 
     def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
         """Signal handler: only set the flag; the main thread does the stopping."""
@@ -133,7 +133,7 @@ class Service:
         if self.lease is not None:
             self.leases.release(self.lease)
         self.store.close()
-        log.info("inboxwatch service stopped")
+        logger.info("inboxwatch service stopped")
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class Service:
         try:
             self.lease = self.leases.renew(self.lease)
         except InboxwatchError as exc:
-            log.error("%s", exc)
+            logger.error("%s", exc)
             self.stopping.set()
 
     def poll(self) -> None:
@@ -177,11 +177,11 @@ class Service:
             self.login_holdoff.failed(account.name, str(exc), utcnow())
             return
         except InboxwatchError as exc:
-            log.error("%s: %s", account.name, exc)
+            logger.error("%s: %s", account.name, exc)
             return
         self.login_holdoff.succeeded(account.name)
         for line in report.lines():
-            log.info("%s", line)
+            logger.info("%s", line)
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""
@@ -195,9 +195,9 @@ class Service:
 
         try:
             queued = queue_daily_alert(self.config, self.store, self._today())
-            log.info("daily report built", extra={"queued": queued})
+            logger.info("daily report built", extra={"queued": queued})
         except InboxwatchError as exc:
-            log.error("daily report failed: %s", exc)
+            logger.error("daily report failed: %s", exc)
             return
         self.deliver()
 
@@ -211,10 +211,10 @@ class Service:
         try:
             result = deliver_pending(self.store, smtp, smtp_password(smtp))
         except InboxwatchError as exc:
-            log.error("alert delivery failed: %s", exc)
+            logger.error("alert delivery failed: %s", exc)
             return
         if result.sent or result.errors:
-            log.info("outbox", extra={"sent": result.sent, "pending": result.pending,
+            logger.info("outbox", extra={"sent": result.sent, "pending": result.pending,
                                       "failed": result.failed})
 
     def retention(self) -> None:
@@ -223,7 +223,7 @@ class Service:
         days = self.config.retention_days
         if days:
             removed = delete_older_than(self.store, utcnow() - timedelta(days=days))
-            log.info("retention", extra={"deleted": removed})
+            logger.info("retention", extra={"deleted": removed})
 
     # --- IMAP IDLE ----------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class Service:
                 password = account_password(account)
                 with ImapSession(account, password) as session:
                     if not session.supports_idle():
-                        log.info("%s: no IDLE support; polling only", account.name)
+                        logger.info("%s: no IDLE support; polling only", account.name)
                         return
                     session.select_readonly(account.folders[0])
                     # never trust that nothing arrived while the watcher was away
@@ -257,7 +257,7 @@ class Service:
             except InboxwatchError as exc:
                 if self.stopping.is_set():
                     return
-                log.warning("%s: IDLE watcher: %s; retrying", account.name, exc)
+                logger.warning("%s: IDLE watcher: %s; retrying", account.name, exc)
                 self.stopping.wait(IDLE_RETRY_SECONDS)
 
     def _idle_loop(self, session: ImapSession) -> None:

@@ -26,7 +26,7 @@ from inboxwatch.ingest.pipeline import (
 )
 from inboxwatch.storage.store import Store
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 BATCH_MESSAGES = 500
 

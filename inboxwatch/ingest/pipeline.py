@@ -26,7 +26,7 @@ from inboxwatch.parsing.mime import ParsedMessage, parse_message
 from inboxwatch.storage.store import NewMessage, compress_raw
 from inboxwatch.ingest.workers import WarmPool
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Stored text is bounded so one giant message cannot bloat every report query.
 MAX_STORED_TEXT = 100_000
@@ -111,7 +111,7 @@ def _parse_one(location: Location, raw: bytes, ctx: IngestContext) -> Fields:
     try:
         parsed = parse_message(raw)
     except MessageParseError as exc:
-        log.info("message %s/%s uid %s kept unparsed: %s",
+        logger.info("message %s/%s uid %s kept unparsed: %s",
                  location.account, location.folder, location.uid, exc)
         base["parse_error"] = str(exc)
         return base

@@ -39,7 +39,7 @@ from inboxwatch.ingest.pipeline import (
 from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.storage.store import StoredCopy, NewMessage, Store
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Sizes are fetched and batches planned for this many UIDs at a time (memory stays flat).
 SIZE_WINDOW = 5_000
@@ -315,7 +315,7 @@ class _AccountSync:
                     raise
                 self.report.reconnects += 1
                 delay = backoff.delay(failures)
-                log.warning(
+                logger.warning(
                     "%s: %s; reconnecting in %.1f s (attempt %d of %d)",
                     self.account.name,
                     exc,
@@ -338,7 +338,7 @@ class _AccountSync:
             raise
         except ImapError as exc:  # a missing folder must not stop the other folders
             report.error = str(exc)
-            log.warning("%s", exc)
+            logger.warning("%s", exc)
             return
         try:
             self._sync_selected(session, folder, info, report)
@@ -365,7 +365,7 @@ class _AccountSync:
         if state is not None and state.uidvalidity == uidvalidity:
             return state.last_uid
         if state is not None:
-            log.warning(
+            logger.warning(
                 "%s/%s: UIDVALIDITY changed from %d to %d; re-matching stored "
                 "messages (nothing is deleted)",
                 self.account.name,
@@ -441,7 +441,7 @@ class _AccountSync:
         reason = (f"the server dropped the connection each time this message was fetched "
                   f"({FetchGuard.GIVE_UP_AFTER} times alone); it is skipped, look in the "
                   "server's log for a damaged or unreadable message file")
-        log.warning("%s/%s uid %d: %s", self.account.name, folder, uid, reason)
+        logger.warning("%s/%s uid %d: %s", self.account.name, folder, uid, reason)
         record = unfetchable(Location(self.account.name, folder, uidvalidity, uid), reason)
         inserted = self.store.store_batch(self.account.name, folder, uidvalidity, [record],
                                           last_uid=mark)
@@ -540,7 +540,7 @@ class _AccountSync:
         have = self.store.stored_uids(self.account.name, folder, uidvalidity)
         missing = [uid for uid in session.search_all_uids() if uid not in have and uid <= watermark]
         if missing:
-            log.warning(
+            logger.warning(
                 "%s/%s: %d messages below the watermark were missing; fetching them",
                 self.account.name,
                 folder,
@@ -616,6 +616,6 @@ def poll_all(
                 )
             )
         except InboxwatchError as exc:
-            log.error("%s: %s", account.name, exc)
+            logger.error("%s: %s", account.name, exc)
             reports.append(AccountReport(account.name, error=exc))
     return reports

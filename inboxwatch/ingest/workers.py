@@ -31,7 +31,7 @@ from typing import Any, Generic, Self, TypeVar
 
 __all__ = ["WarmPool", "fork_is_safe", "fork_pool"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -131,7 +131,7 @@ class WarmPool(Generic[S]):
 
     def _fall_back(self) -> None:
         if self._executor is not None:
-            log.warning("a %s worker process died; continuing in the main process", self._what)
+            logger.warning("a %s worker process died; continuing in the main process", self._what)
             self.close()
 
     def close(self) -> None:

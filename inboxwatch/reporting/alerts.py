@@ -22,7 +22,7 @@ from inboxwatch.reporting.render import Report, alert_email
 from inboxwatch.storage.schema import outbox
 from inboxwatch.storage.store import Store
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "daily-report:"
 FINGERPRINT_HEADER = "X-Inboxwatch-Fingerprint"
@@ -56,7 +56,7 @@ def queue_daily_alert(config: Config, store: Store, day: date, force: bool = Fal
     save_scores(store, report)
     every_day = force or config.report.send_when_unchanged
     if not should_send(report, last_alert_fingerprint(store), every_day):
-        log.info("daily report unchanged; no mail", extra={"day": day.isoformat()})
+        logger.info("daily report unchanged; no mail", extra={"day": day.isoformat()})
         return False
     message = alert_email(report, _sender(config), recipients(config))
     message[FINGERPRINT_HEADER] = report.fingerprint()

@@ -61,7 +61,7 @@ __all__ = [
     "save_scores",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CHART_DAYS = 30  # days of score and volume in each client's chart
 # Mail from before the earliest window is loaded too, for threading and chaser detection.

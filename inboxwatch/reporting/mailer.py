@@ -27,7 +27,7 @@ from inboxwatch.errors import DeliveryError
 from inboxwatch.storage.schema import outbox
 from inboxwatch.storage.store import Store, dialect_insert, utcnow
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -90,7 +90,7 @@ def _record_sent(store: Store, pk: int, attempts: int) -> None:
 def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent: bool,
                     now: datetime) -> None:
     delay = min(FIRST_RETRY * (2 ** attempts), LONGEST_RETRY)
-    log.warning("alert mail %s not delivered (attempt %d): %s", pk, attempts + 1, error)
+    logger.warning("alert mail %s not delivered (attempt %d): %s", pk, attempts + 1, error)
     with store.transaction() as conn:
         conn.execute(update(outbox).where(outbox.c.id == pk).values(
             status="failed" if permanent else "pending", attempts=attempts + 1,

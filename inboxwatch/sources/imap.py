@@ -42,7 +42,7 @@ from inboxwatch.errors import (
     InboxwatchError,
 )
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Servers drop IDLE after 30 minutes (RFC 2177); never wait that long in one IDLE.
 IDLE_MAX_SECONDS = 25 * 60
@@ -202,7 +202,7 @@ class ImapSession:
                 client.logout()
                 return
             except Exception:  # the connection is going away either way
-                log.debug("logout from %s failed; dropping the connection", self._where)
+                logger.debug("logout from %s failed; dropping the connection", self._where)
         with suppress(Exception):
             client.shutdown()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from inboxwatch.errors import ExportError
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 IMPORT_ACCOUNT = "import"
 MAX_MESSAGE_BYTES = 100_000_000

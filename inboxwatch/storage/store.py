@@ -46,7 +46,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from inboxwatch.errors import StorageError
 from inboxwatch.storage.schema import folders, message_raw, messages
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Messages per INSERT round: the RETURNING rows and raw blobs of one chunk are held at once.
