@@ -7,6 +7,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,8 +17,8 @@ from typing import Any
 import pytest
 
 from inboxwatch.app import classify_commands
-from inboxwatch.ingest import workers
 from inboxwatch.app.classify_commands import classify_stream
+from inboxwatch.ingest import workers
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 TEXTS = (
@@ -113,3 +115,21 @@ def test_a_dead_worker_costs_speed_not_answers(
     code = classify_stream(source, sink, MODELS, None)
     assert (code, [json.loads(line) for line in sink.getvalue().splitlines()]) == expected
     assert "worker process died" in caplog.text
+
+
+def test_the_classify_path_imports_neither_scikit_learn_nor_sqlalchemy(tmp_path: Path) -> None:
+    """``inboxwatch classify`` starts fast: the model is plain arrays, and no database is
+    touched, so neither scikit-learn nor SQLAlchemy is imported on its way."""
+    script = (
+        "import io, sys\n"
+        "from inboxwatch.app.cli import main\n"
+        "sys.stdin = io.StringIO('{\"subject\": \"ASAP\", \"body\": \"Send it now!\"}\\n')\n"
+        "code = main(['classify'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'sqlalchemy'})\n"
+        "print('heavy:', heavy)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stdout, result.stdout[-500:]
