@@ -31,7 +31,7 @@ from inboxwatch.config import Config
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
-from inboxwatch.storage.schema import messages, score_history
+from inboxwatch.storage.schema import dialect_insert, messages, score_history
 from inboxwatch.analysis.scoring import (
     DailyPoint,
     DayChange,
@@ -46,7 +46,7 @@ from inboxwatch.analysis.scoring import (
     score_windows,
     writing_minutes,
 )
-from inboxwatch.storage.store import Store, dialect_insert
+from inboxwatch.storage.store import Store
 from inboxwatch.analysis.conversations import Mail, unreplied
 
 __all__ = [
