@@ -2,10 +2,10 @@
 messages and the sync state. Other tables have their SQL beside their logic, through the
 Store's transactions: tombstones and forgotten clients
 (:mod:`~inboxwatch.storage.tombstones`, which every stored batch passes), leases
-(:mod:`~inboxwatch.storage.leases`), retention (:mod:`~inboxwatch.storage.retention`), the report and its score history
-(:mod:`~inboxwatch.reporting.build`), the alert outbox (:mod:`~inboxwatch.reporting.alerts`,
-:mod:`~inboxwatch.reporting.mailer`) and the health check
-(:mod:`~inboxwatch.app.service_commands`).
+(:mod:`~inboxwatch.storage.leases`), retention (:mod:`~inboxwatch.storage.retention`), the
+report and its score history (:mod:`~inboxwatch.reporting.build`), the alert outbox
+(:mod:`~inboxwatch.reporting.alerts`, :mod:`~inboxwatch.reporting.mailer`) and the health
+check (:mod:`~inboxwatch.app.service_commands`).
 
 SQLite (WAL, owner-only file) by default, PostgreSQL by URL. The schema lives in
 :mod:`inboxwatch.storage.schema` and is brought up to date with Alembic on :meth:`Store.open`.
