@@ -125,6 +125,9 @@ def test_forget_stays_forgotten_until_undone(
     assert _subjects(store) == ["globex 0", "globex 1", "globex 2", "globex new"]
     assert report.folder("INBOX").forgotten == 1 and report.folder("Sent").forgotten == 1
     assert _sync(store, ingest_ctx, account).folder("INBOX").fetched == 0  # not re-fetched
+    assert main(["--config", config, "status"]) == 0
+    assert "forgotten: Acme Kft. (their mail is not stored; to store it again: inboxwatch " \
+           "forget 'Acme Kft.' --undo)" in capsys.readouterr().out
 
     # Undone: mail that arrived while they were forgotten is fetched on the next poll; the
     # mail that `forget --yes` deleted stays deleted.

@@ -154,7 +154,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show, per account and folder, what is stored and where the sync stands.
 
     Lists messages stored, messages kept raw because they could not be parsed (with the
-    reason), the last UID seen and the UIDVALIDITY.
+    reason), the last UID seen and the UIDVALIDITY, and the clients whose mail is not stored
+    because you ran `forget` (undo with `forget CLIENT --undo`).
 
     Example:
       inboxwatch status --format json

@@ -16,20 +16,28 @@ from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 def status_command(config: Config, fmt: str, out: TextIO) -> int:
     """Print, per account and folder, what is stored and where the sync stands (text or
     JSON)."""
+    from inboxwatch.storage.tombstones import load_forgotten
+
     store = Store.open(config.database_url)
     try:
         statuses = store.folder_statuses()
         failures = store.parse_failures()
+        with store.transaction() as conn:
+            forgotten = sorted(client.name for client in load_forgotten(conn))
     finally:
         store.close()
     if fmt == "json":
         json.dump({
             "folders": [_status_dict(s) for s in statuses],
             "parse_failures": [vars(f) for f in failures],
+            "forgotten_clients": forgotten,
         }, out, indent=2, default=str)
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
+    for name in forgotten:
+        out.write(f"forgotten: {name} (their mail is not stored; to store it again: "
+                  f"inboxwatch forget {shlex.quote(name)} --undo)\n")
     return 0
 
 
