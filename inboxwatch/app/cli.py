@@ -154,7 +154,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show, per account and folder, what is stored and where the sync stands.
 
     Lists messages stored, messages kept raw because they could not be parsed (with the
-    reason), the last UID seen and the UIDVALIDITY.
+    reason), the last UID seen and the UIDVALIDITY, and the clients whose mail is not stored
+    because you ran `forget` (undo with `forget CLIENT --undo`).
 
     Example:
       inboxwatch status --format json
@@ -166,21 +167,29 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 @command("forget")
 def cmd_forget(args: argparse.Namespace) -> int:
-    """Delete everything stored about one client: their messages, raw bytes, corrections
-    and score history.
+    """Delete everything stored about one client, and stop storing their mail.
 
-    A message is the client's if it was assigned to them, or sent from or to one of their
-    configured addresses (and any given with --address). Without --yes, only shows what
-    would be deleted. The database is compacted afterwards, so on SQLite the deleted text
-    leaves the file. Stop the service first (it is refused while the service runs); remove
-    the client from the config too, or their new mail will be stored again.
+    Deletes their messages, raw bytes, corrections and score history. A message is the
+    client's if it was assigned to them, or sent from or to one of their configured
+    addresses (and any given with --address). Without --yes, only shows what would be
+    deleted. The database is compacted afterwards, so on SQLite the deleted text leaves the
+    file. Stop the service first (it is refused while the service runs).
+
+    Deleted mail is never fetched or stored again, and from then on new mail from or to them
+    is not stored (nor analysed) — even if they stay in the config — until you run
+    `forget CLIENT --undo`. Undoing stores their new mail again, including what arrived
+    while they were forgotten (fetched on the next poll); what was deleted stays deleted.
+    The database keeps the client's name and addresses, to recognise their mail, until then.
 
     Example:
       inboxwatch forget "Acme Kft."            # what would go
-      inboxwatch forget "Acme Kft." --yes      # delete it
+      inboxwatch forget "Acme Kft." --yes      # delete it; store none of their mail
+      inboxwatch forget "Acme Kft." --undo     # store their mail again
     """
-    from inboxwatch.app.data_commands import forget_command
+    from inboxwatch.app.data_commands import forget_command, unforget_command
 
+    if args.undo:
+        return unforget_command(_config(args), args.client, sys.stdout)
     return forget_command(_config(args), args.client, args.address, args.yes, sys.stdout)
 
 
@@ -422,7 +431,11 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--address", action="append", default=[], metavar="ADDRESS",
                             help="another address (boss@acme.example) or domain (@acme.example)"
                                  " of theirs; repeatable")
-        parser.add_argument("--yes", action="store_true", help="delete (default: only show)")
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument("--yes", action="store_true", help="delete (default: only show)")
+        action.add_argument("--undo", action="store_true",
+                            help="store the client's new mail again (deleted mail stays "
+                                 "deleted)")
     elif name == "label":
         parser.add_argument("message", metavar="MESSAGE", help="database id or Message-ID")
         parser.add_argument("--tag", required=True, choices=("urgent", "vague", "complaint"))

@@ -31,7 +31,7 @@ from inboxwatch.config import Config
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
-from inboxwatch.storage.schema import messages, score_history
+from inboxwatch.storage.schema import dialect_insert, messages, score_history
 from inboxwatch.analysis.scoring import (
     DailyPoint,
     DayChange,
@@ -46,7 +46,7 @@ from inboxwatch.analysis.scoring import (
     score_windows,
     writing_minutes,
 )
-from inboxwatch.storage.store import Store, dialect_insert
+from inboxwatch.storage.store import Store
 from inboxwatch.analysis.conversations import Mail, unreplied
 
 __all__ = [
@@ -90,10 +90,14 @@ def report_window(day: date, window_days: int, tz: ZoneInfo) -> Window:
     return Window(_naive_utc(start), _naive_utc(end))
 
 
+# What tells copies of one message apart from different messages (see _FirstCopies).
+_COPY_COLUMNS = (messages.c.account, messages.c.folder, messages.c.raw_sha256)
+
+
 def _mail(row: Sequence[Any]) -> Mail:
     # Positional, from a plain tuple: the report loads tens of thousands of these.
     (pk, direction, client, date_utc, subject, message_id, in_reply_to, references,
-     new_text, content_words, urgent, vague, complaint, after_hours) = row
+     new_text, content_words, urgent, vague, complaint, after_hours) = row[:len(_COLUMNS)]
     return Mail(id=pk, direction=direction, client=client, date=date_utc,
                 subject=subject or "", message_id=message_id, in_reply_to=in_reply_to,
                 references=tuple((references or "").split()), new_text=new_text or "",
@@ -101,16 +105,44 @@ def _mail(row: Sequence[Any]) -> Mail:
                 complaint=bool(complaint), after_hours=bool(after_hours))
 
 
+class _FirstCopies:
+    """Picks one stored copy of each message, so that mail kept in several folders (filed
+    into a folder as well as INBOX; Gmail's labels and ``[Gmail]/All Mail``) counts once.
+
+    A message is known by its Message-ID, or by the sha256 of its bytes when it has none.
+    Rows of one folder are never copies of each other (storage is once per folder), so two
+    different messages sharing a Message-ID stay two: the *n*-th row with an identity in a
+    folder is a copy of the *n*-th one in any other folder. The first copy seen is kept.
+    """
+
+    def __init__(self) -> None:
+        self._per_folder: dict[tuple[str, str, str], int] = {}
+        self._kept: dict[str, int] = {}
+
+    def first(self, message_id: str | None, account: str, folder: str, sha256: str) -> bool:
+        """Whether this row is the first copy of its message seen (rows come in date order)."""
+        identity = f"<{message_id}>" if message_id else sha256
+        key = (identity, account, folder)
+        nth = self._per_folder[key] = self._per_folder.get(key, 0) + 1
+        if nth <= self._kept.get(identity, 0):
+            return False
+        self._kept[identity] = nth
+        return True
+
+
 def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[Mail]]:
-    """Each client's parsed messages (both directions) dated in [start, end), by time."""
-    query = select(*_COLUMNS).where(
+    """Each client's parsed messages (both directions) dated in [start, end), by time; a
+    message stored in several folders is loaded once (see :class:`_FirstCopies`)."""
+    query = select(*_COLUMNS, *_COPY_COLUMNS).where(
         messages.c.date_utc >= start, messages.c.date_utc < end,
         messages.c.client.is_not(None), messages.c.parse_error.is_(None),
     ).order_by(messages.c.date_utc, messages.c.id)
     found: dict[str, list[Mail]] = {}
+    copies = _FirstCopies()
     with store.transaction() as conn:
         for row in conn.execute(query):
-            found.setdefault(row[2], []).append(_mail(row))
+            if copies.first(row[5], *row[len(_COLUMNS):]):
+                found.setdefault(row[2], []).append(_mail(row))
     return found
 
 

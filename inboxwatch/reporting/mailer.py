@@ -24,8 +24,8 @@ from sqlalchemy import select, update
 from inboxwatch.config import SmtpConfig
 from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import DeliveryError
-from inboxwatch.storage.schema import outbox
-from inboxwatch.storage.store import Store, dialect_insert, utcnow
+from inboxwatch.storage.schema import dialect_insert, outbox
+from inboxwatch.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 

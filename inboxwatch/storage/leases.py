@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, select, update
 
 from inboxwatch.errors import LockError
-from inboxwatch.storage.schema import leases
-from inboxwatch.storage.store import Store, dialect_insert, utcnow
+from inboxwatch.storage.schema import dialect_insert, leases
+from inboxwatch.storage.store import Store, utcnow
 
 DEFAULT_TTL_SECONDS = 300.0
 

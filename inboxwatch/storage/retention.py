@@ -12,16 +12,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from inboxwatch.errors import StorageError
 from inboxwatch.storage.schema import corrections, message_raw, messages, score_history
-from inboxwatch.storage.store import Store
+from inboxwatch.storage.store import Store, utcnow
+from inboxwatch.storage.tombstones import (
+    FORGET,
+    RETENTION,
+    bury_messages,
+    remember_forgotten,
+    unforget,
+)
 
 
 def delete_older_than(store: Store, cutoff: datetime) -> int:
     """Delete messages dated before *cutoff* (naive UTC), with their raw bytes and
-    corrections; the folder watermarks stay, so deleted mail is not fetched again.
-    A message without a usable Date header ages from when it was stored."""
+    corrections, and leave a tombstone for each in the same transaction, so deleted mail is
+    not fetched or stored again. A message without a usable Date header ages from when it
+    was stored."""
     is_old = func.coalesce(messages.c.date_utc, messages.c.stored_at) < cutoff
     old = select(messages.c.id).where(is_old).scalar_subquery()
     with store.transaction() as conn:
+        bury_messages(conn, is_old, RETENTION, utcnow())
         conn.execute(delete(corrections).where(corrections.c.message_pk.in_(old)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(old)))
         return conn.execute(delete(messages).where(is_old)).rowcount
@@ -57,12 +66,17 @@ def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientDa
 def forget_client(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
     """Delete every message of *client* (assigned to it, or from or to one of *addresses*:
     ``boss@acme.example`` or ``@acme.example``, sub-domains included) with its raw bytes
-    and corrections, and the client's score history, in one transaction; then compact the
-    database so the deleted text leaves the file (SQLite; PostgreSQL's VACUUM frees the
-    space for reuse). Folder watermarks stay, so the deleted mail is not fetched again."""
+    and corrections, and the client's score history, and record the client as forgotten,
+    in one transaction; then compact the database so the deleted text leaves the file
+    (SQLite; PostgreSQL's VACUUM frees the space for reuse). Each deleted message leaves a
+    tombstone, so it is not stored again, and the client's new mail is not stored until
+    :func:`unforget_client` (see :mod:`~inboxwatch.storage.tombstones`)."""
     mine = _client_messages(client, addresses)
     pks = select(messages.c.id).where(mine).scalar_subquery()
     with store.transaction() as conn:
+        now = utcnow()
+        bury_messages(conn, mine, FORGET, now)
+        remember_forgotten(conn, client, addresses, now)
         fixes = conn.execute(delete(corrections).where(corrections.c.message_pk.in_(pks)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(pks)))
         mails = conn.execute(delete(messages).where(mine))
@@ -72,8 +86,17 @@ def forget_client(store: Store, client: str, addresses: Sequence[str]) -> Client
     return deleted
 
 
+def unforget_client(store: Store, client: str) -> tuple[bool, int]:
+    """Store *client*'s mail again: whether they were forgotten, and how many messages that
+    arrived while they were (and were not stored) the next poll fetches. Mail deleted by
+    ``forget`` stays deleted."""
+    with store.transaction() as conn:
+        return unforget(conn, client)
+
+
 def _client_messages(client: str, addresses: Sequence[str]) -> ColumnElement[bool]:
-    """Messages assigned to *client*, or sent from or to one of its *addresses*."""
+    """Messages assigned to *client*, or sent from or to one of its *addresses* (the same
+    rule as :meth:`~inboxwatch.storage.tombstones.ForgottenClient.owns`, in SQL)."""
     recipients = literal(",") + func.coalesce(messages.c.to_addrs, "") + literal(",")
     conditions: list[ColumnElement[bool]] = [messages.c.client == client]
     for entry in (a.strip().lower() for a in addresses if a.strip()):
