@@ -35,6 +35,7 @@ from inboxwatch.errors import ModelError
 from inboxwatch.text import fold
 
 if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
     from spacy.tokens import Doc
 
 __all__ = [
@@ -54,7 +55,12 @@ LANGUAGES: Final = ("en", "hu")
 MAX_TEXT_CHARS: Final = 100_000
 _BATCH_SIZE: Final = 256
 _LONG_SPACE_RE: Final = re.compile(r"\s{2,}")
-_MEMO_LIMIT: Final = 200_000  # distinct tokens remembered per language before a reset
+# Memory must stay flat over months of mail whose every message may bring new words: the
+# token memo is cleared, and spaCy's tokenizer (its vocabulary, string store and cache, which
+# never forget a string) is built afresh, once they hold this many distinct tokens. Real
+# mail's common words are back in them within a few hundred messages.
+_MEMO_LIMIT: Final = 50_000  # distinct tokens remembered per language before a reset
+_VOCAB_LIMIT: Final = 50_000  # lexemes in spaCy's vocabulary before a new tokenizer
 # spaCy strips prefixes and suffixes one at a time, rescanning the rest of the chunk each
 # time: a chunk ending in n peelable characters ("€€€…", "!!!…", emoji, "'s's's…") costs
 # O(n × chunk length), minutes at MAX_TEXT_CHARS. Runs of such characters are cut by a
@@ -135,18 +141,34 @@ class _Lexer:
     """Per-language tokenizer and token facts (folded lemma, content word), memoised by token."""
 
     def __init__(self, language: str) -> None:
-        import spacy  # half a second to import: only once a classifier is really built
-        from spacy.tokenizer import Tokenizer
-
-        nlp = spacy.blank(language)
-        assert isinstance(nlp.tokenizer, Tokenizer)  # blank pipelines use spaCy's own
-        self.tokenizer = nlp.tokenizer
+        self.language = language
+        self.tokenizer = self._new_tokenizer()
         self._table = _LemmaTable(language)
-        stops = nlp.Defaults.stop_words
+        from spacy.util import get_lang_class
+
+        stops = get_lang_class(language).Defaults.stop_words
         self._stops = frozenset(stops) | frozenset(fold(word) for word in stops)
         self.memo: dict[str, tuple[str, bool, str]] = {}
         self._one_token_chars: dict[str, bool] = {}
         logger.debug("built the spaCy %s tokenizer and lemma table", language)
+
+    def _new_tokenizer(self) -> Tokenizer:
+        import spacy  # half a second to import: only once a classifier is really built
+        from spacy.tokenizer import Tokenizer
+
+        nlp = spacy.blank(self.language)
+        assert isinstance(nlp.tokenizer, Tokenizer)  # blank pipelines use spaCy's own
+        return nlp.tokenizer
+
+    def bound_memory(self) -> None:
+        """Start a new spaCy tokenizer once the current one holds ``_VOCAB_LIMIT`` lexemes.
+
+        spaCy keeps every string it has seen (its memory zones would free them, but also
+        switch off the tokenizer's cache, which makes it several times slower).
+        """
+        if len(self.tokenizer.vocab) > _VOCAB_LIMIT:
+            self.tokenizer = self._new_tokenizer()
+            logger.debug("started a new spaCy %s tokenizer (vocabulary limit)", self.language)
 
     def facts(self, token: str) -> tuple[str, bool, str]:
         """(folded lemma, is content word, folded token) of a lower-cased token."""
@@ -194,6 +216,7 @@ def analyse_many(texts: Sequence[str], language: str) -> list[Analysis]:
     from spacy.attrs import IDX, LENGTH
 
     lexer = _lexer(language)
+    lexer.bound_memory()
     originals = [text[:MAX_TEXT_CHARS] for text in texts]
     lowered = [text.lower() for text in originals]
     spaced = [_runs_cut(*_single_spaced(low), lexer) for low in lowered]
