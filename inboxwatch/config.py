@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inboxwatch.errors import ConfigError
 from inboxwatch.hours import WorkingTime, parse_days, parse_hours
+from inboxwatch.text import scrub_controls
 
 logger = logging.getLogger(__name__)
 
@@ -346,12 +347,22 @@ def _client(sec: _Section, me: MeConfig) -> ClientConfig:
     revenue = sec.get("monthly_revenue", float, 0.0, check=lambda v: v >= 0,
                       expected="a number >= 0")
     return ClientConfig(
-        name=sec.text("name", required=True) or "",
+        name=_client_name(sec),
         addresses=addresses,
         monthly_revenue=revenue or 0.0,
         currency=sec.text("currency", "EUR") or "EUR",
         working_time=override,
     )
+
+
+def _client_name(sec: _Section) -> str:
+    """The client's name, refused if it holds a line break or another control or format
+    character: the name is printed in the report and the alert mail."""
+    name = sec.text("name", required=True) or ""
+    if scrub_controls(name) != name:
+        raise sec.fail("name", "a name without line breaks, control characters or "
+                       "invisible formatting characters (such as bidi overrides)")
+    return name
 
 
 def _polling(sec: _Section) -> PollingConfig:

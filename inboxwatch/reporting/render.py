@@ -8,7 +8,10 @@ everything here only turns values into text, dicts, PNG bytes and an
 The JSON rendering is a stable interface, documented in ``docs/report-schema.md``; bump
 :data:`SCHEMA_VERSION` on any incompatible change. Everything taken from mail (subjects,
 client names) is HTML-escaped in the HTML rendering, which references no external resource:
-its charts travel inside the message as ``cid:`` parts.
+its charts travel inside the message as ``cid:`` parts. Control and format characters are
+scrubbed from every line of the text rendering and from everything the HTML and the JSON
+evidence show (:func:`inboxwatch.text.scrub_controls`), even though headers are scrubbed
+when they are decoded: mail stored by an older version still holds them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from inboxwatch.analysis.scoring import (
     Trend,
     Window,
 )
+from inboxwatch.text import scrub_controls
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -256,7 +260,7 @@ def render_text(report: Report, language: str = "en") -> str:
     for client in report.clients:
         lines += _text_client(client, report, language)
     lines += _text_pareto(report) + _text_replies(report)
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(scrub_controls(line) for line in lines).rstrip() + "\n"
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -264,7 +268,7 @@ def render_text(report: Report, language: str = "en") -> str:
 
 def _json_evidence(item: Evidence) -> dict[str, Any]:
     return {"message_id": item.message_id, "date": _iso_utc(item.date),
-            "subject": item.subject, "note": item.note}
+            "subject": scrub_controls(item.subject), "note": item.note}
 
 
 def _json_sign(sign: Sign) -> dict[str, Any]:
@@ -336,7 +340,12 @@ def render_json(report: Report) -> dict[str, Any]:
 
 # --- HTML ---------------------------------------------------------------------------------
 
-_E = html.escape
+
+def _E(text: str) -> str:
+    """*text* HTML-escaped, without control and format characters."""
+    return html.escape(scrub_controls(text))
+
+
 _BODY = ("margin:0;padding:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,"
          "Helvetica,Arial,sans-serif;color:#222;font-size:15px;line-height:1.45")
 _CARD = "background:#fff;border-radius:6px;padding:14px 16px;margin:0 0 14px 0"
