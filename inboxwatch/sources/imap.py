@@ -9,7 +9,8 @@ socket and ssl error is translated here (see :meth:`ImapSession._boundary`)::
     other TLS failure while connecting     -> ImapTlsError
     refused, unresolvable, timeout, EOF,
     abort, TLS failure after connecting    -> ImapConnectError (retry with backoff)
-    rejected LOGIN                         -> ImapAuthError   (check the password)
+    rejected LOGIN or AUTHENTICATE         -> ImapAuthError   (check the password)
+    non-ASCII password, no AUTH=PLAIN      -> ImapAuthError   (nothing is sent)
     any other NO/BAD from the server       -> ImapError
 
 After an :class:`ImapConnectError` the session is broken: close it and open a new one.
@@ -168,14 +169,33 @@ class ImapSession:
         client.starttls(self._tls_context())
 
     def login(self) -> None:
-        """Authenticate; a rejected password raises ImapAuthError naming where to fix it."""
+        """Authenticate; a rejected password raises ImapAuthError naming where to fix it.
+
+        ASCII credentials go with LOGIN. Others go with AUTHENTICATE PLAIN, which carries
+        UTF-8 (RFC 4616): LOGIN's quoted strings are 7-bit, and imaplib refuses anything
+        else with an error that quotes a character of the password. A server without
+        AUTH=PLAIN gets no password at all, and the error says why."""
         client = self._require_client()
         with self._boundary("logging in"):
             try:
-                client.login(self.account.username, self._password)
+                self._authenticate(client)
             except LoginError as exc:
                 raise self._login_error(str(exc)) from exc
         self._enable_condstore(client)
+
+    def _authenticate(self, client: IMAPClient) -> None:
+        username, password = self.account.username, self._password
+        if username.isascii() and password.isascii():
+            client.login(username, password)
+        elif client.has_capability("AUTH=PLAIN"):
+            client.plain_login(username, password)
+        else:
+            raise ImapAuthError(
+                f"{self._where} does not offer AUTHENTICATE PLAIN, the only way inboxwatch "
+                f"sends a user name or password with non-ASCII characters (such as accented "
+                f"letters); the password was not sent. Change the password of "
+                f"{self.account.username} to ASCII characters, or ask the provider to offer "
+                "AUTH=PLAIN")
 
     def _login_error(self, server_text: str) -> ImapError:
         if "UNAVAILABLE" in server_text.upper():
@@ -183,8 +203,11 @@ class ImapSession:
                                     f"({server_text.strip()}); will retry")
         source = (f"the environment variable {self.account.password_env}"
                   if self.account.password_env else "the output of password_command")
+        encoding = ("" if self._password.isascii() else
+                    " (it has non-ASCII characters, sent as UTF-8; a server that expects "
+                    "another encoding rejects it)")
         return ImapAuthError(f"the server rejected the login for {self.account.username} on "
-                             f"{self.account.host}: check the password in {source}")
+                             f"{self.account.host}: check the password in {source}{encoding}")
 
     def _enable_condstore(self, client: IMAPClient) -> None:
         # With CONDSTORE enabled EXAMINE reports HIGHESTMODSEQ (kept for QRESYNC later).
