@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import select
 import shlex
 import subprocess
+import time
 
 from inboxwatch.errors import CredentialError
 
 COMMAND_TIMEOUT_SECONDS = 30
+_POLL_SECONDS = 0.05
+_MAX_OUTPUT_BYTES = 1 << 20  # a password is the first line; more is not kept
 
 
 def resolve_password(what: str, env: str | None, command: str | None) -> str:
@@ -33,17 +37,66 @@ def _from_env(what: str, name: str) -> str:
 
 def _from_command(what: str, command: str) -> str:
     try:
-        result = subprocess.run(shlex.split(command), capture_output=True, text=True,
-                                timeout=COMMAND_TIMEOUT_SECONDS, check=False)
+        status, output = _run_command(shlex.split(command))
     except (OSError, ValueError) as exc:
         raise CredentialError(f"{what}: password_command could not be run: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
         raise CredentialError(f"{what}: password_command did not finish within "
                               f"{COMMAND_TIMEOUT_SECONDS} s") from exc
-    if result.returncode != 0:
-        raise CredentialError(f"{what}: password_command failed with exit status "
-                              f"{result.returncode}")
-    password = result.stdout.splitlines()[0] if result.stdout else ""
+    if status != 0:
+        raise CredentialError(f"{what}: password_command failed with exit status {status}")
+    text = _utf8(output)
+    if text is None:  # raised outside the except block: the error would quote the bytes
+        raise CredentialError(f"{what}: password_command printed bytes that are not UTF-8")
+    password = text.splitlines()[0] if text else ""
     if not password:
         raise CredentialError(f"{what}: password_command printed nothing")
     return password
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _run_command(argv: list[str]) -> tuple[int, bytes]:
+    """Run *argv*; return its exit status and what it printed before it exited.
+
+    Reading stops when the command itself exits, not at end of file: a child it started
+    (a gpg-agent, say) may keep the pipe open for hours. Stderr is discarded unread, so
+    it cannot be shown. Raises ``subprocess.TimeoutExpired`` (after killing the command)
+    if it runs longer than ``COMMAND_TIMEOUT_SECONDS``."""
+    deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        os.set_blocking(fd, False)
+        chunks: list[bytes] = []
+        open_pipe = True
+        while proc.poll() is None:
+            if time.monotonic() >= deadline:
+                proc.kill()
+                raise subprocess.TimeoutExpired(argv, COMMAND_TIMEOUT_SECONDS)
+            if open_pipe:
+                select.select([fd], [], [], _POLL_SECONDS)
+                open_pipe = _read_available(fd, chunks)
+            else:
+                time.sleep(_POLL_SECONDS)
+        _read_available(fd, chunks)  # what it wrote just before exiting
+        return proc.returncode, b"".join(chunks)
+
+
+def _read_available(fd: int, chunks: list[bytes]) -> bool:
+    """Append what can be read from *fd* now (up to ``_MAX_OUTPUT_BYTES`` in all); False
+    once the pipe is closed or the limit is reached."""
+    while sum(map(len, chunks)) < _MAX_OUTPUT_BYTES:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        if not chunk:
+            return False
+        chunks.append(chunk)
+    return False

@@ -3,11 +3,14 @@ everything about one client (``inboxwatch forget``)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, case, delete, func, literal, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from inboxwatch.errors import StorageError
@@ -21,19 +24,63 @@ from inboxwatch.storage.tombstones import (
     unforget,
 )
 
+logger = logging.getLogger(__name__)
+
+_INCREMENTAL = 2  # PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental
+
 
 def delete_older_than(store: Store, cutoff: datetime) -> int:
     """Delete messages dated before *cutoff* (naive UTC), with their raw bytes and
     corrections, and leave a tombstone for each in the same transaction, so deleted mail is
-    not fetched or stored again. A message without a usable Date header ages from when it
-    was stored."""
-    is_old = func.coalesce(messages.c.date_utc, messages.c.stored_at) < cutoff
+    not fetched or stored again. A message without a usable Date header, or dated after it
+    was stored (a wrong clock or a forged Date), ages from when it was stored. On SQLite
+    the freed space is then given back to the file system (see ``_reclaim_space``)."""
+    is_old = _aged_from() < cutoff
     old = select(messages.c.id).where(is_old).scalar_subquery()
     with store.transaction() as conn:
         bury_messages(conn, is_old, RETENTION, utcnow())
         conn.execute(delete(corrections).where(corrections.c.message_pk.in_(old)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(old)))
-        return conn.execute(delete(messages).where(is_old)).rowcount
+        deleted = conn.execute(delete(messages).where(is_old)).rowcount
+    if deleted:
+        _reclaim_space(store)
+    return deleted
+
+
+def _aged_from() -> ColumnElement[datetime]:
+    """When a message starts to age: its Date, unless missing or later than storing."""
+    return case((messages.c.date_utc <= messages.c.stored_at, messages.c.date_utc),
+                else_=messages.c.stored_at)
+
+
+def _reclaim_space(store: Store) -> None:
+    """Shrink a SQLite file by the pages retention freed (PostgreSQL: nothing to do; its
+    autovacuum makes the space reusable, and its files do not shrink).
+
+    ``PRAGMA incremental_vacuum`` needs ``auto_vacuum = INCREMENTAL``, which SQLite takes
+    only at creation or with a full VACUUM: the first time, one VACUUM converts the
+    database (it rewrites the file once and needs as much free disk); afterwards only the
+    free pages are moved to the end and cut off. A failure is logged, not raised: the mail
+    is deleted either way, and the next run tries again."""
+    if store.engine.dialect.name != "sqlite":
+        return
+    engine = store.engine.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("PRAGMA auto_vacuum")).scalar_one() != _INCREMENTAL:
+                logger.info("converting the database to incremental vacuum (once)")
+                conn.execute(text("PRAGMA auto_vacuum = INCREMENTAL"))
+                conn.execute(text("VACUUM"))
+            else:
+                # One step of this pragma frees one page, and the sqlite3 module steps a
+                # statement without result columns only once; executescript steps it to
+                # the end.
+                driver = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+                driver.executescript("PRAGMA incremental_vacuum;")
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    except SQLAlchemyError as exc:
+        logger.warning("retention deleted mail but could not shrink the database file (%s); "
+                       "it is retried after the next deletion", type(exc).__name__)
 
 
 @dataclass(frozen=True)
