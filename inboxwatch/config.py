@@ -56,6 +56,7 @@ class AccountConfig:
     sent_folder: str | None
     ca_file: str | None = None
     allow_write: bool = False
+    password_file: str | None = None
     batch_messages: int = 200
     batch_bytes: int = 20_000_000
     timeout_seconds: float = 60.0
@@ -99,6 +100,7 @@ class SmtpConfig:
     from_addr: str
     ca_file: str | None = None
     timeout_seconds: float = 30.0
+    password_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,22 +261,27 @@ def _security(sec: _Section, host: str, default: Security) -> Security:
     return value  # type: ignore[return-value]
 
 
-def _password_source(sec: _Section) -> tuple[str | None, str | None]:
+def _password_source(sec: _Section) -> tuple[str | None, str | None, str | None]:
+    """(password_env, password_command, password_file): at most one of them is set."""
     if "password" in sec.data:
         sec.warnings.append(
             f"{sec.where}: {sec.path}.password: a literal password in the config file is "
-            "ignored; set password_env (an environment variable) or password_command")
+            "ignored; set password_env (an environment variable), password_file or "
+            "password_command")
     env = sec.text("password_env")
     command = sec.text("password_command")
-    if env and command:
-        raise ConfigError(f"{sec.where}: {sec.path}: set password_env or password_command, "
-                          "not both")
-    return env, command
+    file = sec.text("password_file")
+    chosen = [key for key, value in (("password_env", env), ("password_command", command),
+                                     ("password_file", file)) if value]
+    if len(chosen) > 1:
+        raise ConfigError(f"{sec.where}: {sec.path}: set only one of "
+                          f"{' and '.join(chosen)}")
+    return env, command, file
 
 
 _ACCOUNT_KEYS = ("name", "host", "port", "security", "username", "password_env",
-                 "password_command", "password", "folders", "sent_folder", "ca_file",
-                 "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
+                 "password_command", "password_file", "password", "folders", "sent_folder",
+                 "ca_file", "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
 
 
 def _port(sec: _Section, default: int) -> int:
@@ -289,10 +296,11 @@ def _account(sec: _Section) -> AccountConfig:
     host = sec.text("host", required=True)
     assert host is not None
     security = _security(sec, host, "tls")
-    env, command = _password_source(sec)
-    if not env and not command:
+    env, command, file = _password_source(sec)
+    if not env and not command and not file:
         raise ConfigError(f"{sec.where}: {sec.path}: set password_env (the name of an "
-                          "environment variable holding the password) or password_command")
+                          "environment variable holding the password), password_file or "
+                          "password_command")
     return AccountConfig(
         name=sec.text("name", required=True) or "",
         host=host,
@@ -305,6 +313,7 @@ def _account(sec: _Section) -> AccountConfig:
         sent_folder=sec.text("sent_folder"),
         ca_file=_existing_file(sec, "ca_file"),
         allow_write=bool(sec.get("allow_write", bool, False)),
+        password_file=file,
         batch_messages=_positive_int(sec, "batch_messages", 200),
         batch_bytes=_positive_int(sec, "batch_bytes", 20_000_000),
         timeout_seconds=_positive_float(sec, "timeout_seconds", 60.0),
@@ -380,11 +389,12 @@ def _report(sec: _Section) -> ReportConfig:
 
 def _smtp(sec: _Section) -> SmtpConfig:
     sec.check_keys(("host", "port", "security", "username", "password_env",
-                    "password_command", "password", "from", "ca_file", "timeout_seconds"))
+                    "password_command", "password_file", "password", "from", "ca_file",
+                    "timeout_seconds"))
     host = sec.text("host", required=True)
     assert host is not None
     security = _security(sec, host, "starttls")
-    env, command = _password_source(sec)
+    env, command, file = _password_source(sec)
     return SmtpConfig(
         host=host,
         port=_port(sec, {"tls": 465, "starttls": 587, "none": 25}[security]),
@@ -395,6 +405,7 @@ def _smtp(sec: _Section) -> SmtpConfig:
         from_addr=sec.text("from", required=True) or "",
         ca_file=_existing_file(sec, "ca_file"),
         timeout_seconds=_positive_float(sec, "timeout_seconds", 30.0),
+        password_file=file,
     )
 
 
@@ -479,8 +490,8 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{where}: no such file; copy config.example.toml and edit it, "
-                          f"or pass --config") from exc
+        raise ConfigError(f"{where}: no such file; {_example_hint()}, or pass "
+                          "--config") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read the file: {exc}") from exc
     try:
@@ -492,6 +503,15 @@ def load_config(path: Path) -> Config:
     if extra:
         config = _with_warning(config, extra)
     return config
+
+
+def _example_hint() -> str:
+    """How to start a config, naming the example file only where this install has one."""
+    example = project_home() / "config.example.toml"
+    if example.is_file():
+        return f"copy {example} and edit it"
+    return ("create it from the example in the README's Configuration section "
+            "(inboxwatch check-config then says what is missing)")
 
 
 def _permission_warning(path: Path) -> str | None:

@@ -82,7 +82,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for account in config.accounts:
         try:
             resolve_password(f"account {account.name!r}", account.password_env,
-                             account.password_command)
+                             account.password_command, account.password_file)
             state = "password available"
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1

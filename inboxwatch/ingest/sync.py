@@ -585,9 +585,10 @@ def sync_account(
 
 
 def account_password(account: AccountConfig) -> str:
-    """The account's password from its password_env or password_command."""
+    """The account's password from its password_env, password_file or password_command."""
     return resolve_password(
-        f"account {account.name!r}", account.password_env, account.password_command
+        f"account {account.name!r}", account.password_env, account.password_command,
+        account.password_file,
     )
 
 

@@ -182,7 +182,9 @@ class ImapSession:
             return ImapConnectError(f"{self._where} could not check the login right now "
                                     f"({server_text.strip()}); will retry")
         source = (f"the environment variable {self.account.password_env}"
-                  if self.account.password_env else "the output of password_command")
+                  if self.account.password_env else
+                  f"the file {self.account.password_file}" if self.account.password_file
+                  else "the output of password_command")
         return ImapAuthError(f"the server rejected the login for {self.account.username} on "
                              f"{self.account.host}: check the password in {source}")
 
