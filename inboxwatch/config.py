@@ -110,6 +110,22 @@ class SuggestionsConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    """When `health` calls an account failing: no successful sync for this long (None:
+    three poll intervals and five minutes)."""
+
+    max_sync_age_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """Where `run` serves Prometheus metrics (None: not served)."""
+
+    listen_host: str | None = None
+    listen_port: int = 9108
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration."""
 
@@ -122,6 +138,8 @@ class Config:
     report: ReportConfig = ReportConfig()
     smtp: SmtpConfig | None = None
     suggestions: SuggestionsConfig = SuggestionsConfig()
+    health: HealthConfig = HealthConfig()
+    metrics: MetricsConfig = MetricsConfig()
     retention_days: int | None = None
     models_dir: Path = field(default_factory=lambda: default_models_dir())
     warnings: tuple[str, ...] = ()
@@ -410,7 +428,7 @@ def _smtp(sec: _Section) -> SmtpConfig:
 
 
 _TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
-             "suggestions", "retention", "models")
+             "suggestions", "retention", "models", "health", "metrics")
 
 
 def _resolve_db_url(url: str, base: Path | None) -> str:
@@ -448,6 +466,8 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
         report=_report(root.table("report")),
         smtp=_smtp(root.table("smtp")) if "smtp" in data else None,
         suggestions=_suggestions(root.table("suggestions")),
+        health=_health(root.table("health")),
+        metrics=_metrics(root.table("metrics")),
         retention_days=_retention(root.table("retention")),
         models_dir=_models_dir(root.table("models"), path),
         warnings=tuple(warnings),
@@ -458,6 +478,24 @@ def _suggestions(sec: _Section) -> SuggestionsConfig:
     sec.check_keys(("enabled", "write_keywords"))
     return SuggestionsConfig(enabled=bool(sec.get("enabled", bool, False)),
                              write_keywords=bool(sec.get("write_keywords", bool, False)))
+
+
+def _health(sec: _Section) -> HealthConfig:
+    sec.check_keys(("max_sync_age_minutes",))
+    return HealthConfig(sec.get("max_sync_age_minutes", float, None, check=lambda v: v > 0,
+                                expected="a positive number of minutes"))
+
+
+def _metrics(sec: _Section) -> MetricsConfig:
+    sec.check_keys(("listen",))
+    listen = sec.text("listen")
+    if listen is None:
+        return MetricsConfig()
+    host, _, port = listen.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise sec.fail("listen", "host:port, like '127.0.0.1:9108' or '[::1]:9108'")
+    return MetricsConfig(listen_host=host, listen_port=int(port))
 
 
 def _retention(sec: _Section) -> int | None:

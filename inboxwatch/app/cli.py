@@ -328,7 +328,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("health")
 def cmd_health(args: argparse.Namespace) -> int:
-    """Exit 0 when the service is running and syncing, 1 otherwise (for Docker/systemd).
+    """Exit 0 when the service is running and every account syncs, 1 otherwise.
+
+    An account fails when its last successful sync is older than [health]
+    max_sync_age_minutes (default: three poll intervals and five minutes); each failing
+    account is named, with its last error. For Docker's HEALTHCHECK, systemd timers and
+    monitoring checks.
 
     Example:
       inboxwatch health || systemctl restart inboxwatch
@@ -336,6 +341,22 @@ def cmd_health(args: argparse.Namespace) -> int:
     from inboxwatch.app.service_commands import health_command
 
     return health_command(_config(args), sys.stdout)
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print Prometheus metrics: per account the last successful sync, messages ingested
+    and login failures; the outbox (pending, failed) and the last report sent.
+
+    `inboxwatch run` serves the same at http://HOST:PORT/metrics when the config has
+    [metrics] listen = "127.0.0.1:9108".
+
+    Example:
+      inboxwatch metrics | grep last_success
+    """
+    from inboxwatch.app.service_commands import metrics_command
+
+    return metrics_command(_config(args), sys.stdout)
 
 
 # --- wiring -----------------------------------------------------------------------------

@@ -135,3 +135,16 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires_at", DateTime, nullable=False),
 )
+
+# One row per IMAP account: the outcome of its syncs, for `health` and `metrics` (migration
+# 0003). The counters only grow; they are totals since the row was created.
+account_health = Table(
+    "account_health",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("last_success_at", DateTime),
+    Column("last_failure_at", DateTime),
+    Column("last_error", Text),
+    Column("login_failures", BigInteger, nullable=False, default=0),
+    Column("messages_ingested", BigInteger, nullable=False, default=0),
+)
