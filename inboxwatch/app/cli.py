@@ -122,7 +122,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     """Fetch new mail from every configured IMAP account (read-only) and store it.
 
     With --once, one pass over all accounts and folders, then exit. (The long-running
-    service is `inboxwatch run`.)
+    service is `inboxwatch run`.) Accounts with allow_write = true then get the tags and
+    reply suggestions as IMAP keywords ($iw_urgent, $iw_reply_later, ...).
 
     Example:
       INBOXWATCH_WORK_PASSWORD=... inboxwatch poll --once
@@ -139,14 +140,29 @@ def cmd_poll(args: argparse.Namespace) -> int:
     store, ctx = _open_pipeline(config)
     try:
         reports = poll_all(config, store, ctx)
+        failed = sum(report.error is not None for report in reports)
+        for line in (line for report in reports for line in report.lines()):
+            print(line)
+        failed += _write_keywords(config, store, [r.account for r in reports if not r.error])
     finally:
         store.close()
-    failed = 0
-    for report in reports:
-        for line in report.lines():
-            print(line)
-        failed += report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _write_keywords(config: Config, store: Store, synced: list[str]) -> int:
+    """Keywords for the synced accounts with allow_write; the number that failed."""
+    from inboxwatch.app.keywords import write_keywords
+    from inboxwatch.ingest.sync import account_password
+
+    failed = 0
+    for account in config.accounts:
+        if account.allow_write and account.name in synced:
+            try:
+                print(write_keywords(config, account, account_password(account), store).line())
+            except InboxwatchError as exc:
+                print(f"{account.name}: writing keywords failed: {exc}", file=sys.stderr)
+                failed += 1
+    return failed
 
 
 @command("status")

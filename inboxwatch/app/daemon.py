@@ -206,6 +206,17 @@ class Service:
         self.login_holdoff.succeeded(account.name)
         for line in report.lines():
             logger.info("%s", line)
+        if account.allow_write:
+            self._write_keywords(account, password)
+
+    def _write_keywords(self, account: AccountConfig, password: str) -> None:
+        """The tags and reply suggestions as IMAP keywords (allow_write = true only)."""
+        from inboxwatch.app.keywords import write_keywords
+
+        try:
+            logger.info("%s", write_keywords(self.config, account, password, self.store).line())
+        except InboxwatchError as exc:
+            logger.error("%s: writing keywords failed: %s", account.name, exc)
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""
