@@ -110,6 +110,15 @@ class SuggestionsConfig:
 
 
 @dataclass(frozen=True)
+class WaitingConfig:
+    """The "waiting on" lists: a question of yours is listed after this many of the
+    client's working hours without an answer; both lists look back *days* days."""
+
+    after_working_hours: float = 16.0
+    days: int = 14
+
+
+@dataclass(frozen=True)
 class HealthConfig:
     """When `health` calls an account failing: no successful sync for this long (None:
     three poll intervals and five minutes)."""
@@ -139,6 +148,7 @@ class Config:
     smtp: SmtpConfig | None = None
     suggestions: SuggestionsConfig = SuggestionsConfig()
     health: HealthConfig = HealthConfig()
+    waiting: WaitingConfig = WaitingConfig()
     metrics: MetricsConfig = MetricsConfig()
     retention_days: int | None = None
     models_dir: Path = field(default_factory=lambda: default_models_dir())
@@ -428,7 +438,8 @@ def _smtp(sec: _Section) -> SmtpConfig:
 
 
 _TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
-             "suggestions", "retention", "models", "health", "metrics")
+             "suggestions", "retention", "models", "health", "metrics",
+             "waiting")
 
 
 def _resolve_db_url(url: str, base: Path | None) -> str:
@@ -467,6 +478,7 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
         smtp=_smtp(root.table("smtp")) if "smtp" in data else None,
         suggestions=_suggestions(root.table("suggestions")),
         health=_health(root.table("health")),
+        waiting=_waiting(root.table("waiting")),
         metrics=_metrics(root.table("metrics")),
         retention_days=_retention(root.table("retention")),
         models_dir=_models_dir(root.table("models"), path),
@@ -484,6 +496,14 @@ def _health(sec: _Section) -> HealthConfig:
     sec.check_keys(("max_sync_age_minutes",))
     return HealthConfig(sec.get("max_sync_age_minutes", float, None, check=lambda v: v > 0,
                                 expected="a positive number of minutes"))
+
+
+def _waiting(sec: _Section) -> WaitingConfig:
+    sec.check_keys(("after_working_hours", "days"))
+    hours = sec.get("after_working_hours", float, 16.0, check=lambda v: v >= 0,
+                    expected="a number of working hours >= 0")
+    return WaitingConfig(after_working_hours=16.0 if hours is None else hours,
+                         days=_positive_int(sec, "days", 14))
 
 
 def _metrics(sec: _Section) -> MetricsConfig:

@@ -328,6 +328,24 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return suggest_command(_config(args), sys.stdout)
 
 
+@command("waiting")
+def cmd_waiting(args: argparse.Namespace) -> int:
+    """List what is waiting: your questions a client has left unanswered, and client mail
+    still waiting for your answer (with when to reply).
+
+    A question is listed after more than [waiting] after_working_hours of the client's
+    working time without an answer (default 16); both lists look back [waiting] days
+    (default 14). Answers remove items as they arrive. The daily report has the same
+    section.
+
+    Example:
+      inboxwatch waiting --format json
+    """
+    from inboxwatch.app.report_commands import waiting_command
+
+    return waiting_command(_config(args), args.format, sys.stdout)
+
+
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the service: poll (and IMAP IDLE), the daily report e-mail, retention.
@@ -439,7 +457,7 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="mbox file or Maildir")
     elif name == "poll":
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
-    elif name == "status":
+    elif name in ("status", "waiting"):
         parser.add_argument("--format", choices=("text", "json"), default="text")
     elif name == "demo":
         parser.add_argument("--db", default="demo-out/inboxwatch-demo.db",
