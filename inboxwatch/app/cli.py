@@ -82,7 +82,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for account in config.accounts:
         try:
             resolve_password(f"account {account.name!r}", account.password_env,
-                             account.password_command)
+                             account.password_command, account.password_file)
             state = "password available"
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
@@ -122,7 +122,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     """Fetch new mail from every configured IMAP account (read-only) and store it.
 
     With --once, one pass over all accounts and folders, then exit. (The long-running
-    service is `inboxwatch run`.)
+    service is `inboxwatch run`.) Accounts with allow_write = true then get the tags and
+    reply suggestions as IMAP keywords ($iw_urgent, $iw_reply_later, ...).
 
     Example:
       INBOXWATCH_WORK_PASSWORD=... inboxwatch poll --once
@@ -139,14 +140,29 @@ def cmd_poll(args: argparse.Namespace) -> int:
     store, ctx = _open_pipeline(config)
     try:
         reports = poll_all(config, store, ctx)
+        failed = sum(report.error is not None for report in reports)
+        for line in (line for report in reports for line in report.lines()):
+            print(line)
+        failed += _write_keywords(config, store, [r.account for r in reports if not r.error])
     finally:
         store.close()
-    failed = 0
-    for report in reports:
-        for line in report.lines():
-            print(line)
-        failed += report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _write_keywords(config: Config, store: Store, synced: list[str]) -> int:
+    """Keywords for the synced accounts with allow_write; the number that failed."""
+    from inboxwatch.app.keywords import write_keywords
+    from inboxwatch.ingest.sync import account_password
+
+    failed = 0
+    for account in config.accounts:
+        if account.allow_write and account.name in synced:
+            try:
+                print(write_keywords(config, account, account_password(account), store).line())
+            except InboxwatchError as exc:
+                print(f"{account.name}: writing keywords failed: {exc}", file=sys.stderr)
+                failed += 1
+    return failed
 
 
 @command("status")
@@ -321,6 +337,24 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return suggest_command(_config(args), sys.stdout)
 
 
+@command("waiting")
+def cmd_waiting(args: argparse.Namespace) -> int:
+    """List what is waiting: your questions a client has left unanswered, and client mail
+    still waiting for your answer (with when to reply).
+
+    A question is listed after more than [waiting] after_working_hours of the client's
+    working time without an answer (default 16); both lists look back [waiting] days
+    (default 14). Answers remove items as they arrive. The daily report has the same
+    section.
+
+    Example:
+      inboxwatch waiting --format json
+    """
+    from inboxwatch.app.report_commands import waiting_command
+
+    return waiting_command(_config(args), args.format, sys.stdout)
+
+
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the service: poll (and IMAP IDLE), the daily report e-mail, retention.
@@ -337,7 +371,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("health")
 def cmd_health(args: argparse.Namespace) -> int:
-    """Exit 0 when the service is running and syncing, 1 otherwise (for Docker/systemd).
+    """Exit 0 when the service is running and every account syncs, 1 otherwise.
+
+    An account fails when its last successful sync is older than [health]
+    max_sync_age_minutes (default: three poll intervals and five minutes); each failing
+    account is named, with its last error. For Docker's HEALTHCHECK, systemd timers and
+    monitoring checks.
 
     Example:
       inboxwatch health || systemctl restart inboxwatch
@@ -345,6 +384,22 @@ def cmd_health(args: argparse.Namespace) -> int:
     from inboxwatch.app.service_commands import health_command
 
     return health_command(_config(args), sys.stdout)
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print Prometheus metrics: per account the last successful sync, messages ingested
+    and login failures; the outbox (pending, failed) and the last report sent.
+
+    `inboxwatch run` serves the same at http://HOST:PORT/metrics when the config has
+    [metrics] listen = "127.0.0.1:9108".
+
+    Example:
+      inboxwatch metrics | grep last_success
+    """
+    from inboxwatch.app.service_commands import metrics_command
+
+    return metrics_command(_config(args), sys.stdout)
 
 
 # --- wiring -----------------------------------------------------------------------------
@@ -411,7 +466,7 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="mbox file or Maildir")
     elif name == "poll":
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
-    elif name == "status":
+    elif name in ("status", "waiting"):
         parser.add_argument("--format", choices=("text", "json"), default="text")
     elif name == "demo":
         parser.add_argument("--db", default="demo-out/inboxwatch-demo.db",

@@ -8,7 +8,8 @@ Lifecycle (explicit, in the manner of dramatiq's workers):
 2. SIGTERM / SIGINT handlers only set a flag; the main thread waits on it.
 3. ``stop()`` shuts down in this order: tell the IDLE watchers to stop (they leave IDLE
    within their short wait), stop the scheduler *waiting* for a running job so a sync batch
-   or a delivery finishes its commit, then release the lease and close the database.
+   or a delivery finishes its commit, stop the metrics endpoint (if ``[metrics] listen``),
+   then release the lease and close the database.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,12 +28,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
-from inboxwatch.errors import CredentialError, ImapAuthError, InboxwatchError
+from inboxwatch.errors import ConfigError, CredentialError, ImapAuthError, InboxwatchError
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.leases import Lease, Leases
 from inboxwatch.storage.store import Store, utcnow
 from inboxwatch.ingest.sync import account_password, sync_account
+
+if TYPE_CHECKING:
+    from inboxwatch.app.metrics import MetricsServer
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +103,7 @@ class Service:
         self.login_holdoff = LoginHoldoff()
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
+        self.metrics: MetricsServer | None = None
         self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -110,7 +116,23 @@ class Service:
         for account in self.config.accounts:
             if self.config.polling.idle:
                 self._start_watcher(account)
+        self._start_metrics()
         logger.info("inboxwatch service started", extra={"accounts": len(self.config.accounts)})
+
+    def _start_metrics(self) -> None:
+        from inboxwatch.app.metrics import MetricsServer
+
+        metrics = self.config.metrics
+        if metrics.listen_host is None:
+            return
+        try:
+            self.metrics = MetricsServer(self.config, self.store, SERVICE_LEASE,
+                                         metrics.listen_host, metrics.listen_port)
+        except OSError as exc:
+            raise ConfigError(f"[metrics] listen: cannot listen on {metrics.listen_host}:"
+                              f"{metrics.listen_port} ({exc.strerror}); choose a free "
+                              "port or remove the option") from exc
+        self.metrics.start()
 
     def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
         """Signal handler: only set the flag; the main thread does the stopping."""
@@ -130,6 +152,8 @@ class Service:
             thread.join(timeout=IDLE_RETRY_SECONDS)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.metrics is not None:  # after the jobs: a scrape never sees a closed database
+            self.metrics.stop()
         if self.lease is not None:
             self.leases.release(self.lease)
         self.store.close()
@@ -182,6 +206,17 @@ class Service:
         self.login_holdoff.succeeded(account.name)
         for line in report.lines():
             logger.info("%s", line)
+        if account.allow_write:
+            self._write_keywords(account, password)
+
+    def _write_keywords(self, account: AccountConfig, password: str) -> None:
+        """The tags and reply suggestions as IMAP keywords (allow_write = true only)."""
+        from inboxwatch.app.keywords import write_keywords
+
+        try:
+            logger.info("%s", write_keywords(self.config, account, password, self.store).line())
+        except InboxwatchError as exc:
+            logger.error("%s: writing keywords failed: %s", account.name, exc)
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""

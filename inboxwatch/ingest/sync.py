@@ -30,7 +30,7 @@ from typing import Protocol, Self
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
-from inboxwatch.errors import ImapConnectError, ImapError, InboxwatchError
+from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.ingest.pipeline import (
     BatchBuilder,
@@ -39,6 +39,7 @@ from inboxwatch.ingest.pipeline import (
     PendingRecords,
     unfetchable,
 )
+from inboxwatch.storage.health import record_sync_failure, record_sync_success
 from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.storage.store import StoredCopy, NewMessage, Store
 
@@ -589,20 +590,36 @@ def sync_account(
     run = _AccountSync(account, password, store, ctx, session_factory, leases, lease, report)
     try:
         run.run(max_reconnects, backoff or Backoff())
-    except BaseException:
+    except BaseException as exc:
         # Keep the original error; an unreleased lease simply expires.
         with suppress(InboxwatchError):
             leases.release(run.lease)
+        if isinstance(exc, InboxwatchError):
+            with suppress(InboxwatchError):  # the database itself may be what failed
+                record_sync_failure(store, account.name, str(exc), inserted=report.inserted,
+                                    login=isinstance(exc, ImapAuthError))
         raise
     leases.release(run.lease)
     report.elapsed_seconds = time.monotonic() - started
+    _record_outcome(store, report)
     return report
 
 
+def _record_outcome(store: Store, report: AccountReport) -> None:
+    """Success only when every folder synced; else the first folder's error is recorded."""
+    errors = [f"folder {f.folder!r}: {f.error}" for f in report.folders if f.error]
+    if errors:
+        record_sync_failure(store, report.account, errors[0], login=False,
+                            inserted=report.inserted)
+    else:
+        record_sync_success(store, report.account, report.inserted)
+
+
 def account_password(account: AccountConfig) -> str:
-    """The account's password from its password_env or password_command."""
+    """The account's password from its password_env, password_file or password_command."""
     return resolve_password(
-        f"account {account.name!r}", account.password_env, account.password_command
+        f"account {account.name!r}", account.password_env, account.password_command,
+        account.password_file,
     )
 
 

@@ -29,6 +29,14 @@ from sqlalchemy import Connection, func, select
 
 from inboxwatch.config import Config
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
+from inboxwatch.analysis.waiting import (
+    WaitingOn,
+    WaitingQuestion,
+    WaitingReply,
+    combine,
+    waiting_questions,
+    waiting_replies,
+)
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
 from inboxwatch.storage.schema import dialect_insert, messages, score_history
@@ -335,10 +343,41 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
             replies += _reply_suggestions(found.get(name, []), part.card,
                                           _settings(config, name),
                                           window.end - REPORT_REPLY_LOOKBACK)
+    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
+    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of)
     return Report(day=day, window=window, window_days=days, timezone=str(tz),
                   alert_threshold=threshold, min_messages=config.report.min_messages,
                   clients=tuple(clients),
-                  reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)))
+                  reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)),
+                  waiting=waiting)
+
+
+def _waiting(config: Config, found: Mapping[str, Sequence[Mail]],
+             cards: Mapping[str, Scorecard], as_of: datetime) -> WaitingOn:
+    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time."""
+    since = as_of - timedelta(days=config.waiting.days)
+    questions: list[WaitingQuestion] = []
+    replies: list[WaitingReply] = []
+    for name, mails in found.items():
+        s = _settings(config, name)
+        card = cards.get(name)
+        habitual = card is not None and card.sign("everything_urgent").fired
+        known = [m for m in mails if m.date < as_of]
+        questions += waiting_questions(name, known, s.wt, as_of, since,
+                                       config.waiting.after_working_hours)
+        replies += waiting_replies(name, known, s.wt, as_of, since, habitual)
+    return combine(questions, replies)
+
+
+def waiting_on(config: Config, store: Store, now: datetime) -> WaitingOn:
+    """The "waiting on" lists as of *now* (aware, or naive UTC), for ``inboxwatch waiting``."""
+    end = _naive_utc(now) if now.tzinfo is not None else now
+    window = Window(end - timedelta(days=config.report.window_days), end)
+    start = min(window.start, end - timedelta(days=config.waiting.days))
+    found = load_mails(store, start - LOOKBACK_MARGIN, end)
+    cards = {name: _score(name, mails, window, _settings(config, name))
+             for name, mails in found.items()}
+    return _waiting(config, found, cards, end)
 
 
 def pending_reply_suggestions(config: Config, store: Store, now: datetime

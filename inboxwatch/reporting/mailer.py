@@ -98,11 +98,12 @@ def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent:
 
 
 def smtp_password(smtp: SmtpConfig) -> str | None:
-    """The SMTP password from its environment variable or command; None when the server
-    needs no login."""
-    if not (smtp.password_env or smtp.password_command):
+    """The SMTP password from its environment variable, file or command; None when the
+    server needs no login."""
+    if not (smtp.password_env or smtp.password_command or smtp.password_file):
         return None
-    return resolve_password("smtp", smtp.password_env, smtp.password_command)
+    return resolve_password("smtp", smtp.password_env, smtp.password_command,
+                            smtp.password_file)
 
 
 def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: bytes) -> None:

@@ -172,6 +172,20 @@ forgotten_clients = Table(
 )
 
 
+# One row per IMAP account: the outcome of its syncs, for `health` and `metrics` (migration
+# 0004). The counters only grow; they are totals since the row was created.
+account_health = Table(
+    "account_health",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("last_success_at", DateTime),
+    Column("last_failure_at", DateTime),
+    Column("last_error", Text),
+    Column("login_failures", BigInteger, nullable=False, default=0),
+    Column("messages_ingested", BigInteger, nullable=False, default=0),
+)
+
+
 def dialect_insert(dialect_name: str, table: Table) -> Any:
     """An INSERT on *table* that offers ON CONFLICT (SQLite and PostgreSQL both do)."""
     module: Any = postgresql if dialect_name == "postgresql" else sqlite
