@@ -442,18 +442,68 @@ def _dev_threshold(
 
 
 def fit_featurizer(prepared: Sequence[Prepared]) -> Featurizer:
-    """Vocabularies (terms in at least ``MIN_DOC_FREQ`` messages) and smoothed idf."""
+    """Vocabularies (terms in at least ``MIN_DOC_FREQ`` messages) and smoothed idf.
+
+    Proper names are left out (:func:`name_like_words`): a name is who wrote, not what they
+    meant, and a model that learns "Brightside" or "NYMEX" as a reason learns its data's
+    cast, not the tag.
+    """
+    names = name_like_words(prepared)
     word_df: dict[str, int] = {}
     char_df: dict[str, int] = {}
     for p in prepared:
         for term in set(word_terms(p)):
-            word_df[term] = word_df.get(term, 0) + 1
-        grams = {g for word in folded_words(p) for g in char_terms(word)}
+            if names.isdisjoint(term.split(" ")):
+                word_df[term] = word_df.get(term, 0) + 1
+        grams = {g for word in folded_words(p) if word not in names for g in char_terms(word)}
         for gram in grams:
             char_df[gram] = char_df.get(gram, 0) + 1
     word_vocab, word_idf = _vocabulary(word_df, len(prepared))
     char_vocab, char_idf = _vocabulary(char_df, len(prepared))
     return Featurizer(word_vocab, word_idf, char_vocab, char_idf, HAND_SCALE)
+
+
+_SENTENCE_ENDS: Final = frozenset(".!?:;\"'()[]<>*-–—")
+_NAME_SHARE: Final = 0.6  # of a word's occurrences, capitalised inside a sentence
+
+
+def name_like_words(prepared: Sequence[Prepared]) -> frozenset[str]:
+    """Folded words that are written capitalised inside a sentence in most of their uses.
+
+    That is how names look in running text ("ask Anna", "the NYMEX figures"); a word that
+    is capitalised only at the start of sentences is not one. Stop words (English "I",
+    Hungarian "Ön") and words of one or two letters are never names here.
+    """
+    capitalised: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for p in prepared:
+        text = f"{p.subject}\n{p.text}"
+        analysis, previous_end = p.analysis, 0
+        for i, (surface, folded) in enumerate(zip(analysis.surfaces, analysis.folded,
+                                                  strict=True)):
+            start = analysis.starts[i]
+            if surface[:1].isalpha():
+                seen[folded] = seen.get(folded, 0) + 1
+                inside = i > 0 and analysis.surfaces[i - 1] not in _SENTENCE_ENDS and (
+                    "\n" not in text[previous_end:start])
+                if inside and surface[:1].isupper():
+                    capitalised[folded] = capitalised.get(folded, 0) + 1
+            previous_end = start + len(surface)
+    stop = _stop_words()
+    return frozenset(
+        word for word, count in capitalised.items()
+        if count >= 2 and count >= _NAME_SHARE * seen[word] and len(word) > 2
+        and word not in stop
+    )
+
+
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.hu.stop_words import STOP_WORDS as HUNGARIAN
+
+    from inboxwatch.text import fold
+
+    return frozenset(fold(w.lower()) for w in ENGLISH | HUNGARIAN)
 
 
 def _vocabulary(doc_freq: Mapping[str, int], n_docs: int) -> tuple[dict[str, int], FloatArray]:
