@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inboxwatch.config import load_config
+from inboxwatch.config import config_path, load_config
 from inboxwatch.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,13 +52,36 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     assert config.warnings == ()
 
 
-def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+def test_relative_sqlite_path_is_in_the_data_folder_not_beside_the_config(
+        tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL + '[database]\nurl = "sqlite:///x/iw.db"\n'))
-    assert config.database_url == f"sqlite:///{tmp_path.resolve()}/x/iw.db"
+    data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
+    assert config.database_url == f"sqlite:///{data_home}/inboxwatch/x/iw.db"
+
+
+def test_default_database_is_in_the_platform_data_folder_or_systemd_state_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, MINIMAL)
+    data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
+    assert load_config(path).database_url == f"sqlite:///{data_home}/inboxwatch/inboxwatch.db"
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    assert load_config(path).database_url == f"sqlite:///{tmp_path / 'state'}/inboxwatch.db"
+
+
+def test_config_path_falls_back_to_the_platform_config_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config_home = Path(os.environ["XDG_CONFIG_HOME"])
+    assert config_path(None) == config_home / "inboxwatch" / "inboxwatch.toml"
+    (tmp_path / "inboxwatch.toml").write_text(MINIMAL)  # a config here wins
+    assert config_path(None) == Path("inboxwatch.toml")
+    monkeypatch.setenv("INBOXWATCH_CONFIG", str(tmp_path / "env.toml"))
+    assert config_path(None) == tmp_path / "env.toml"
+    assert config_path(str(tmp_path / "cli.toml")) == tmp_path / "cli.toml"
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no such file; copy config\.example\.toml"):
+    with pytest.raises(ConfigError, match=r"no such file; run `inboxwatch init`"):
         load_config(tmp_path / "nope.toml")
 
 

@@ -3,6 +3,7 @@ read from the service lease and the folders' last sync time in the database)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TextIO
 
@@ -13,15 +14,24 @@ from inboxwatch.errors import InboxwatchError
 from inboxwatch.storage.schema import folders, leases
 from inboxwatch.storage.store import Store, utcnow
 
+logger = logging.getLogger(__name__)
+
 HEALTH_POLL_FACTOR = 3  # unhealthy when no folder was synced for 3 poll intervals (+ slack)
 
 
 def run_command(config: Config) -> int:
-    """Run the service until SIGTERM/SIGINT."""
-    from inboxwatch.classifying.classifier import Classifier
+    """Log what the service will do (at INFO, which the CLI shows by default for this
+    module), then run it until SIGTERM/SIGINT."""
     from inboxwatch.app.daemon import run_service
+    from inboxwatch.app.setup_commands import service_summary, summary_warnings
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.ingest.pipeline import IngestContext
 
+    logger.info("config %s", config.path)
+    for line in service_summary(config):
+        logger.info("%s", line)
+    for warning in summary_warnings(config):
+        logger.warning("%s", warning)
     classifier = Classifier.load(config.models_dir)
     store = Store.open(config.database_url)
     return run_service(config, store, IngestContext.from_config(config, classifier))
