@@ -45,6 +45,7 @@ class BuildWithBundle(build_py):
         if getattr(self, "editable_mode", False):
             return
         target = Path(self.build_lib) / "inboxwatch" / "bundled"
+        shutil.rmtree(target, ignore_errors=True)  # no stale file from an earlier build
         for relative in bundled_files():
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
