@@ -2,16 +2,24 @@
 #   docker build -t inboxwatch .
 #   docker compose -f contrib/docker-compose.yml up -d   (passwords as Docker secrets)
 # The volume holds inboxwatch.toml (mode 600, owner uid 10001) and the SQLite database.
+# The image installs the wheel (model, sample mailbox and example config inside) with the
+# PostgreSQL driver, without the training packages (scikit-learn, scipy: the [train] extra),
+# and keeps only the two lemma tables of spacy-lookups-data that the classifier reads.
 FROM debian:bookworm-slim AS build
 ARG PIP_CERT
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3 python3-venv ca-certificates \
  && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml setup.py MANIFEST.in README.md LICENSE config.example.toml /src/
 COPY inboxwatch /src/inboxwatch
+COPY models /src/models
+COPY data /src/data
 RUN python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check /src
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check "/src[postgres]" \
+ && find /opt/venv/lib/python3*/site-packages/spacy_lookups_data/data -type f \
+        ! -name en_lemma_lookup.json.gz ! -name hu_lemma_lookup.json.gz \
+        ! -name '*license*' -delete
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -22,12 +30,10 @@ RUN apt-get update \
  && useradd --uid 10001 --gid 10001 --home-dir /var/lib/inboxwatch --create-home \
         --shell /usr/sbin/nologin inboxwatch
 COPY --from=build /opt/venv /opt/venv
-COPY models /opt/inboxwatch/models
-COPY data/sample /opt/inboxwatch/data/sample
-COPY config.example.toml /opt/inboxwatch/
+# STATE_DIRECTORY: where the default SQLite database goes (as systemd's StateDirectory=).
 ENV PATH=/opt/venv/bin:$PATH \
-    INBOXWATCH_HOME=/opt/inboxwatch \
     INBOXWATCH_CONFIG=/var/lib/inboxwatch/inboxwatch.toml \
+    STATE_DIRECTORY=/var/lib/inboxwatch \
     PYTHONUNBUFFERED=1
 USER inboxwatch
 WORKDIR /var/lib/inboxwatch

@@ -19,7 +19,8 @@ demo: $(STAMP)
 	$(BIN)/inboxwatch demo
 
 ## Install what the tests need (Dovecot, openssl), check lint and types, and run the test
-## suite, including a real build and smoke test of the Docker image with buildah
+## suite, including the wheel installed into a fresh venv outside the repository
+## (tests/test_wheel.py) and a real build and smoke test of the Docker image with buildah
 ## (INBOXWATCH_CONTAINER_TEST=0 skips that).
 INBOXWATCH_CONTAINER_TEST ?= 1
 export INBOXWATCH_CONTAINER_TEST
@@ -51,4 +52,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out build dist .pytest_cache .mypy_cache .ruff_cache

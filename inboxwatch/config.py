@@ -8,6 +8,7 @@ the database; passwords are *not* read here (see :mod:`inboxwatch.credentials`).
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import logging
 import os
 import stat
@@ -26,6 +27,8 @@ from inboxwatch.text import scrub_controls
 logger = logging.getLogger(__name__)
 
 ENV_CONFIG = "INBOXWATCH_CONFIG"
+APP_NAME = "inboxwatch"
+DEFAULT_DATABASE = "sqlite:///inboxwatch.db"  # relative: in data_dir()
 Security = Literal["tls", "starttls", "none"]
 _SECURITY = ("tls", "starttls", "none")
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -157,13 +160,41 @@ class Config:
 
 
 def project_home() -> Path:
-    """Where the bundled models/ and data/ live: $INBOXWATCH_HOME, else the source checkout."""
+    """Where the bundled ``models/``, ``data/`` and ``config.example.toml`` live.
+
+    $INBOXWATCH_HOME when set; else the installed package's ``bundled`` folder (the wheel
+    carries them there, see setup.py); else the source checkout (an editable install).
+    """
     home = os.environ.get("INBOXWATCH_HOME")
-    return Path(home) if home else Path(__file__).resolve().parent.parent
+    if home:
+        return Path(home)
+    bundled = importlib.resources.files("inboxwatch") / "bundled"
+    if isinstance(bundled, Path) and bundled.is_dir():  # pip installs unpacked, never zipped
+        return bundled
+    return Path(__file__).resolve().parent.parent
 
 
 def default_models_dir() -> Path:
     return project_home() / "models"
+
+
+def default_config_path() -> Path:
+    """The platform's place for the config: ~/.config/inboxwatch/inboxwatch.toml on Linux."""
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / "inboxwatch.toml"
+
+
+def data_dir() -> Path:
+    """Where the SQLite database goes: $STATE_DIRECTORY (set by systemd's StateDirectory=),
+    else the platform's user data dir (~/.local/share/inboxwatch on Linux). Not created here.
+    """
+    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    if state:
+        return Path(state)
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME)
 
 
 class _Section:
@@ -453,15 +484,16 @@ _TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp
              "waiting")
 
 
-def _resolve_db_url(url: str, base: Path | None) -> str:
-    """Make a relative SQLite path relative to the config file, not the working directory."""
+def _resolve_db_url(url: str) -> str:
+    """Make a relative SQLite path relative to :func:`data_dir`, not to the working
+    directory or the config file (which may sit in read-only /etc)."""
     prefix = "sqlite:///"
-    if base is None or not url.startswith(prefix) or url == prefix + ":memory:":
+    if not url.startswith(prefix) or url == prefix + ":memory:":
         return url
-    path = Path(url[len(prefix):])
+    path = Path(url[len(prefix):]).expanduser()
     if path.is_absolute():
-        return url
-    return prefix + str((base / path).resolve())
+        return prefix + str(path)
+    return prefix + str((data_dir() / path).resolve())
 
 
 def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) -> Config:
@@ -471,8 +503,7 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
     root.check_keys(_TOP_KEYS)
     db = root.table("database")
     db.check_keys(("url",))
-    url = _resolve_db_url(db.text("url", "sqlite:///inboxwatch.db") or "",
-                          path.parent if path else None)
+    url = _resolve_db_url(db.text("url", DEFAULT_DATABASE) or "")
     me = _me(root.table("me"))
     accounts = tuple(_account(s) for s in root.tables("accounts"))
     _unique(where, "accounts", [a.name for a in accounts])
@@ -559,8 +590,8 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{where}: no such file; {_example_hint()}, or pass "
-                          "--config") from exc
+        raise ConfigError(f"{where}: no such file; run `inboxwatch init` to write a starter "
+                          "config, or pass --config") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read the file: {exc}") from exc
     try:
@@ -572,15 +603,6 @@ def load_config(path: Path) -> Config:
     if extra:
         config = _with_warning(config, extra)
     return config
-
-
-def _example_hint() -> str:
-    """How to start a config, naming the example file only where this install has one."""
-    example = project_home() / "config.example.toml"
-    if example.is_file():
-        return f"copy {example} and edit it"
-    return ("create it from the example in the README's Configuration section "
-            "(inboxwatch check-config then says what is missing)")
 
 
 def _permission_warning(path: Path) -> str | None:
@@ -598,10 +620,12 @@ def _with_warning(config: Config, warning: str) -> Config:
 
 
 def config_path(cli_value: str | None) -> Path:
-    """Where the config comes from: --config, else $INBOXWATCH_CONFIG, else ./inboxwatch.toml."""
+    """Where the config comes from: --config, else $INBOXWATCH_CONFIG, else
+    ./inboxwatch.toml if it exists, else :func:`default_config_path`."""
     if cli_value:
         return Path(cli_value).expanduser()
     env = os.environ.get(ENV_CONFIG)
     if env:
         return Path(env).expanduser()
-    return Path("inboxwatch.toml")
+    local = Path("inboxwatch.toml")
+    return local if local.is_file() else default_config_path()

@@ -37,6 +37,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 _users = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _platform_dirs(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that fall back to the platform's config and data folders get throwaway
+    ones, never the real ~/.config/inboxwatch or ~/.local/share/inboxwatch."""
+    home = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    monkeypatch.delenv("INBOXWATCH_CONFIG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def dovecot_server() -> Iterator[DovecotServer]:
     server = DovecotServer.start()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inboxwatch.config import load_config
+from inboxwatch.config import config_path, load_config
 from inboxwatch.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,13 +52,36 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     assert config.warnings == ()
 
 
-def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+def test_relative_sqlite_path_is_in_the_data_folder_not_beside_the_config(
+        tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL + '[database]\nurl = "sqlite:///x/iw.db"\n'))
-    assert config.database_url == f"sqlite:///{tmp_path.resolve()}/x/iw.db"
+    data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
+    assert config.database_url == f"sqlite:///{data_home}/inboxwatch/x/iw.db"
+
+
+def test_default_database_is_in_the_platform_data_folder_or_systemd_state_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, MINIMAL)
+    data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
+    assert load_config(path).database_url == f"sqlite:///{data_home}/inboxwatch/inboxwatch.db"
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    assert load_config(path).database_url == f"sqlite:///{tmp_path / 'state'}/inboxwatch.db"
+
+
+def test_config_path_falls_back_to_the_platform_config_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config_home = Path(os.environ["XDG_CONFIG_HOME"])
+    assert config_path(None) == config_home / "inboxwatch" / "inboxwatch.toml"
+    (tmp_path / "inboxwatch.toml").write_text(MINIMAL)  # a config here wins
+    assert config_path(None) == Path("inboxwatch.toml")
+    monkeypatch.setenv("INBOXWATCH_CONFIG", str(tmp_path / "env.toml"))
+    assert config_path(None) == tmp_path / "env.toml"
+    assert config_path(str(tmp_path / "cli.toml")) == tmp_path / "cli.toml"
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no such file; copy \S+/config\.example\.toml"):
+    with pytest.raises(ConfigError, match=r"no such file; run `inboxwatch init`"):
         load_config(tmp_path / "nope.toml")
 
 
@@ -186,13 +209,12 @@ def test_only_one_password_source(tmp_path: Path) -> None:
 
 def test_missing_config_names_only_files_that_exist(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In a checkout the error points at its config.example.toml; in an install without one
-    (the container image, a wheel) it names no file the user does not have."""
-    with pytest.raises(ConfigError) as in_checkout:
-        load_config(tmp_path / "absent.toml")
-    assert f"copy {ROOT / 'config.example.toml'}" in str(in_checkout.value)
-    monkeypatch.setenv("INBOXWATCH_HOME", str(tmp_path))
-    with pytest.raises(ConfigError) as elsewhere:
-        load_config(tmp_path / "nope.toml")
-    assert "config.example.toml" not in str(elsewhere.value)
-    assert "README's Configuration section" in str(elsewhere.value)
+    """Whether or not the install has an example config (a checkout, the container image, a
+    wheel), the error names no file the user does not have: it says to run `inboxwatch init`."""
+    for home in (None, tmp_path):
+        if home is not None:
+            monkeypatch.setenv("INBOXWATCH_HOME", str(home))
+        with pytest.raises(ConfigError) as missing:
+            load_config(tmp_path / "absent.toml")
+        assert "run `inboxwatch init`" in str(missing.value)
+        assert "config.example.toml" not in str(missing.value)

@@ -111,12 +111,12 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     sample ends on 2026-11-13, so the lists look back far enough to reach it."""
     import io
 
-    from inboxwatch.app.demo import demo_config, run_demo
+    from inboxwatch.app.demo import demo_config_text, run_demo
     from inboxwatch.app.report_commands import report_command, waiting_command
 
     db = tmp_path / "demo.db"
     assert run_demo(db, io.StringIO()) == 0
-    sample = (Path(demo_config(db).path or "")).read_text(encoding="utf-8")
+    sample = demo_config_text(db)
     config = tmp_path / "inboxwatch.toml"
     sample = re.sub(r'(?m)^url = .*$', f'url = "sqlite:///{db}"', sample, count=1)
     config.write_text(sample.replace("[me]", "[waiting]\ndays = 3650\n\n[me]", 1),

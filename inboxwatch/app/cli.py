@@ -60,24 +60,40 @@ def _config(args: argparse.Namespace) -> Config:
 # --- commands ---------------------------------------------------------------------------
 
 
-@command("check-config")
-def cmd_check_config(args: argparse.Namespace) -> int:
-    """Validate the configuration and show what it means.
+@command("init")
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a starter config (the annotated example, mode 600) and say what to edit next.
 
-    Checks every key, the time zone, working hours and days, the holiday country, client
-    addresses, and that every password source is set (without printing any password).
+    Writes to --config, else $INBOXWATCH_CONFIG, else the platform's config folder
+    (~/.config/inboxwatch/inboxwatch.toml on Linux). Never overwrites an existing file.
 
     Example:
-      inboxwatch --config ~/.config/inboxwatch.toml check-config
+      inboxwatch init && inboxwatch check-config
     """
+    from inboxwatch.app.setup_commands import init_command
+
+    return init_command(config_path(args.config), args.config is None, sys.stdout)
+
+
+@command("check-config")
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate the configuration and say, a line each, what the service will do with it.
+
+    Checks every key, the time zone, working hours and days, the holiday country, client
+    addresses, and that every password source is set (without printing any password). Then
+    lists where the database is, which accounts and folders are polled, and when the daily
+    report goes out and to whom; warns when [smtp] is missing.
+
+    Example:
+      inboxwatch --config ~/.config/inboxwatch/inboxwatch.toml check-config
+    """
+    from inboxwatch.app.setup_commands import service_summary, summary_warnings
     from inboxwatch.credentials import resolve_password
 
     config = _config(args)
     print(f"config {config.path}: OK")
-    print(f"database: {_safe_url(config.database_url)}")
-    wt = config.me.working_time
-    print(f"me: {', '.join(config.me.addresses)}; {wt.tz.key}, {wt.start:%H:%M}-{wt.end:%H:%M},"
-          f" days {sorted(wt.days)}, holidays {wt.holidays_country or 'none'}")
+    for line in service_summary(config):
+        print(line)
     problems = 0
     for account in config.accounts:
         try:
@@ -86,12 +102,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             state = "password available"
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
-        print(f"account {account.name}: {account.username}@{account.host}:{account.port} "
-              f"({account.security}), folders {list(account.folders)}, sent "
-              f"{account.sent_folder or '-'}; {state}")
-    for client in config.clients:
-        print(f"client {client.name}: {', '.join(client.addresses)}; "
-              f"{client.monthly_revenue:g} {client.currency}/month")
+        print(f"account {account.name}: {state}")
+    for warning in summary_warnings(config):
+        print(f"WARNING: {warning}")
     return EXIT_CONFIG if problems else EXIT_OK
 
 
@@ -258,7 +271,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = _optional_config(args)
     models = Path(args.models) if args.models else _models_dir(config)
-    return train_command(Path(args.data), Path(args.real), models, config, sys.stdout)
+    return train_command(_data_dir(args.data), _real_dir(args.real), models, config,
+                         sys.stdout)
 
 
 @command("evaluate")
@@ -275,7 +289,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     config = _optional_config(args)
     models = Path(args.models) if args.models else _models_dir(config)
-    reports = evaluate(Path(args.data), models, Path(args.real))
+    reports = evaluate(_data_dir(args.data), models, _real_dir(args.real))
     print("\n\n".join(report.format_table() for report in reports))
     return EXIT_OK
 
@@ -331,14 +345,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """Suggest when to answer each recent unanswered client message, and why.
 
     Prompt answers for real urgency and complaints; working hours otherwise; deliberately
-    not instantly for clients whose urgency is habitual.
+    not instantly for clients whose urgency is habitual. --date looks as of the end of that
+    day (default: now).
 
     Example:
-      inboxwatch suggest
+      inboxwatch suggest --date 2026-11-13
     """
     from inboxwatch.app.report_commands import suggest_command
 
-    return suggest_command(_config(args), sys.stdout)
+    day = date.fromisoformat(args.date) if args.date else None
+    return suggest_command(_config(args), day, sys.stdout)
 
 
 @command("waiting")
@@ -416,6 +432,18 @@ def _optional_config(args: argparse.Namespace) -> Config | None:
     return _config(args)
 
 
+def _data_dir(cli_value: str | None) -> Path:
+    from inboxwatch.config import project_home
+
+    return Path(cli_value).expanduser() if cli_value else project_home() / "data" / "labelled"
+
+
+def _real_dir(cli_value: str | None) -> Path:
+    from inboxwatch.config import project_home
+
+    return Path(cli_value).expanduser() if cli_value else project_home() / "data" / "real"
+
+
 def _models_dir(config: Config | None) -> Path:
     from inboxwatch.config import default_models_dir
 
@@ -431,12 +459,6 @@ def _open_pipeline(config: Config) -> tuple[Store, IngestContext]:
     classifier = Classifier.load(config.models_dir)
     store = Store.open(config.database_url)
     return store, IngestContext.from_config(config, classifier)
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -476,17 +498,21 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--db", default="demo-out/inboxwatch-demo.db",
                             help="SQLite file to create (default: %(default)s)")
     elif name in ("classify", "train", "evaluate"):
-        parser.add_argument("--models", metavar="DIR", help="model folder (default: models/)")
+        parser.add_argument("--models", metavar="DIR",
+                            help="model folder (default: [models] dir, else the bundled one)")
         if name != "classify":
-            parser.add_argument("--data", default="data/labelled", metavar="DIR",
-                                help="labelled data folder (default: %(default)s)")
-            parser.add_argument("--real", default="data/real", metavar="DIR",
-                                help="labelled real mail (default: %(default)s)")
+            parser.add_argument("--data", default=None, metavar="DIR",
+                                help="labelled data folder (default: the bundled data/labelled)")
+            parser.add_argument("--real", default=None, metavar="DIR",
+                                help="labelled real mail (default: the bundled data/real)")
     elif name == "report":
         parser.add_argument("--format", choices=("text", "json", "html"), default="text")
         parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
                             help="report day (default: today)")
         parser.add_argument("--send", action="store_true", help="also send the alert e-mail")
+    elif name == "suggest":
+        parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
+                            help="as of the end of this day (default: now)")
     elif name == "forget":
         parser.add_argument("client", metavar="CLIENT", help="the client's name, as in the config")
         parser.add_argument("--address", action="append", default=[], metavar="ADDRESS",
@@ -528,6 +554,8 @@ def configure_logging(verbose: int, fmt: str, stream: TextIO | None = None) -> N
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("imapclient").setLevel(logging.WARNING)  # its protocol log holds mail
+    # what `run` will do (setup_commands.service_summary) is shown at the default level too
+    logging.getLogger("inboxwatch.app.service_commands").setLevel(min(level, logging.INFO))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
 from inboxwatch.reporting.alerts import queue_daily_alert
@@ -76,16 +76,19 @@ def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
     return 0
 
 
-def suggest_command(config: Config, out: TextIO) -> int:
-    """Print when to answer each recent unanswered client message, and why."""
+def suggest_command(config: Config, day: date | None, out: TextIO) -> int:
+    """Print when to answer each recent unanswered client message, and why: as of now, or
+    of the end of *day* (midnight after it, in the user's time zone)."""
+    tz = config.me.working_time.tz
+    now = (datetime.combine(day + timedelta(days=1), time(0), tz) if day is not None
+           else utcnow())
     store = Store.open(config.database_url)
     try:
-        suggestions = pending_reply_suggestions(config, store, utcnow())
+        suggestions = pending_reply_suggestions(config, store, now)
     finally:
         store.close()
     if not suggestions:
         out.write("no unanswered client messages in the last days\n")
-    tz = config.me.working_time.tz
     for item in suggestions:
         local = item.reply_after.astimezone(tz) if item.reply_after.tzinfo else item.reply_after
         out.write(f"message {item.message_id} ({item.client}): reply after "

@@ -4,6 +4,7 @@ database) and ``metrics`` (the same, as Prometheus text)."""
 
 from __future__ import annotations
 
+import logging
 from typing import TextIO
 
 from inboxwatch.app.metrics import failing_accounts, metrics_text, read_snapshot
@@ -11,13 +12,22 @@ from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.storage.store import Store
 
+logger = logging.getLogger(__name__)
+
 
 def run_command(config: Config) -> int:
-    """Run the service until SIGTERM/SIGINT."""
-    from inboxwatch.classifying.classifier import Classifier
+    """Log what the service will do (at INFO, which the CLI shows by default for this
+    module), then run it until SIGTERM/SIGINT."""
     from inboxwatch.app.daemon import run_service
+    from inboxwatch.app.setup_commands import service_summary, summary_warnings
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.ingest.pipeline import IngestContext
 
+    logger.info("config %s", config.path)
+    for line in service_summary(config):
+        logger.info("%s", line)
+    for warning in summary_warnings(config):
+        logger.warning("%s", warning)
     classifier = Classifier.load(config.models_dir)
     store = Store.open(config.database_url)
     return run_service(config, store, IngestContext.from_config(config, classifier))

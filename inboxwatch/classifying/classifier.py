@@ -446,7 +446,11 @@ def _check_meta(meta: Mapping[str, Any], models_dir: Path) -> None:
             f"inboxwatch reads format {FORMAT_VERSION}; {_RETRAIN}"
         )
     for key, package in (("spacy_version", "spacy"), ("scikit_learn_version", "scikit-learn")):
-        recorded, installed = str(meta.get(key)), metadata.version(package)
+        try:
+            installed = metadata.version(package)
+        except metadata.PackageNotFoundError:  # scikit-learn only fits (the [train] extra);
+            continue  # answering uses plain arrays, so a lean install loads the model
+        recorded = str(meta.get(key))
         if _major_minor(recorded) != _major_minor(installed):
             raise ModelError(
                 f"the model in {models_dir} was trained with {package} {recorded}, but "

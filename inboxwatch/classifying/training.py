@@ -24,9 +24,16 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+
+from inboxwatch.errors import ModelError
+
+try:  # the [train] extra: only training imports them, never classify, poll or report
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+except ImportError as exc:
+    raise ModelError(f"training needs scikit-learn and scipy ({exc}); install them with: "
+                     "pip install 'inboxwatch[train]'") from exc
 
 from inboxwatch.classifying.classifier import (
     TAGS,
@@ -41,7 +48,6 @@ from inboxwatch.classifying.classifier import (
     text_key,
     word_terms,
 )
-from inboxwatch.errors import ModelError
 from inboxwatch.classifying.features import FEATURE_NAMES
 from inboxwatch.classifying.features import fingerprint as features_fingerprint
 

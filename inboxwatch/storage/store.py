@@ -232,7 +232,10 @@ def create_db_engine(url: str) -> Engine:
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError) as exc:
+    except ImportError as exc:  # the driver is an extra: inboxwatch[postgres]
+        raise StorageError(f"cannot use database {parsed.render_as_string()}: {exc}; for "
+                           "PostgreSQL run: pip install 'inboxwatch[postgres]'") from exc
+    except SQLAlchemyError as exc:
         raise StorageError(f"cannot use database {parsed.render_as_string()}: {exc}") from exc
 
 
