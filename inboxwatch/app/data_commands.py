@@ -18,14 +18,11 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
     JSON)."""
     from inboxwatch.storage.tombstones import load_forgotten
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         statuses = store.folder_statuses()
         failures = store.parse_failures()
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
-    finally:
-        store.close()
     if fmt == "json":
         json.dump({
             "folders": [_status_dict(s) for s in statuses],
@@ -72,8 +69,7 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
 
     configured = next((c for c in config.clients if c.name == client), None)
     addresses = [*(configured.addresses if configured else ()), *extra_addresses]
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         if not yes:
             out.write(client_data(store, client, addresses).line(client, deleted=False) + "\n")
             out.write("run again with --yes to delete it and store none of their new mail\n")
@@ -82,8 +78,6 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
         out.write(f"{client}: their new mail will not be stored; to store it again: "
                   f"inboxwatch forget {shlex.quote(client)} --undo\n")
-    finally:
-        store.close()
     return 0
 
 
@@ -91,11 +85,8 @@ def unforget_command(config: Config, client: str, out: TextIO) -> int:
     """Store *client*'s mail again (what ``forget --yes`` deleted stays deleted)."""
     from inboxwatch.storage.retention import unforget_client
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         was_forgotten, returning = unforget_client(store, client)
-    finally:
-        store.close()
     if not was_forgotten:
         out.write(f"{client} was not forgotten; nothing to undo\n")
         return 0

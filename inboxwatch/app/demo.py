@@ -36,15 +36,12 @@ def run_demo(db_path: Path, out: TextIO) -> int:
     """Import the sample mailbox into *db_path* and print what was ingested."""
     config = demo_config(db_path)
     classifier = Classifier.load(config.models_dir)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         ctx = IngestContext.from_config(config, classifier)
         report = import_export(sample_dir() / "sample.mbox", store, ctx)
         out.write(f"database: {db_path}\n{report.line()}\n\n")
         _print_tallies(client_tallies(store), out)
         out.write("\n" + demo_report_text(config, store))
-    finally:
-        store.close()
     return 0
 
 

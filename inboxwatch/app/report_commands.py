@@ -21,14 +21,11 @@ def report_command(config: Config, fmt: str, day: date | None, send: bool, out: 
     """Print the report for *day* (default: today, in the user's time zone); with *send*,
     queue it as the alert e-mail and deliver it now."""
     day = day or datetime.now(config.me.working_time.tz).date()
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         report = build_report(config, store, day)
         out.write(_render(report, fmt))
         if send:
             _send_now(config, store, day, out)
-    finally:
-        store.close()
     return 0
 
 
@@ -78,11 +75,8 @@ def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
 
 def suggest_command(config: Config, out: TextIO) -> int:
     """Print when to answer each recent unanswered client message, and why."""
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         suggestions = pending_reply_suggestions(config, store, utcnow())
-    finally:
-        store.close()
     if not suggestions:
         out.write("no unanswered client messages in the last days\n")
     tz = config.me.working_time.tz

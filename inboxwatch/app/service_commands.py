@@ -41,10 +41,8 @@ def health_command(config: Config, out: TextIO) -> int:
     except InboxwatchError as exc:
         out.write(f"unhealthy: {exc}\n")
         return 1
-    try:
+    with store:
         problems = health_problems(config, store)
-    finally:
-        store.close()
     if problems:
         out.write("unhealthy: " + "; ".join(problems) + "\n")
         return 1
