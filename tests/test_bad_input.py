@@ -36,7 +36,7 @@ from inboxwatch.ingest.sync import Backoff, sync_account
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
-from tests.tools.nasty import BIG, corpus
+from tests.corpus.nasty import BIG, corpus
 from tests.tools.servers import log_text
 from tests.tools.service_env import run_cli
 
