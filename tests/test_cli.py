@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from email import message_from_bytes
 from pathlib import Path
 
@@ -100,6 +101,18 @@ def test_with_json_logs_the_error_line_is_json_too(tmp_path: Path) -> None:
     (line,) = result.stderr.splitlines()
     entry = json.loads(line)
     assert entry["level"] == "error" and "absent.toml: no such file" in entry["message"]
+
+
+def test_with_json_logs_a_usage_error_is_json_too() -> None:
+    result = run_cli(None, "--log-format", "json", "report", "--date", "13/11/2026")
+    assert result.returncode == EXIT_USAGE
+    (line,) = result.stderr.splitlines()
+    assert "expected a date like 2026-11-13, got '13/11/2026'" in json.loads(line)["message"]
+
+
+def test_report_date_is_parsed_once_into_a_date() -> None:
+    args = build_parser().parse_args(["report", "--date", "2026-11-13"])
+    assert args.date == date(2026, 11, 13)
 
 
 def test_forget_refuses_an_unknown_client_and_names_the_closest(

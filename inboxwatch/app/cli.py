@@ -11,6 +11,9 @@ and only here.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import itertools
 import logging
 import os
 import sys
@@ -678,9 +681,30 @@ def _quiet_closed_stdout() -> None:
     os.close(devnull)
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    return "--log-format=json" in argv or any(
+        pair == ("--log-format", "json") for pair in itertools.pairwise(argv))
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line. A usage error exits 2 as argparse does, but with
+    ``--log-format json`` its message is a JSON line too."""
+    if not _wants_json(argv):
+        return build_parser().parse_args(argv)
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            return build_parser().parse_args(argv)
+    except SystemExit as exc:
+        if exc.code:
+            lines = captured.getvalue().strip().splitlines() or ["invalid command line"]
+            _print_error(argparse.Namespace(log_format="json"), lines[-1])
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``inboxwatch`` console script."""
-    args = build_parser().parse_args(argv)
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
     configure_logging(args.verbose, args.log_format)
     try:
         code = COMMANDS[args.command](args, sys.stdout)
