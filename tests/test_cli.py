@@ -12,17 +12,12 @@ import pytest
 
 from inboxwatch.app.cli import COMMANDS, EXIT_CONFIG, EXIT_USAGE, build_parser, main
 from tests.smtpserver import smtp_server
-from tests.tools.service_env import run_cli
+from tests.tools.service_env import run_cli, small_config
 
 
-def write_config(path: Path, text: str = "") -> Path:
-    """A config with an SQLite database beside it, two clients, and *text* appended."""
-    path.write_text(f'[database]\nurl = "sqlite:///{path.parent / "iw.db"}"\n'
-                    '[me]\naddresses = ["anna@assist.example"]\n'
-                    '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
-                    '[[clients]]\nname = "Globex"\naddresses = ["@globex.example"]\n' + text)
-    path.chmod(0o600)
-    return path
+def write_config(path: Path, *tables: str) -> Path:
+    """A small config with an SQLite database beside it."""
+    return small_config(path, f"sqlite:///{path.parent / 'iw.db'}", *tables)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -25,7 +25,7 @@ from inboxwatch.storage.leases import Leases
 from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer
 from tests.smtpserver import smtp_server
-from tests.tools.service_env import REPO, cli_command, run_cli
+from tests.tools.service_env import REPO, cli_command, run_cli, small_config
 
 ROW = re.compile(r"^\| (\d+) \| (.+?) \|")
 
@@ -79,14 +79,7 @@ class Setup:
         self.password = ""
 
     def write(self, *tables: str) -> Path:
-        self.path.write_text(
-            f'[database]\nurl = "{self.db_url}"\n'
-            '[me]\naddresses = ["anna@assist.example"]\ntimezone = "Europe/Budapest"\n'
-            '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
-            '[[clients]]\nname = "Globex"\naddresses = ["@globex.example"]\n'
-            + "".join(tables))
-        self.path.chmod(0o600)
-        return self.path
+        return small_config(self.path, self.db_url, *tables)
 
     def account(self, port: int, *, username: str = "anna", secret: str = "",
                 password_command: str | None = None) -> str:

@@ -51,6 +51,8 @@ EXIT_TEMPFAIL = 75  # locked or unreachable: retrying later may succeed (EX_TEMP
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 EXIT_BROKEN_PIPE = 141  # stdout was closed early, as by `| head` (128 + SIGPIPE)
 
+POLL_WAIT_SECONDS = 30.0  # poll --once: how long to wait in all on servers that do not answer
+
 # The exit code of each error a command raises: the first entry the error is an instance
 # of wins, so subclasses come before their parents.
 EXIT_CODES: tuple[tuple[type[InboxwatchError], int], ...] = (
@@ -243,7 +245,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 @command("poll")
 @option("--once", action="store_true", help="one pass, then exit")
-@option("--wait", type=_positive_seconds, default=30.0, metavar="SECONDS",
+@option("--wait", type=_positive_seconds, default=POLL_WAIT_SECONDS, metavar="SECONDS",
         help="give up on servers that do not answer after this many seconds in all "
              "(default: %(default)g); time spent syncing is not counted")
 def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:

@@ -21,7 +21,6 @@ from inboxwatch.ingest.sync import AccountReport, Backoff, poll_all
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.storage.store import Store
 
-DEFAULT_WAIT_SECONDS = 30.0
 MIN_ATTEMPT_SECONDS = 2.0  # an attempt shorter than this could not even finish a TLS handshake
 
 

@@ -109,6 +109,19 @@ def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: Smtp
     return path
 
 
+def small_config(path: Path, database_url: str, *tables: str) -> Path:
+    """A minimal inboxwatch.toml (mode 600): Anna, clients "Acme Kft." and "Globex", the
+    database at *database_url*, then *tables* (TOML text) as given."""
+    path.write_text(
+        f'[database]\nurl = "{database_url}"\n'
+        '[me]\naddresses = ["anna@assist.example"]\ntimezone = "Europe/Budapest"\n'
+        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
+        '[[clients]]\nname = "Globex"\naddresses = ["@globex.example"]\n' + "".join(tables),
+        encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def cli_env(mailbox: MailUser) -> dict[str, str]:
     """The environment for the CLI: the IMAP password in its variable, nothing else odd."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
