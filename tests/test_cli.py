@@ -122,6 +122,9 @@ def test_forget_refuses_an_unknown_client_and_names_the_closest(
     assert "run again with --yes" in capsys.readouterr().out
     # a client already removed from the config: their addresses say whose mail it is
     assert main(["forget", "Initech", "--address", "@initech.example", "--config", config]) == 0
+    # undoing a forget that never happened is refused too, not "nothing to undo" and exit 0
+    assert main(["forget", "Acme", "--undo", "--config", config]) == EXIT_USAGE
+    assert "no forgotten client named 'Acme'" in capsys.readouterr().err
 
 
 def test_label_takes_the_id_as_the_report_prints_it(tmp_path: Path,
