@@ -1,6 +1,6 @@
 """Broken mail, bad configuration and wrong credentials.
 
-Mail: a corpus of nasty messages (``tests/tools/nasty.py``: broken and unknown charsets, raw
+Mail: a corpus of nasty messages (``tests/corpus/nasty.py``: broken and unknown charsets, raw
 8-bit headers, missing and wrong boundaries, deep nesting, NUL bytes, a zip bomb, base64 and
 quoted-printable bombs, enormous headers and lines, 5 000 parts...). Each one parses within
 a time bound or is rejected with ``MessageParseError``; through ``ingest.build_messages`` and

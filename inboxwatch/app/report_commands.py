@@ -77,11 +77,8 @@ def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
     from inboxwatch.reporting.build import waiting_on
     from inboxwatch.reporting.render import json_waiting, waiting_lines
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         waiting = waiting_on(config, store, utcnow())
-    finally:
-        store.close()
     if fmt == "json":
         out.write(json.dumps(json_waiting(waiting), ensure_ascii=False) + "\n")
     else:

@@ -54,9 +54,6 @@ def metrics_command(config: Config, out: TextIO) -> int:
     """Print the Prometheus metrics once."""
     from inboxwatch.app.daemon import SERVICE_LEASE
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         out.write(metrics_text(config, store, SERVICE_LEASE))
-    finally:
-        store.close()
     return 0

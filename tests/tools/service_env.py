@@ -145,7 +145,8 @@ def run_cli(config: Path | None, *args: str, env: Mapping[str, str] | None = Non
     if env is None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
     return subprocess.run(cli_command(config, *args), capture_output=True, text=True,
-                          input=stdin, env=dict(env), timeout=timeout, check=False, cwd=REPO)
+                          encoding="utf-8", input=stdin, timeout=timeout, check=False, cwd=REPO,
+                          env={**env, "PYTHONIOENCODING": "utf-8"})
 
 
 def received_messages(smtp: SmtpServer) -> list[EmailMessage]:
