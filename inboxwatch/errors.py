@@ -5,6 +5,7 @@ and what to do about it. Third-party errors are translated at the adapter bounda
 (``raise OurError(...) from exc``) so the CLI and daemon only ever catch these::
 
     InboxwatchError
+    ├── UsageError               the command line names something that does not exist
     ├── ConfigError              the config file is missing, unreadable or invalid
     ├── CredentialError          a password could not be obtained (env var unset, command failed)
     ├── StorageError             the database failed (unreachable, disk full, migration)
@@ -17,7 +18,8 @@ and what to do about it. Third-party errors are translated at the adapter bounda
     ├── MessageParseError        one message could not be parsed (it is stored raw with this reason)
     ├── ModelError               the classifier artifacts are missing, foreign or of another version
     ├── LockError                another inboxwatch process holds the lock
-    └── DeliveryError            the alert e-mail could not be sent (it stays in the outbox)
+    └── DeliveryError            the alert e-mail could not be sent
+        └── DeliveryDeferred     ...not yet: it stays queued and is retried later
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from __future__ import annotations
 
 class InboxwatchError(Exception):
     """Root of every error inboxwatch raises on purpose."""
+
+
+class UsageError(InboxwatchError):
+    """The command line names something that does not exist (a client, a message)."""
 
 
 class ConfigError(InboxwatchError):
@@ -76,4 +82,8 @@ class LockError(InboxwatchError):
 
 
 class DeliveryError(InboxwatchError):
-    """The alert e-mail could not be delivered; it stays queued in the outbox."""
+    """The alert e-mail could not be delivered."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """The alert e-mail could not be delivered yet; it stays queued and is retried."""

@@ -2,6 +2,8 @@
 
 - ``dovecot`` / ``tls_dovecot``: a fresh mailbox (user) on a session-wide throwaway Dovecot
   (plain loopback IMAP, or with a self-signed certificate offering TLS and STARTTLS).
+- ``quiet_dovecot``: a private Dovecot for wrong passwords (no auth penalty) whose mail_log
+  records every change to any mailbox; tests add their own users to it.
 - ``database_url``: parametrized over ``sqlite`` (a file in tmp_path) and ``postgresql``
   (a database created for this test session on 127.0.0.1:5432 and dropped at its end; its
   schema is wiped before every test). PostgreSQL must be running: the tests fail, never skip,
@@ -28,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from inboxwatch.config import parse_config
 from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer, MailUser
+from tests.tools.servers import MAIL_LOG_CONF, NO_AUTH_PENALTY_CONF, start_with
 
 if TYPE_CHECKING:
     from inboxwatch.ingest.pipeline import IngestContext
@@ -59,6 +62,15 @@ def dovecot_server() -> Iterator[DovecotServer]:
 @pytest.fixture(scope="session")
 def tls_dovecot_server() -> Iterator[DovecotServer]:
     server = DovecotServer.start(tls=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def quiet_dovecot() -> Iterator[DovecotServer]:
+    """A private Dovecot for wrong passwords (no auth penalty) whose mail_log plugin also
+    records every change to any mailbox."""
+    server = start_with(NO_AUTH_PENALTY_CONF + MAIL_LOG_CONF)
     yield server
     server.stop()
 
@@ -113,16 +125,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
-    opened = Store.open(database_url)
-    yield opened
-    opened.close()
+    with Store.open(database_url) as opened:
+        yield opened
 
 
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'inboxwatch.db'}")
-    yield opened
-    opened.close()
+    with Store.open(f"sqlite:///{tmp_path / 'inboxwatch.db'}") as opened:
+        yield opened
 
 
 TEST_CONFIG = {

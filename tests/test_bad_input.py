@@ -1,6 +1,6 @@
 """Broken mail, bad configuration and wrong credentials.
 
-Mail: a corpus of nasty messages (``tests/tools/nasty.py``: broken and unknown charsets, raw
+Mail: a corpus of nasty messages (``tests/corpus/nasty.py``: broken and unknown charsets, raw
 8-bit headers, missing and wrong boundaries, deep nesting, NUL bytes, a zip bomb, base64 and
 quoted-printable bombs, enormous headers and lines, 5 000 parts...). Each one parses within
 a time bound or is rejected with ``MessageParseError``; through ``ingest.build_messages`` and
@@ -36,9 +36,9 @@ from inboxwatch.ingest.sync import Backoff, sync_account
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
-from tests.tools.nasty import BIG, corpus
-from tests.tools.fixtures import quiet_dovecot_fixture  # noqa: F401
+from tests.corpus.nasty import BIG, corpus
 from tests.tools.servers import log_text
+from tests.tools.service_env import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "secret"
@@ -291,9 +291,7 @@ def test_invalid_database_url_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "iw.toml"
     path.write_text(ME + '[database]\nurl = "no such database"\n')
     path.chmod(0o600)
-    result = subprocess.run([sys.executable, "-m", "inboxwatch", "--config", str(path),
-                             "status"], capture_output=True, text=True, cwd=ROOT, timeout=60,
-                            check=False)
+    result = run_cli(path, "status", timeout=60)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "database.url" in result.stderr
 

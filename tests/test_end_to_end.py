@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
+from inboxwatch.app.cli import EXIT_TEMPFAIL
 from inboxwatch.config import load_config
 from inboxwatch.reporting.mailer import deliver_pending
 from inboxwatch.storage.schema import messages, outbox
@@ -147,14 +148,15 @@ def test_mailbox_to_report_to_alert_mail(database_url: str,
     # The first attempt is refused (451): the alert stays queued, nothing arrives.
     smtp.box.refuse_next = 1
     first = run_cli(config, "report", "--date", REPORT_DAY, "--send", env=env)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == EXIT_TEMPFAIL, first.stderr  # not sent yet: retry later
     assert "Acme Kft." in first.stdout  # the text report is printed too
     assert "sent 0, pending 1" in first.stdout
-    assert "not delivered yet: SMTP server 127.0.0.1" in first.stdout and "451" in first.stdout
+    assert "not delivered yet: SMTP server 127.0.0.1" in first.stderr and "451" in first.stderr
     assert smtp.box.received == []
     # Asking again the same day queues nothing new, and the retry is not due yet.
     again = run_cli(config, "report", "--date", REPORT_DAY, "--send", env=env)
     assert "alert e-mail already queued today; sent 0" in again.stdout
+    assert again.returncode == EXIT_TEMPFAIL and "stays queued" in again.stderr
     assert smtp.box.received == []
 
     # The outbox retry, a minute later (what the service's outbox job does every minute).
@@ -169,8 +171,8 @@ def test_mailbox_to_report_to_alert_mail(database_url: str,
     finally:
         store.close()
     assert (retried.sent, retried.pending, later.sent) == (1, 0, 0)
-    assert "already queued today; sent 0" in run_cli(
-        config, "report", "--date", REPORT_DAY, "--send", env=env).stdout
+    delivered = run_cli(config, "report", "--date", REPORT_DAY, "--send", env=env)
+    assert delivered.returncode == 0 and "already queued today; sent 0" in delivered.stdout
 
     assert len(smtp.box.received) == 1  # exactly once, despite the refusal and the re-runs
     assert [(r.status, r.attempts) for r in rows] == [("sent", 2)]
@@ -178,6 +180,7 @@ def test_mailbox_to_report_to_alert_mail(database_url: str,
     queued_id = message_from_bytes(rows[0].mime)["Message-ID"]
     assert str(mail["Message-ID"]).split() == str(queued_id).split()  # the same mail, retried
     assert smtp.box.received[0][1] == ["anna@assist.example"]
+    assert mail["Auto-Submitted"] == "auto-generated"  # no out-of-office replies to it
     assert_alert_mail(mail, min_charts=len(DIFFICULT), mentions=sorted(DIFFICULT))
 
     # Last, the report's own checks: the alert was queued, and good clients are not flagged.

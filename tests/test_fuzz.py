@@ -52,7 +52,7 @@ from inboxwatch.parsing.mime import MAX_BODY_CHARS, MAX_DEFECTS, ParsedMessage, 
 from tests.dovecot import make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
-from tests.tools.nasty import corpus
+from tests.corpus.nasty import corpus
 
 T = TypeVar("T")
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -354,9 +354,7 @@ def test_escape_codecs_as_charset_give_valid_text() -> None:
 
 
 def _seeds() -> list[bytes]:
-    from tests.corpus.nasty import NASTY  # the MIME parser's own corpus
-
-    seeds = list(corpus(include_big=False).values()) + list(NASTY.values())
+    seeds = list(corpus(include_big=False).values())
     seeds += [make_message(i, html=i % 2 == 0, body_size=800) for i in range(6)]
     seeds.append(b"From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
                  b"alternative; boundary=\"q\"\r\n\r\n--q\r\nContent-Type: text/plain; "
@@ -493,9 +491,7 @@ def classifier() -> Classifier:
 def test_classifying_every_corpus_message_is_bounded(classifier: Classifier) -> None:
     """Each corpus message, parsed, is classified within the bound (runs of symbols at the
     100,000-character cap once took 15-25 minutes)."""
-    from tests.corpus.nasty import NASTY
-
-    messages = {**corpus(include_big=False), **NASTY}
+    messages = corpus(include_big=False)
     for name, raw in messages.items():
         parsed = parse_bounded(raw, "classify_corpus_parse")
         if parsed is None:

@@ -14,7 +14,6 @@ import base64
 import logging
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from inboxwatch.sources.imap import ImapSession
 from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.tools.servers import NO_AUTH_PENALTY_CONF, log_text, start_with
+from tests.tools.service_env import run_cli
 
 if TYPE_CHECKING:
     from inboxwatch.app.daemon import Service
@@ -246,7 +246,4 @@ def _config_file(tmp_path: Path, port: int, user: str) -> Path:
 
 
 def _cli(config: Path, password: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IW_TEST_PASSWORD": password, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "inboxwatch", "-vv", "--config", str(config),
-                           *args], capture_output=True, text=True, encoding="utf-8", env=env,
-                          cwd=ROOT, timeout=120, check=False)
+    return run_cli(config, "-vv", *args, env={**os.environ, "IW_TEST_PASSWORD": password})

@@ -23,7 +23,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Select, Table, func, insert, select, text, update
 
+from inboxwatch.app.cli import EXIT_CONFIG
 from inboxwatch.config import AccountConfig, SmtpConfig, parse_config
 from inboxwatch.errors import DeliveryError, ImapAuthError, ImapError, ImapTlsError
 from inboxwatch.sources.imap import ImapSession
@@ -40,8 +40,8 @@ from tests.dovecot import DovecotServer, MailUser, make_message, make_self_signe
 from tests.netproxy import NetProxy
 from tests.smtpserver import Mailbox
 from tests.tools import figures
-from tests.tools.fixtures import quiet_dovecot_fixture  # noqa: F401
 from tests.tools.servers import log_text
+from tests.tools.service_env import run_cli
 
 PASSWORD = "secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,7 +238,7 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
         logs.append(result.stderr)
         outputs.append(result.stdout)
     wrong = _cli(config, {**env, "IW_TEST_PASSWORD": WRONG_PASSWORD}, "poll", "--once")
-    assert wrong.returncode != 0 and "rejected the login" in wrong.stderr
+    assert wrong.returncode == EXIT_CONFIG and "rejected the login" in wrong.stderr
     logs.append(wrong.stderr)
     outputs.append(wrong.stdout)
     assert "DEBUG" in "".join(logs), "-vv did not reach debug level"
@@ -250,9 +250,7 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
 
 
 def _cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inboxwatch", "-vv", "--config",
-                           str(config), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120, check=False)
+    return run_cli(config, "-vv", *args, env=env)
 
 
 # --- files ------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import hashlib
 import mailbox
 import os
 import subprocess
-import sys
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
@@ -29,6 +28,7 @@ from inboxwatch.errors import ConfigError
 from inboxwatch.storage.schema import messages
 from inboxwatch.storage.store import NewMessage, Store
 from inboxwatch.text import scrub_controls
+from tests.tools.service_env import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_DAY = date(2026, 11, 13)
@@ -85,10 +85,7 @@ def _config(tmp_path: Path) -> Path:
 
 
 def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "inboxwatch", "--config", str(config), *args],
-                          capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT,
-                          timeout=300, check=False)
+    return run_cli(config, *args, env=dict(os.environ), timeout=300)
 
 
 def _dangerous(text: str) -> list[str]:

@@ -32,6 +32,7 @@ from tests.dovecot import MailUser, make_message
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
 from tests.tools.poller import Zygote
+from tests.tools.service_env import cli_command, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "secret"
@@ -92,16 +93,15 @@ def test_inboxwatch_run_twice_refuses_and_says_why(tmp_path: Path) -> None:
     config = tmp_path / "iw.toml"
     config.write_text(f'[database]\nurl = "{url}"\n[me]\naddresses = ["a@assist.example"]\n')
     config.chmod(0o600)
-    command = [sys.executable, "-m", "inboxwatch", "--config", str(config), "run"]
-    first = subprocess.Popen(command, cwd=ROOT, text=True, stdout=subprocess.PIPE,
+    first = subprocess.Popen(cli_command(config, "run"), cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while not _lease_ready(url) and first.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert f":{first.pid}:" in (_service_lease(url) or ""), first.stderr
-        second = subprocess.run(command, cwd=ROOT, text=True, capture_output=True, timeout=60,
-                                check=False)
+        second = run_cli(config, "run", env=dict(os.environ), timeout=60)
         assert second.returncode == 75, second.stderr
         assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr
         assert re.match(rf"inboxwatch: service is in use by [^:]+:{first.pid}:[0-9a-f]+ until "

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -18,6 +16,7 @@ from inboxwatch.analysis.waiting import combine, waiting_questions, waiting_repl
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import json_waiting, render_html, render_json, render_text
 from tests.test_report import build
+from tests.tools.service_env import run_cli
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
@@ -122,9 +121,7 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     config.write_text(sample.replace("[me]", "[waiting]\ndays = 3650\n\n[me]", 1),
                       encoding="utf-8")
     config.chmod(0o600)
-    result = subprocess.run([sys.executable, "-m", "inboxwatch", "--config", str(config),
-                             "waiting", "--format", "json"], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = run_cli(config, "waiting", "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     pixel = [q for q in data["questions"] if q["client"] == "Pixel & Co"]

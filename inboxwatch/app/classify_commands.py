@@ -168,11 +168,8 @@ def _corrections(config: Config) -> list[LabelledExample]:
     from inboxwatch.storage.store import Store, corrected_texts
     from inboxwatch.classifying.training import LabelledExample
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         corrected = corrected_texts(store)
-    finally:
-        store.close()
     return [
         LabelledExample(
             id=f"correction-{text.pk}", lang=text.language, subject=text.subject,
@@ -186,15 +183,12 @@ def label_command(config: Config, reference: str, tag: str, value: bool, out: Te
     """Record the user's verdict on one tag of one stored message."""
     from inboxwatch.storage.store import Store, find_message_pk, record_correction
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         pk = find_message_pk(store, reference)
         if pk is None:
             raise InboxwatchError(f"no stored message {reference!r}: give the id shown in the "
                                   "report or the Message-ID header")
         record_correction(store, pk, tag, value)
-    finally:
-        store.close()
     verdict = "is" if value else "is not"
     out.write(f"message {pk} {verdict} {tag}: saved; `inboxwatch train` will learn from it\n")
     return 0
@@ -210,9 +204,8 @@ def reclassify_command(config: Config, out: TextIO) -> int:
     )
 
     classifier = Classifier.load(config.models_dir)
-    store = Store.open(config.database_url)
     count = 0
-    try:
+    with Store.open(config.database_url) as store:
         verdicts = {text.pk: v for text, v in corrected_texts(store)}
         for batch in iter_incoming_texts(store):
             results = classifier.classify_many(
@@ -221,8 +214,6 @@ def reclassify_command(config: Config, out: TextIO) -> int:
                 _columns(t.pk, r, classifier.version, verdicts.get(t.pk, {}))
                 for t, r in zip(batch, results, strict=True)])
             count += len(batch)
-    finally:
-        store.close()
     out.write(f"reclassified {count} messages with model {classifier.version}\n")
     return 0
 

@@ -4,12 +4,14 @@ undo the latter)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import shlex
 from collections.abc import Sequence
 from typing import TextIO
 
 from inboxwatch.config import Config
+from inboxwatch.errors import UsageError
 from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 
 
@@ -18,14 +20,11 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
     JSON)."""
     from inboxwatch.storage.tombstones import load_forgotten
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         statuses = store.folder_statuses()
         failures = store.parse_failures()
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
-    finally:
-        store.close()
     if fmt == "json":
         json.dump({
             "folders": [_status_dict(s) for s in statuses],
@@ -71,9 +70,10 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
     from inboxwatch.storage.retention import client_data, forget_client
 
     configured = next((c for c in config.clients if c.name == client), None)
+    if configured is None and not extra_addresses:
+        raise UsageError(_unknown_client(config, client))
     addresses = [*(configured.addresses if configured else ()), *extra_addresses]
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         if not yes:
             out.write(client_data(store, client, addresses).line(client, deleted=False) + "\n")
             out.write("run again with --yes to delete it and store none of their new mail\n")
@@ -82,23 +82,32 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
         out.write(f"{client}: their new mail will not be stored; to store it again: "
                   f"inboxwatch forget {shlex.quote(client)} --undo\n")
-    finally:
-        store.close()
     return 0
 
 
 def unforget_command(config: Config, client: str, out: TextIO) -> int:
-    """Store *client*'s mail again (what ``forget --yes`` deleted stays deleted)."""
+    """Store *client*'s mail again (what ``forget --yes`` deleted stays deleted); a name
+    that is not forgotten is refused."""
     from inboxwatch.storage.retention import unforget_client
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         was_forgotten, returning = unforget_client(store, client)
-    finally:
-        store.close()
     if not was_forgotten:
-        out.write(f"{client} was not forgotten; nothing to undo\n")
-        return 0
+        raise UsageError(f"no forgotten client named {client!r}; nothing to undo "
+                         "(`inboxwatch status` lists the forgotten clients)")
     out.write(f"{client} is no longer forgotten: their new mail is stored again, and the "
               f"{returning} messages that arrived meanwhile are fetched on the next poll\n")
     return 0
+
+
+def _unknown_client(config: Config, name: str) -> str:
+    """Why *name* is refused, with the closest configured client names."""
+    folded = {c.name.casefold(): c.name for c in config.clients}
+    key = name.casefold()
+    matches = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.4)
+    matches += [f for f in folded if key in f and f not in matches]  # "acme" in "acme kft."
+    close = [repr(folded[f]) for f in matches[:3]]
+    hint = (f"did you mean {' or '.join(close)}?" if close else
+            f"the configured clients are: {', '.join(map(repr, folded.values())) or 'none'}")
+    return (f"no client named {name!r} in {config.path}; {hint} (to forget a client no "
+            "longer in the config, give their addresses with --address)")

@@ -55,16 +55,13 @@ def run_demo(db_path: Path, out: TextIO) -> int:
     and the commands that look at the demo database afterwards."""
     config_file, config = write_demo_config(db_path)
     classifier = Classifier.load(config.models_dir)
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         ctx = IngestContext.from_config(config, classifier)
         report = import_export(sample_dir() / "sample.mbox", store, ctx)
         out.write(f"database: {db_path}\n{report.line()}\n\n")
         _print_tallies(client_tallies(store), out)
         out.write("\n" + demo_report_text(config, store))
         day = latest_message_day(config, store)
-    finally:
-        store.close()
     if day is not None:
         out.write(look_again(config_file, day))
     return 0

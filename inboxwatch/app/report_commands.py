@@ -8,12 +8,15 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
-from inboxwatch.reporting.alerts import queue_daily_alert
+from sqlalchemy import select
+
+from inboxwatch.reporting.alerts import KEY_PREFIX, queue_daily_alert
 from inboxwatch.reporting.build import build_report, pending_reply_suggestions
 from inboxwatch.config import Config
-from inboxwatch.errors import ConfigError
+from inboxwatch.errors import ConfigError, DeliveryDeferred, DeliveryError
 from inboxwatch.reporting.mailer import deliver_pending, smtp_password
 from inboxwatch.reporting.render import Report, render_html, render_json, render_text
+from inboxwatch.storage.schema import outbox
 from inboxwatch.storage.store import Store, utcnow
 
 
@@ -21,14 +24,11 @@ def report_command(config: Config, fmt: str, day: date | None, send: bool, out: 
     """Print the report for *day* (default: today, in the user's time zone); with *send*,
     queue it as the alert e-mail and deliver it now."""
     day = day or datetime.now(config.me.working_time.tz).date()
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         report = build_report(config, store, day)
         out.write(_render(report, fmt))
         if send:
             _send_now(config, store, day, out)
-    finally:
-        store.close()
     return 0
 
 
@@ -54,8 +54,22 @@ def _send_now(config: Config, store: Store, day: date, out: TextIO) -> None:
     result = deliver_pending(store, smtp, smtp_password(smtp))
     state = "queued" if queued else "already queued today"
     out.write(f"alert e-mail {state}; sent {result.sent}, pending {result.pending}\n")
-    for error in result.errors:
-        out.write(f"  not delivered yet: {error}\n")
+    status, error = _alert_status(store, day)
+    if status == "failed":
+        raise DeliveryError(f"the alert e-mail for {day} was refused for good and will not "
+                            f"be retried: {error}")
+    if status == "pending":
+        raise DeliveryDeferred(f"the alert e-mail for {day} is not delivered yet: {error}; "
+                               "it stays queued, and `inboxwatch run` retries it")
+
+
+def _alert_status(store: Store, day: date) -> tuple[str | None, str | None]:
+    """The outbox status (pending, sent, failed) and last error of *day*'s alert."""
+    query = select(outbox.c.status, outbox.c.last_error).where(
+        outbox.c.dedupe_key == f"{KEY_PREFIX}{day.isoformat()}")
+    with store.transaction() as conn:
+        row = conn.execute(query).first()
+    return (row.status, row.last_error) if row is not None else (None, None)
 
 
 def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
@@ -63,11 +77,8 @@ def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
     from inboxwatch.reporting.build import waiting_on
     from inboxwatch.reporting.render import json_waiting, waiting_lines
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         waiting = waiting_on(config, store, utcnow())
-    finally:
-        store.close()
     if fmt == "json":
         out.write(json.dumps(json_waiting(waiting), ensure_ascii=False) + "\n")
     else:
@@ -82,11 +93,8 @@ def suggest_command(config: Config, day: date | None, out: TextIO) -> int:
     tz = config.me.working_time.tz
     now = (datetime.combine(day + timedelta(days=1), time(0), tz) if day is not None
            else utcnow())
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         suggestions = pending_reply_suggestions(config, store, now)
-    finally:
-        store.close()
     if not suggestions:
         out.write("no unanswered client messages in the last days\n")
     for item in suggestions:

@@ -51,10 +51,8 @@ def health_command(config: Config, out: TextIO) -> int:
     except InboxwatchError as exc:
         out.write(f"unhealthy: {exc}\n")
         return 1
-    try:
+    with store:
         problems = health_problems(config, store)
-    finally:
-        store.close()
     if problems:
         out.write("unhealthy: " + "; ".join(problems) + "\n")
         return 1
@@ -66,9 +64,6 @@ def metrics_command(config: Config, out: TextIO) -> int:
     """Print the Prometheus metrics once."""
     from inboxwatch.app.daemon import SERVICE_LEASE
 
-    store = Store.open(config.database_url)
-    try:
+    with Store.open(config.database_url) as store:
         out.write(metrics_text(config, store, SERVICE_LEASE))
-    finally:
-        store.close()
     return 0

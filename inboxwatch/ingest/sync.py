@@ -133,12 +133,13 @@ class AccountReport:
     def inserted(self) -> int:
         return sum(f.inserted for f in self.folders)
 
-    def lines(self) -> list[str]:
-        """Human-readable summary, one line per folder, for the CLI and the service log."""
+    def lines(self, with_error: bool = True) -> list[str]:
+        """Human-readable summary, one line per folder, for the CLI and the service log;
+        the account's own error last, unless *with_error* is false."""
         lines = [_folder_line(self.account, f) for f in self.folders]
         if self.reconnects:
             lines.append(f"{self.account}: reconnected {self.reconnects} time(s)")
-        if self.error is not None:
+        if self.error is not None and with_error:
             lines.append(f"{self.account}: failed: {self.error}")
         return lines
 
@@ -633,7 +634,7 @@ def poll_all(
     backoff: Backoff | None = None,
 ) -> list[AccountReport]:
     """Sync every configured account once; a failing account is reported (its ``error``
-    set) and never stops the others."""
+    set, not logged: the caller shows it, once) and never stops the others."""
     reports = []
     for account in config.accounts:
         try:
@@ -648,6 +649,5 @@ def poll_all(
                 )
             )
         except InboxwatchError as exc:
-            logger.error("%s: %s", account.name, exc)
             reports.append(AccountReport(account.name, error=exc))
     return reports

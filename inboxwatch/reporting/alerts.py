@@ -60,6 +60,8 @@ def queue_daily_alert(config: Config, store: Store, day: date, force: bool = Fal
         return False
     message = alert_email(report, _sender(config), recipients(config))
     message[FINGERPRINT_HEADER] = report.fingerprint()
+    # RFC 3834: out-of-office and other auto-responders must not answer it
+    message["Auto-Submitted"] = "auto-generated"
     return enqueue(store, f"{KEY_PREFIX}{day.isoformat()}", message)
 
 

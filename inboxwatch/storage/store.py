@@ -288,6 +288,13 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Leaving a ``with Store.open(url) as store:`` block closes the store, error or not."""
+        self.close()
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A transaction whose SQLAlchemy errors surface as StorageError."""

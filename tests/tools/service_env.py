@@ -2,7 +2,7 @@
 a config file pointing at the test Dovecot and SMTP server, the CLI as a subprocess, the
 bundled sample mailbox, and a look at what the test SMTP server received.
 
-Used by ``tests/test_end_to_end.py`` and ``tests/test_daemon.py``.
+``run_cli`` is the one way tests run the command line as a subprocess.
 """
 
 from __future__ import annotations
@@ -111,6 +111,19 @@ def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: Smtp
     return path
 
 
+def small_config(path: Path, database_url: str, *tables: str) -> Path:
+    """A minimal inboxwatch.toml (mode 600): Anna, clients "Acme Kft." and "Globex", the
+    database at *database_url*, then *tables* (TOML text) as given."""
+    path.write_text(
+        f'[database]\nurl = "{database_url}"\n'
+        '[me]\naddresses = ["anna@assist.example"]\ntimezone = "Europe/Budapest"\n'
+        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
+        '[[clients]]\nname = "Globex"\naddresses = ["@globex.example"]\n' + "".join(tables),
+        encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def cli_env(mailbox: MailUser) -> dict[str, str]:
     """The environment for the CLI: the IMAP password in its variable, nothing else odd."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
@@ -119,15 +132,23 @@ def cli_env(mailbox: MailUser) -> dict[str, str]:
     return env
 
 
-def cli_command(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "inboxwatch", "--config", str(config), *args]
+def cli_command(config: Path | None, *args: str) -> list[str]:
+    """The ``inboxwatch`` command line (``--config`` first when *config* is given)."""
+    options = ["--config", str(config)] if config is not None else []
+    return [sys.executable, "-m", "inboxwatch", *options, *args]
 
 
-def run_cli(config: Path, *args: str, env: Mapping[str, str], timeout: float = 120.0
+def run_cli(config: Path | None, *args: str, env: Mapping[str, str] | None = None,
+            stdin: str | None = None, timeout: float = 120.0
             ) -> subprocess.CompletedProcess[str]:
-    """Run one ``inboxwatch`` command to completion; never raises on a non-zero exit."""
+    """Run one ``inboxwatch`` command as a user would (a subprocess of the console entry,
+    from the repository root) to completion; never raises on a non-zero exit. Without
+    *env*, the test's own environment minus any ``INBOXWATCH_`` variable."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
     return subprocess.run(cli_command(config, *args), capture_output=True, text=True,
-                          env=dict(env), timeout=timeout, check=False, cwd=REPO)
+                          encoding="utf-8", input=stdin, timeout=timeout, check=False, cwd=REPO,
+                          env={**env, "PYTHONIOENCODING": "utf-8"})
 
 
 def received_messages(smtp: SmtpServer) -> list[EmailMessage]:
