@@ -1,4 +1,6 @@
-"""Obtain passwords from an environment variable or a command — never from the config text."""
+"""Obtain passwords from an environment variable or a command — never from the config text.
+
+OAuth2 tokens are obtained in :mod:`inboxwatch.oauth`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ def resolve_password(what: str, env: str | None, command: str | None) -> str:
     if env:
         return _from_env(what, env)
     if command:
-        return _from_command(what, command)
+        return run_secret_command(what, command, "password_command")
     raise CredentialError(f"{what}: no password source; set password_env or password_command")
 
 
@@ -31,19 +33,22 @@ def _from_env(what: str, name: str) -> str:
     return value
 
 
-def _from_command(what: str, command: str) -> str:
+def run_secret_command(what: str, command: str, key: str) -> str:
+    """The first line *command* prints (a password, or a token for ``token_command``).
+
+    *key* names the setting in error messages; the output itself never appears in one."""
     try:
         result = subprocess.run(shlex.split(command), capture_output=True, text=True,
                                 timeout=COMMAND_TIMEOUT_SECONDS, check=False)
     except (OSError, ValueError) as exc:
-        raise CredentialError(f"{what}: password_command could not be run: {exc}") from exc
+        raise CredentialError(f"{what}: {key} could not be run: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
-        raise CredentialError(f"{what}: password_command did not finish within "
+        raise CredentialError(f"{what}: {key} did not finish within "
                               f"{COMMAND_TIMEOUT_SECONDS} s") from exc
     if result.returncode != 0:
-        raise CredentialError(f"{what}: password_command failed with exit status "
+        raise CredentialError(f"{what}: {key} failed with exit status "
                               f"{result.returncode}")
     password = result.stdout.splitlines()[0] if result.stdout else ""
     if not password:
-        raise CredentialError(f"{what}: password_command printed nothing")
+        raise CredentialError(f"{what}: {key} printed nothing")
     return password
