@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from imapclient import SENT, IMAPClient, SocketTimeout
+from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
+from imapclient.imapclient import SENT
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.oauth import Secret, TokenSource
