@@ -96,6 +96,7 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=config.me.working_time.tz)
         self.login_holdoff = LoginHoldoff()
+        self.poll_requested = threading.Event()  # new mail announced while a poll ran
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
         self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
@@ -161,7 +162,16 @@ class Service:
             self.stopping.set()
 
     def poll(self) -> None:
-        """Sync every account once; one failing account never stops the others."""
+        """Sync every account; again if new mail was announced meanwhile (the scheduler
+        skips a run requested while this one is busy). One failing account never stops
+        the others."""
+        while not self.stopping.is_set():
+            self.poll_requested.clear()
+            self._poll_accounts()
+            if not self.poll_requested.is_set():
+                return
+
+    def _poll_accounts(self) -> None:
         for account in self.config.accounts:
             if self.stopping.is_set():
                 return
@@ -185,6 +195,7 @@ class Service:
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""
+        self.poll_requested.set()
         job = self.scheduler.get_job("poll")
         if job is not None:
             job.modify(next_run_time=datetime.now(self.scheduler.timezone))
