@@ -289,7 +289,8 @@ def test_auth_login_in_the_browser_then_folders(
     tokens = load_tokens(token_file)
     assert_no_secret_in(out, tokens.access_token, tokens.refresh_token)
     assert main(["--config", str(path), "check-config"]) == 0
-    assert "OAuth2, signed in" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sent the \\Sent-flagged folder; OAuth2, signed in" in out
     assert main(["--config", str(path), "folders", "work"]) == 0
     lines = sorted(line.split() for line in capsys.readouterr().out.splitlines())
     assert lines == [["Elküldött", "levelek", "\\Sent", "<-", "Sent", "folder", "used"],

@@ -85,9 +85,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
             state = login_state(account)
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
+        sent = account.sent_folder or ("the \\Sent-flagged folder" if account.find_sent else "-")
         print(f"account {account.name}: {account.username}@{account.host}:{account.port} "
-              f"({account.security}), folders {list(account.folders)}, sent "
-              f"{account.sent_folder or '-'}; {state}")
+              f"({account.security}), folders {list(account.folders)}, sent {sent}; {state}")
     for client in config.clients:
         print(f"client {client.name}: {', '.join(client.addresses)}; "
               f"{client.monthly_revenue:g} {client.currency}/month")
