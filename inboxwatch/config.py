@@ -438,6 +438,9 @@ def _account(sec: _Section, base: Path) -> AccountConfig:
     auth = _auth(sec)
     env, command = _login_source(sec, auth, required=True)
     name = sec.text("name", required=True) or ""
+    if provider is PROVIDERS["microsoft365"] and auth == "password":
+        sec.warnings.append(f"{sec.where}: {sec.path}: Microsoft 365 refuses password logins "
+                            "over IMAP; set auth = \"oauth2\" (see the README)")
     oauth = _oauth(sec, provider, base, name) if auth == "oauth2" else None
     return AccountConfig(
         name=name,

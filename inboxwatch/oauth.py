@@ -128,7 +128,9 @@ class TokenStore:
         fields = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token,
                   "scope": " ".join(self.oauth.scopes)}
         answer = _post(self.what, str(self.oauth.token_url), _with_client(self.oauth, fields))
-        if answer.get("error") in ("invalid_grant", "unauthorized_client", "invalid_client"):
+        # Microsoft answers interaction_required when a policy demands a new sign-in.
+        if answer.get("error") in ("invalid_grant", "interaction_required",
+                                   "unauthorized_client", "invalid_client"):
             raise TokenError(
                 f"{self.what}: the sign-in was revoked or has expired ({answer['error']}); "
                 f"sign in again: inboxwatch auth login {self.account}")

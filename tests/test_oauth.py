@@ -366,6 +366,9 @@ def account_config(**keys: Any) -> AccountConfig:
 def test_providers_fill_in_host_port_security_and_endpoints() -> None:
     gmail = account_config(provider="gmail", password_env="X")
     assert (gmail.host, gmail.port, gmail.security) == ("imap.gmail.com", 993, "tls")
+    config = parse_config({**TEST_CONFIG, "accounts": [
+        {"name": "w", "username": "u", "provider": "microsoft365", "password_env": "X"}]}, "t")
+    assert "Microsoft 365 refuses password logins" in config.warnings[0]
     ms = account_config(provider="microsoft365", auth="oauth2",
                         oauth={"client_id": "abc", "tenant": "contoso.onmicrosoft.com"})
     assert (ms.host, ms.port, ms.security) == ("outlook.office365.com", 993, "tls")

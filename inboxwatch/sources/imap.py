@@ -228,6 +228,11 @@ class ImapSession:
         if "UNAVAILABLE" in server_text.upper():
             return ImapConnectError(f"{self._where} could not check the login right now "
                                     f"({server_text.strip()}); will retry")
+        oauth = self.account.oauth
+        if oauth is not None and oauth.token_command:
+            return ImapAuthError(f"the server rejected the OAuth2 token for "
+                                 f"{self.account.username} on {self.account.host}, twice: "
+                                 "check what token_command prints (an access token, fresh)")
         if self.account.auth == "oauth2":
             return ImapAuthError(
                 f"the server rejected the OAuth2 token for {self.account.username} on "
