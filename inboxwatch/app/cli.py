@@ -65,12 +65,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate the configuration and show what it means.
 
     Checks every key, the time zone, working hours and days, the holiday country, client
-    addresses, and that every password source is set (without printing any password).
+    addresses, and that every password source is set or OAuth2 account signed in (without
+    printing any password or token).
 
     Example:
       inboxwatch --config ~/.config/inboxwatch.toml check-config
     """
-    from inboxwatch.credentials import resolve_password
+    from inboxwatch.app.account_commands import login_state
 
     config = _config(args)
     print(f"config {config.path}: OK")
@@ -81,14 +82,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     problems = 0
     for account in config.accounts:
         try:
-            resolve_password(f"account {account.name!r}", account.password_env,
-                             account.password_command, account.password_file)
-            state = "password available"
+            state = login_state(account)
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
+        sent = account.sent_folder or ("the \\Sent-flagged folder" if account.find_sent else "-")
         print(f"account {account.name}: {account.username}@{account.host}:{account.port} "
-              f"({account.security}), folders {list(account.folders)}, sent "
-              f"{account.sent_folder or '-'}; {state}")
+              f"({account.security}), folders {list(account.folders)}, sent {sent}; {state}")
     for client in config.clients:
         print(f"client {client.name}: {', '.join(client.addresses)}; "
               f"{client.monthly_revenue:g} {client.currency}/month")
@@ -402,6 +401,38 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return metrics_command(_config(args), sys.stdout)
 
 
+@command("auth")
+def cmd_auth(args: argparse.Namespace) -> int:
+    """Sign an account in with OAuth2 and keep its refresh token (auth = "oauth2").
+
+    Microsoft 365 shows a code to enter at microsoft.com/devicelogin; Google opens a
+    sign-in page in the browser, which returns to this computer (127.0.0.1). The refresh
+    token goes to the account's token_file (mode 0600) and is never printed or logged.
+
+    Example:
+      inboxwatch auth login work
+    """
+    import webbrowser
+
+    from inboxwatch.app.account_commands import auth_login_command
+
+    return auth_login_command(_config(args), args.account, sys.stdout, webbrowser.open)
+
+
+@command("folders")
+def cmd_folders(args: argparse.Namespace) -> int:
+    """List an account's folders on the server, with their special-use flags (\\Sent...).
+
+    Shows which folder the sync takes as the Sent folder when sent_folder is not set.
+
+    Example:
+      inboxwatch folders work
+    """
+    from inboxwatch.app.account_commands import folders_command
+
+    return folders_command(_config(args), args.account, sys.stdout)
+
+
 # --- wiring -----------------------------------------------------------------------------
 
 
@@ -491,6 +522,11 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         action.add_argument("--undo", action="store_true",
                             help="store the client's new mail again (deleted mail stays "
                                  "deleted)")
+    elif name == "auth":
+        parser.add_argument("action", choices=("login",), help="login: sign in interactively")
+        parser.add_argument("account", metavar="ACCOUNT", help="the account's name")
+    elif name == "folders":
+        parser.add_argument("account", metavar="ACCOUNT", help="the account's name")
     elif name == "label":
         parser.add_argument("message", metavar="MESSAGE", help="database id or Message-ID")
         parser.add_argument("--tag", required=True, choices=("urgent", "vague", "complaint"))
