@@ -31,6 +31,8 @@ APP_NAME = "inboxwatch"
 DEFAULT_DATABASE = "sqlite:///inboxwatch.db"  # relative: in data_dir()
 Security = Literal["tls", "starttls", "none"]
 _SECURITY = ("tls", "starttls", "none")
+Auth = Literal["password", "oauth2"]
+Mechanism = Literal["xoauth2", "oauthbearer"]
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 T = TypeVar("T")
@@ -43,6 +45,55 @@ class MeConfig:
     name: str
     addresses: tuple[str, ...]
     working_time: WorkingTime
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """Where OAuth2 access tokens for one login come from (see :mod:`inboxwatch.oauth`).
+
+    Either *token_command* (an external helper prints a token), or inboxwatch's own token
+    store: a refresh token in *token_file*, obtained once with ``inboxwatch auth login`` and
+    exchanged at *token_url*. *device_code_url* selects the device-code sign-in, otherwise
+    *authorize_url* the installed-app loopback sign-in."""
+
+    token_command: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    token_file: Path | None = None
+    token_url: str | None = None
+    authorize_url: str | None = None
+    device_code_url: str | None = None
+    scopes: tuple[str, ...] = ()
+    mechanism: Mechanism = "xoauth2"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """The well-known settings of a mail provider, filled in by ``provider = "..."``."""
+
+    imap_host: str
+    smtp_host: str
+    smtp_security: Security
+    token_url: str
+    authorize_url: str | None
+    device_code_url: str | None
+    scopes: tuple[str, ...]
+
+
+_MS_LOGIN = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0"
+PROVIDERS = {
+    "gmail": Provider(
+        imap_host="imap.gmail.com", smtp_host="smtp.gmail.com", smtp_security="tls",
+        token_url="https://oauth2.googleapis.com/token",
+        authorize_url="https://accounts.google.com/o/oauth2/v2/auth", device_code_url=None,
+        scopes=("https://mail.google.com/",)),
+    "microsoft365": Provider(
+        imap_host="outlook.office365.com", smtp_host="smtp.office365.com",
+        smtp_security="starttls", token_url=_MS_LOGIN + "/token", authorize_url=None,
+        device_code_url=_MS_LOGIN + "/devicecode",
+        scopes=("https://outlook.office.com/IMAP.AccessAsUser.All",
+                "https://outlook.office.com/SMTP.Send", "offline_access")),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +115,10 @@ class AccountConfig:
     batch_messages: int = 200
     batch_bytes: int = 20_000_000
     timeout_seconds: float = 60.0
+    auth: Auth = "password"
+    oauth: OAuthConfig | None = None
+    # True when sent_folder is not set: the Sent folder is found by its \Sent flag (RFC 6154).
+    find_sent: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +160,9 @@ class SmtpConfig:
     ca_file: str | None = None
     timeout_seconds: float = 30.0
     password_file: str | None = None
+    auth: Auth = "password"
+    oauth: OAuthConfig | None = None
+    oauth_account: str | None = None  # whose token store SMTP shares
 
 
 @dataclass(frozen=True)
@@ -339,9 +397,12 @@ def _password_source(sec: _Section) -> tuple[str | None, str | None, str | None]
     return env, command, file
 
 
-_ACCOUNT_KEYS = ("name", "host", "port", "security", "username", "password_env",
-                 "password_command", "password_file", "password", "folders", "sent_folder",
-                 "ca_file", "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
+_ACCOUNT_KEYS = ("name", "provider", "host", "port", "security", "username", "auth",
+                 "password_env", "password_command", "password_file", "password",
+                 "token_command", "oauth", "folders", "sent_folder", "ca_file", "allow_write",
+                 "batch_messages", "batch_bytes", "timeout_seconds")
+_OAUTH_KEYS = ("client_id", "client_secret_env", "tenant", "token_file", "token_url",
+               "authorize_url", "device_code_url", "scopes", "mechanism")
 
 
 def _port(sec: _Section, default: int) -> int:
@@ -351,18 +412,108 @@ def _port(sec: _Section, default: int) -> int:
     return port
 
 
-def _account(sec: _Section) -> AccountConfig:
-    sec.check_keys(_ACCOUNT_KEYS)
-    host = sec.text("host", required=True)
-    assert host is not None
-    security = _security(sec, host, "tls")
+def _provider(sec: _Section) -> Provider | None:
+    name = sec.text("provider")
+    if name is None:
+        return None
+    if name not in PROVIDERS:
+        raise sec.fail("provider", " or ".join(repr(p) for p in PROVIDERS))
+    return PROVIDERS[name]
+
+
+def _auth(sec: _Section) -> Auth:
+    value = sec.text("auth", "password")
+    if value not in ("password", "oauth2"):
+        raise sec.fail("auth", "'password' or 'oauth2'")
+    return value  # type: ignore[return-value]
+
+
+def _login_source(sec: _Section, auth: Auth, required: bool
+                  ) -> tuple[str | None, str | None, str | None]:
+    """The password source (password_env, password_command, password_file); with OAuth2
+    there must be none (and no token keys otherwise)."""
     env, command, file = _password_source(sec)
-    if not env and not command and not file:
+    if auth == "oauth2":
+        if env or command or file:
+            raise ConfigError(f"{sec.where}: {sec.path}: auth = \"oauth2\" uses a token, not "
+                              "a password: remove password_env / password_command / "
+                              "password_file")
+        return None, None, None
+    for key in ("token_command", "oauth", "oauth_account"):
+        if key in sec.data:
+            raise ConfigError(f"{sec.where}: {sec.path}.{key}: only used with "
+                              "auth = \"oauth2\"")
+    if required and not env and not command and not file:
         raise ConfigError(f"{sec.where}: {sec.path}: set password_env (the name of an "
                           "environment variable holding the password), password_file or "
                           "password_command")
+    return env, command, file
+
+
+def _oauth(sec: _Section, provider: Provider | None, base: Path, name: str) -> OAuthConfig:
+    """The account's OAuth2 settings: token_command, or an [oauth] table for the token store."""
+    command = sec.text("token_command")
+    table = sec.table("oauth")
+    table.check_keys(_OAUTH_KEYS)
+    if command:
+        if table.data:
+            raise ConfigError(f"{sec.where}: {sec.path}: set token_command or an oauth "
+                              "table, not both")
+        return OAuthConfig(token_command=command)
+    if not table.data:
+        raise ConfigError(f"{sec.where}: {sec.path}: auth = \"oauth2\" needs token_command "
+                          "(an external helper) or an oauth table with client_id "
+                          "(see the README: Gmail / Microsoft 365)")
+    tenant = table.text("tenant", "organizations") or "organizations"
+
+    def preset(key: str) -> str | None:
+        value = getattr(provider, key, None)
+        return table.text(key, value.format(tenant=tenant) if value else None)
+
+    oauth = OAuthConfig(
+        client_id=table.text("client_id", required=True),
+        client_secret_env=table.text("client_secret_env"),
+        token_file=_token_file(table, base, name),
+        token_url=preset("token_url"),
+        authorize_url=preset("authorize_url"),
+        device_code_url=preset("device_code_url"),
+        scopes=table.strings("scopes") or (provider.scopes if provider else ()),
+        mechanism=_mechanism(table),
+    )
+    if not oauth.token_url or not (oauth.authorize_url or oauth.device_code_url):
+        raise ConfigError(f"{sec.where}: {table.path}: without a provider, set token_url and "
+                          "authorize_url (browser sign-in) or device_code_url (device code)")
+    return oauth
+
+
+def _token_file(sec: _Section, base: Path, account: str) -> Path:
+    """Where the refresh token lives; a relative path is relative to the config file."""
+    path = Path(sec.text("token_file") or f"tokens/{account}.json").expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _mechanism(sec: _Section) -> Mechanism:
+    value = sec.text("mechanism", "xoauth2")
+    if value not in ("xoauth2", "oauthbearer"):
+        raise sec.fail("mechanism", "'xoauth2' or 'oauthbearer'")
+    return value  # type: ignore[return-value]
+
+
+def _account(sec: _Section, base: Path) -> AccountConfig:
+    sec.check_keys(_ACCOUNT_KEYS)
+    provider = _provider(sec)
+    host = sec.text("host", provider.imap_host if provider else None, required=not provider)
+    assert host is not None
+    security = _security(sec, host, "tls")
+    auth = _auth(sec)
+    env, command, file = _login_source(sec, auth, required=True)
+    name = sec.text("name", required=True) or ""
+    if provider is PROVIDERS["microsoft365"] and auth == "password":
+        sec.warnings.append(f"{sec.where}: {sec.path}: Microsoft 365 refuses password logins "
+                            "over IMAP; set auth = \"oauth2\" (see the README)")
+    oauth = _oauth(sec, provider, base, name) if auth == "oauth2" else None
     return AccountConfig(
-        name=sec.text("name", required=True) or "",
+        name=name,
         host=host,
         port=_port(sec, 993 if security == "tls" else 143),
         security=security,
@@ -371,12 +522,15 @@ def _account(sec: _Section) -> AccountConfig:
         password_command=command,
         folders=sec.strings("folders") or ("INBOX",),
         sent_folder=sec.text("sent_folder"),
+        find_sent="sent_folder" not in sec.data,
         ca_file=_existing_file(sec, "ca_file"),
         allow_write=bool(sec.get("allow_write", bool, False)),
         password_file=file,
         batch_messages=_positive_int(sec, "batch_messages", 200),
         batch_bytes=_positive_int(sec, "batch_bytes", 20_000_000),
         timeout_seconds=_positive_float(sec, "timeout_seconds", 60.0),
+        auth=auth,
+        oauth=oauth,
     )
 
 
@@ -457,19 +611,28 @@ def _report(sec: _Section) -> ReportConfig:
     )
 
 
-def _smtp(sec: _Section) -> SmtpConfig:
-    sec.check_keys(("host", "port", "security", "username", "password_env",
-                    "password_command", "password_file", "password", "from", "ca_file",
-                    "timeout_seconds"))
-    host = sec.text("host", required=True)
+def _smtp(sec: _Section, accounts: tuple[AccountConfig, ...]) -> SmtpConfig:
+    sec.check_keys(("provider", "host", "port", "security", "username", "auth",
+                    "password_env", "password_command", "password_file", "password",
+                    "token_command", "oauth_account", "from", "ca_file", "timeout_seconds"))
+    provider = _provider(sec)
+    host = sec.text("host", provider.smtp_host if provider else None, required=not provider)
     assert host is not None
-    security = _security(sec, host, "starttls")
-    env, command, file = _password_source(sec)
+    security = _security(sec, host, provider.smtp_security if provider else "starttls")
+    auth = _auth(sec)
+    env, command, file = _login_source(sec, auth, required=False)
+    username = sec.text("username")
+    oauth = None
+    if auth == "oauth2":
+        oauth, username = _smtp_oauth(sec, accounts, username)
     return SmtpConfig(
         host=host,
         port=_port(sec, {"tls": 465, "starttls": 587, "none": 25}[security]),
         security=security,
-        username=sec.text("username"),
+        username=username,
+        auth=auth,
+        oauth=oauth,
+        oauth_account=sec.text("oauth_account"),
         password_env=env,
         password_command=command,
         from_addr=sec.text("from", required=True) or "",
@@ -477,6 +640,28 @@ def _smtp(sec: _Section) -> SmtpConfig:
         timeout_seconds=_positive_float(sec, "timeout_seconds", 30.0),
         password_file=file,
     )
+
+
+def _smtp_oauth(sec: _Section, accounts: tuple[AccountConfig, ...], username: str | None
+                ) -> tuple[OAuthConfig, str]:
+    """SMTP's token: its own token_command, or the token store of one of the accounts
+    (one sign-in covers both when its scopes include sending, as the presets' do)."""
+    command = sec.text("token_command")
+    reuse = sec.text("oauth_account")
+    if bool(command) == bool(reuse):
+        raise ConfigError(f"{sec.where}: smtp: auth = \"oauth2\" needs token_command, or "
+                          "oauth_account = the name of an account signed in with OAuth2")
+    if command:
+        oauth = OAuthConfig(token_command=command)
+    else:
+        account = next((a for a in accounts if a.name == reuse and a.oauth), None)
+        if account is None or account.oauth is None:
+            raise sec.fail("oauth_account", "the name of an [[accounts]] entry with "
+                           "auth = \"oauth2\"")
+        oauth, username = account.oauth, username or account.username
+    if not username:
+        raise ConfigError(f"{sec.where}: smtp.username: required with auth = \"oauth2\"")
+    return oauth, username
 
 
 _TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
@@ -505,7 +690,8 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
     db.check_keys(("url",))
     url = _resolve_db_url(db.text("url", DEFAULT_DATABASE) or "")
     me = _me(root.table("me"))
-    accounts = tuple(_account(s) for s in root.tables("accounts"))
+    base = path.parent if path else Path.cwd()
+    accounts = tuple(_account(s, base) for s in root.tables("accounts"))
     _unique(where, "accounts", [a.name for a in accounts])
     clients = tuple(_client(s, me) for s in root.tables("clients"))
     _unique(where, "clients", [c.name for c in clients])
@@ -517,7 +703,7 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
         clients=clients,
         polling=_polling(root.table("polling")),
         report=_report(root.table("report")),
-        smtp=_smtp(root.table("smtp")) if "smtp" in data else None,
+        smtp=_smtp(root.table("smtp"), accounts) if "smtp" in data else None,
         suggestions=_suggestions(root.table("suggestions")),
         health=_health(root.table("health")),
         waiting=_waiting(root.table("waiting")),

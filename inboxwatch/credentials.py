@@ -4,6 +4,9 @@ text.
 A ``password_file`` may name ``$CREDENTIALS_DIRECTORY`` (systemd's ``LoadCredential=``) or any
 other environment variable; it is expanded when the password is read, not when the config is
 loaded, so ``check-config`` outside the unit says plainly that the variable is not set.
+
+OAuth2 tokens are obtained in :mod:`inboxwatch.oauth`; its ``token_command`` is run by
+:func:`run_secret_command`, the same reader as ``password_command``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def resolve_password(what: str, env: str | None, command: str | None,
     if file:
         return _from_file(what, file)
     if command:
-        return _from_command(what, command)
+        return run_secret_command(what, command, "password_command")
     raise CredentialError(f"{what}: no password source; set password_env, password_file or "
                           "password_command")
 
@@ -70,22 +73,26 @@ def _from_file(what: str, name: str) -> str:
     return password
 
 
-def _from_command(what: str, command: str) -> str:
+def run_secret_command(what: str, command: str, key: str) -> str:
+    """The first line *command* prints (a password, or a token for ``token_command``).
+
+    The output is read until the command exits (see :func:`_run_command`). *key* names the
+    setting in error messages; the output itself never appears in one."""
     try:
         status, output = _run_command(shlex.split(command))
     except (OSError, ValueError) as exc:
-        raise CredentialError(f"{what}: password_command could not be run: {exc}") from exc
+        raise CredentialError(f"{what}: {key} could not be run: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
-        raise CredentialError(f"{what}: password_command did not finish within "
+        raise CredentialError(f"{what}: {key} did not finish within "
                               f"{COMMAND_TIMEOUT_SECONDS} s") from exc
     if status != 0:
-        raise CredentialError(f"{what}: password_command failed with exit status {status}")
+        raise CredentialError(f"{what}: {key} failed with exit status {status}")
     text = _utf8(output)
     if text is None:  # raised outside the except block: the error would quote the bytes
-        raise CredentialError(f"{what}: password_command printed bytes that are not UTF-8")
+        raise CredentialError(f"{what}: {key} printed bytes that are not UTF-8")
     password = text.splitlines()[0] if text else ""
     if not password:
-        raise CredentialError(f"{what}: password_command printed nothing")
+        raise CredentialError(f"{what}: {key} printed nothing")
     return password
 
 

@@ -8,6 +8,7 @@ and what to do about it. Third-party errors are translated at the adapter bounda
     ├── UsageError               the command line names something that does not exist
     ├── ConfigError              the config file is missing, unreadable or invalid
     ├── CredentialError          a password could not be obtained (env var unset, command failed)
+    │   └── TokenError           an OAuth2 token could not be obtained, refreshed, or was revoked
     ├── StorageError             the database failed (unreachable, disk full, migration)
     ├── SourceError              a mail source failed as a whole
     │   ├── ImapError            any IMAP problem not covered below
@@ -39,6 +40,11 @@ class ConfigError(InboxwatchError):
 
 class CredentialError(InboxwatchError):
     """A password could not be obtained from its environment variable or command."""
+
+
+class TokenError(CredentialError):
+    """An OAuth2 access token could not be obtained: no sign-in yet, the refresh token was
+    revoked or expired, or the token endpoint could not be reached."""
 
 
 class StorageError(InboxwatchError):

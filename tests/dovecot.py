@@ -44,10 +44,10 @@ protocols = imap
 listen = 127.0.0.1
 log_path = {dir}/dovecot.log
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 {internal_users}
 auth_failure_delay = 0
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/users/%u
 }}
@@ -59,7 +59,7 @@ mail_location = maildir:~/Maildir
 namespace inbox {{
   inbox = yes
   separator = /
-  mailbox Sent {{
+  mailbox "{sent_mailbox}" {{
     special_use = \\Sent
     auto = create
   }}
@@ -79,6 +79,22 @@ service anvil {{
   chroot =
 }}
 {ssl}
+"""
+
+# Dovecot asks the test's OAuth server (tests/oauthserver.py) whether a token is valid.
+_OAUTH_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf
+}}
+"""
+_OAUTH_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = email
+active_attribute = active
+active_value = true
 """
 
 _SSL_ON = """\
@@ -132,7 +148,10 @@ class DovecotServer:
     mail_gid: int
 
     @classmethod
-    def start(cls, *, tls: bool = False) -> DovecotServer:
+    def start(cls, *, tls: bool = False, introspection_url: str | None = None,
+              sent_mailbox: str = "Sent") -> DovecotServer:
+        """Start a server; with *introspection_url* it also takes OAuth2 tokens (XOAUTH2,
+        OAUTHBEARER) and checks them there; *sent_mailbox* is the folder flagged \\Sent."""
         root = Path(tempfile.mkdtemp(prefix="iw-dovecot-"))
         root.chmod(0o755)  # the auth process must read the users file
         (root / "mail").mkdir()
@@ -142,9 +161,14 @@ class DovecotServer:
         port, tls_port = free_port(), free_port()
         cert = make_self_signed_cert(root)[0] if tls else None
         mail_uid, mail_gid = _mail_ids()
+        if introspection_url:
+            (root / "oauth2.conf").write_text(_OAUTH_CONF.format(url=introspection_url))
         (root / "dovecot.conf").write_text(_CONFIG.format(
-            dir=root, port=port, tls_port=tls_port if tls else 0,
-            internal_users=_internal_users(), ssl=_SSL_ON.format(dir=root) if tls else "ssl = no"))
+            dir=root, port=port, tls_port=tls_port if tls else 0, sent_mailbox=sent_mailbox,
+            oauth_mechanisms=" xoauth2 oauthbearer" if introspection_url else "",
+            oauth_passdb=_OAUTH_PASSDB.format(dir=root) if introspection_url else "",
+            internal_users=_internal_users(), ssl=_SSL_ON.format(dir=root) if tls else "ssl = no"),
+            encoding="utf-8")
         os.chown(root / "mail", mail_uid, mail_gid)
         process = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,27 @@ class Mailbox:
         return "250 OK"
 
 
+@dataclass
+class OAuthMailbox(Mailbox):
+    """A mailbox whose server takes AUTH XOAUTH2, checking the bearer token with
+    *token_user* (token -> the user it belongs to, or None)."""
+
+    token_user: Callable[[str], str | None] = lambda _token: None
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        if len(args) < 2:
+            return AuthResult(success=False, handled=False)
+        fields = dict(part.split("=", 1) for part in
+                      base64.b64decode(args[1]).decode().split("\1") if "=" in part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        self.logins.append(user)
+        if self.token_user(token) == user:
+            return AuthResult(success=True)
+        # Like Gmail: an error challenge first; the client answers with an empty line.
+        await server.challenge_auth(json.dumps({"status": "401", "schemes": "bearer"}))
+        return AuthResult(success=False, handled=False)
+
+
 class _Authenticator:
     def __init__(self, user: str, password: str, box: Mailbox):
         self.user, self.password, self.box = user, password, box
@@ -59,12 +82,17 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(user: str | None = None, password: str | None = None) -> Iterator[SmtpServer]:
-    """Run an SMTP server on a free loopback port (AUTH over plain text when *user* given)."""
-    box = Mailbox()
+def smtp_server(user: str | None = None, password: str | None = None,
+                token_user: Callable[[str], str | None] | None = None) -> Iterator[SmtpServer]:
+    """Run an SMTP server on a free loopback port (AUTH over plain text when *user* given;
+    AUTH XOAUTH2 checked by *token_user* when that is given)."""
+    box = Mailbox() if token_user is None else OAuthMailbox(token_user=token_user)
     port = free_port()
     kwargs: dict[str, Any] = {}
-    if user is not None:
+    if token_user is not None:
+        kwargs = {"auth_require_tls": False, "auth_required": True,
+                  "auth_exclude_mechanism": ["LOGIN", "PLAIN"]}
+    elif user is not None:
         kwargs = {"authenticator": _Authenticator(user, password or "", box),
                   "auth_require_tls": False, "auth_required": True}
     controller = Controller(box, hostname="127.0.0.1", port=port, **kwargs)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from inboxwatch.app.cli import EXIT_TEMPFAIL
 from inboxwatch.app.daemon import SERVICE_LEASE
 from inboxwatch.storage.schema import folders, leases, messages
+from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer, MailUser, free_port
 from tests.smtpserver import SmtpServer, smtp_server
 from tests.tools.service_env import (
@@ -320,3 +321,35 @@ def test_json_logs_are_one_object_per_line(service_run: ServiceRun) -> None:
         except ValueError:
             raise AssertionError(f"not a JSON log line: {line!r}") from None
         assert {"time", "level", "logger", "message"} <= set(entry)
+
+
+def test_mail_announced_while_a_poll_runs_is_fetched_by_that_poll(
+        dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IDLE announces new mail while the poll job is busy: the scheduler skips a run asked
+    for meanwhile, so the running poll must go round once more."""
+    from inboxwatch.app import daemon
+    from inboxwatch.config import parse_config
+    from inboxwatch.ingest.pipeline import IngestContext
+    from tests.dovecot import make_message
+
+    monkeypatch.setenv("IW_TEST_PASSWORD", "secret")
+    config = parse_config({"me": {"addresses": ["anna@assist.example"]}, "accounts": [
+        {"name": "work", "host": "127.0.0.1", "port": dovecot.server.port, "security": "none",
+         "username": dovecot.name, "password_env": "IW_TEST_PASSWORD"}]}, "test")
+    service = daemon.Service(config, sqlite_store, IngestContext.from_config(config, None))
+    real_sync = daemon.sync_account
+    calls = []
+
+    def sync_then_new_mail_arrives(*args: object, **kwargs: object) -> object:
+        report = real_sync(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(report)
+        if len(calls) == 1:  # after this sync read INBOX, mail arrives and IDLE says so
+            dovecot.append([make_message(2)])
+            service.poll_soon()
+        return report
+
+    monkeypatch.setattr(daemon, "sync_account", sync_then_new_mail_arrives)
+    dovecot.seed([make_message(1)])
+    service.poll()
+    assert len(calls) == 2
+    assert sqlite_store.count_messages("work") == 2

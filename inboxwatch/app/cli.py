@@ -206,15 +206,16 @@ def cmd_check_config(args: argparse.Namespace, out: TextIO) -> int:
     """Validate the configuration and say, a line each, what the service will do with it.
 
     Checks every key, the time zone, working hours and days, the holiday country, client
-    addresses, and that every password source is set (without printing any password). Then
-    lists where the database is, which accounts and folders are polled, and when the daily
-    report goes out and to whom; warns when [smtp] is missing.
+    addresses, and that every password source is set or OAuth2 account signed in (without
+    printing any password or token). Then lists where the database is, which accounts and
+    folders are polled, and when the daily report goes out and to whom; warns when [smtp] is
+    missing.
 
     Example:
       inboxwatch --config ~/.config/inboxwatch/inboxwatch.toml check-config
     """
+    from inboxwatch.app.account_commands import login_state
     from inboxwatch.app.setup_commands import service_summary, summary_warnings
-    from inboxwatch.credentials import resolve_password
 
     config = _config(args)
     out.write(f"config {config.path}: OK\n")
@@ -223,9 +224,7 @@ def cmd_check_config(args: argparse.Namespace, out: TextIO) -> int:
     problems = 0
     for account in config.accounts:
         try:
-            resolve_password(f"account {account.name!r}", account.password_env,
-                             account.password_command, account.password_file)
-            state = "password available"
+            state = login_state(account)
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
         out.write(f"account {account.name}: {state}\n")
@@ -581,6 +580,41 @@ def cmd_metrics(args: argparse.Namespace, out: TextIO) -> int:
     from inboxwatch.app.service_commands import metrics_command
 
     return metrics_command(_config(args), out)
+
+
+@command("auth")
+@option("action", choices=("login",), help="login: sign in interactively")
+@option("account", metavar="ACCOUNT", help="the account's name")
+def cmd_auth(args: argparse.Namespace, out: TextIO) -> int:
+    """Sign an account in with OAuth2 and keep its refresh token (auth = "oauth2").
+
+    Microsoft 365 shows a code to enter at microsoft.com/devicelogin; Google opens a
+    sign-in page in the browser, which returns to this computer (127.0.0.1). The refresh
+    token goes to the account's token_file (mode 0600) and is never printed or logged.
+
+    Example:
+      inboxwatch auth login work
+    """
+    import webbrowser
+
+    from inboxwatch.app.account_commands import auth_login_command
+
+    return auth_login_command(_config(args), args.account, out, webbrowser.open)
+
+
+@command("folders")
+@option("account", metavar="ACCOUNT", help="the account's name")
+def cmd_folders(args: argparse.Namespace, out: TextIO) -> int:
+    """List an account's folders on the server, with their special-use flags (\\Sent...).
+
+    Shows which folder the sync takes as the Sent folder when sent_folder is not set.
+
+    Example:
+      inboxwatch folders work
+    """
+    from inboxwatch.app.account_commands import folders_command
+
+    return folders_command(_config(args), args.account, out)
 
 
 # --- wiring -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.errors import ConfigError, CredentialError, ImapAuthError, InboxwatchError
+from inboxwatch.oauth import Secret
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.leases import Lease, Leases
@@ -101,6 +102,7 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=config.me.working_time.tz)
         self.login_holdoff = LoginHoldoff()
+        self.poll_requested = threading.Event()  # new mail announced while a poll ran
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
         self.metrics: MetricsServer | None = None
@@ -185,7 +187,16 @@ class Service:
             self.stopping.set()
 
     def poll(self) -> None:
-        """Sync every account once; one failing account never stops the others."""
+        """Sync every account; again if new mail was announced meanwhile (the scheduler
+        skips a run requested while this one is busy). One failing account never stops
+        the others."""
+        while not self.stopping.is_set():
+            self.poll_requested.clear()
+            self._poll_accounts()
+            if not self.poll_requested.is_set():
+                return
+
+    def _poll_accounts(self) -> None:
         for account in self.config.accounts:
             if self.stopping.is_set():
                 return
@@ -209,7 +220,7 @@ class Service:
         if account.allow_write:
             self._write_keywords(account, password)
 
-    def _write_keywords(self, account: AccountConfig, password: str) -> None:
+    def _write_keywords(self, account: AccountConfig, password: Secret) -> None:
         """The tags and reply suggestions as IMAP keywords (allow_write = true only)."""
         from inboxwatch.app.keywords import write_keywords
 
@@ -220,6 +231,7 @@ class Service:
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""
+        self.poll_requested.set()
         job = self.scheduler.get_job("poll")
         if job is not None:
             job.modify(next_run_time=datetime.now(self.scheduler.timezone))

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from inboxwatch.analysis.keywords import desired_keywords, keyword_change
 from inboxwatch.config import AccountConfig, Config
+from inboxwatch.oauth import Secret
 from inboxwatch.reporting.build import pending_reply_suggestions
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.storage.schema import folders, messages
@@ -65,9 +66,9 @@ def planned_keywords(config: Config, store: Store, account: AccountConfig, now: 
     return dict(plan)
 
 
-def write_keywords(config: Config, account: AccountConfig, password: str, store: Store,
+def write_keywords(config: Config, account: AccountConfig, password: Secret, store: Store,
                    now: datetime | None = None,
-                   session_factory: Callable[[AccountConfig, str], ImapSession] = ImapSession
+                   session_factory: Callable[[AccountConfig, Secret], ImapSession] = ImapSession
                    ) -> KeywordReport:
     """Bring the server's keywords of *account* in line with the plan; a read-only account
     is never connected to."""

@@ -18,6 +18,7 @@ from dataclasses import replace
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.errors import ConfigError, ImapConnectError, InboxwatchError
 from inboxwatch.ingest.sync import AccountReport, Backoff, poll_all
+from inboxwatch.oauth import Secret
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.storage.store import Store
 
@@ -36,7 +37,7 @@ class WaitBudget:
         self.left -= seconds
         self.last_error = error
 
-    def session(self, account: AccountConfig, password: str) -> ImapSession:
+    def session(self, account: AccountConfig, password: Secret) -> ImapSession:
         """A session whose connection attempt waits at most what is left of the budget."""
         timeout = min(account.timeout_seconds, max(self.left, MIN_ATTEMPT_SECONDS))
         return _BudgetedSession(replace(account, timeout_seconds=timeout), password, self)
@@ -55,7 +56,7 @@ class WaitBudget:
 class _BudgetedSession(ImapSession):
     """An ImapSession that charges a failed connection attempt to its WaitBudget."""
 
-    def __init__(self, account: AccountConfig, password: str, budget: WaitBudget) -> None:
+    def __init__(self, account: AccountConfig, password: Secret, budget: WaitBudget) -> None:
         super().__init__(account, password)
         self._budget = budget
 

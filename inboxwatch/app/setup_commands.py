@@ -94,9 +94,10 @@ def _me_line(config: Config) -> str:
 def _account_line(config: Config, account: AccountConfig) -> str:
     polling = config.polling
     idle = " and IMAP IDLE" if polling.idle else ""
+    sent = account.sent_folder or ("the \\Sent-flagged folder" if account.find_sent else "-")
     return (f"account {account.name}: polls {account.username}@{account.host}:{account.port} "
-            f"({account.security}), folders {list(account.folders)}, sent "
-            f"{account.sent_folder or '-'}; every {polling.interval_minutes:g} min{idle}")
+            f"({account.security}), folders {list(account.folders)}, sent {sent}; every "
+            f"{polling.interval_minutes:g} min{idle}")
 
 
 def safe_url(url: str) -> str:

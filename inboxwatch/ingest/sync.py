@@ -30,6 +30,7 @@ from typing import Protocol, Self
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
+from inboxwatch.oauth import Secret, token_source
 from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.ingest.pipeline import (
@@ -73,8 +74,10 @@ class MailSession(Protocol):
 
     def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]: ...
 
+    def find_sent_folder(self) -> str | None: ...
 
-SessionFactory = Callable[[AccountConfig, str], MailSession]
+
+SessionFactory = Callable[[AccountConfig, Secret], MailSession]
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,8 @@ def _folder_line(account: str, report: FolderReport) -> str:
 
 
 def folders_to_sync(account: AccountConfig) -> list[str]:
-    """The account's folders, then its Sent folder, each once."""
+    """The account's folders, then its Sent folder, each once (a Sent folder found on the
+    server is added by the sync itself, see ``_AccountSync.add_sent_folder``)."""
     names = list(account.folders)
     if account.sent_folder and account.sent_folder not in names:
         names.append(account.sent_folder)
@@ -289,7 +293,7 @@ class _AccountSync:
     def __init__(
         self,
         account: AccountConfig,
-        password: str,
+        password: Secret,
         store: Store,
         ctx: IngestContext,
         session_factory: SessionFactory,
@@ -307,6 +311,7 @@ class _AccountSync:
         self.report = report
         self.progress = False
         self.guard = FetchGuard()
+        self.looked_for_sent = False
 
     def run(self, max_reconnects: int, backoff: Backoff) -> None:
         pending = folders_to_sync(self.account)
@@ -315,6 +320,7 @@ class _AccountSync:
             self.progress = self.guard.narrowed = False
             try:
                 with self.session_factory(self.account, self.password) as session:
+                    self.add_sent_folder(session, pending)
                     while pending:
                         self.sync_folder(session, pending[0])
                         pending.pop(0)
@@ -336,6 +342,19 @@ class _AccountSync:
                 )
                 self.renew_lease()
                 backoff.sleep(delay)
+
+    def add_sent_folder(self, session: MailSession, pending: list[str]) -> None:
+        """Without sent_folder in the config, sync the folder the server flags \\Sent."""
+        if not self.account.find_sent or self.looked_for_sent:
+            return
+        found = session.find_sent_folder()
+        self.looked_for_sent = True
+        if found is None:
+            logger.info("%s: the server flags no folder as Sent; set sent_folder to measure "
+                        "reply times", self.account.name)
+        elif found not in self.account.folders and found not in pending:
+            logger.info("%s: the Sent folder is %r", self.account.name, found)
+            pending.append(found)
 
     def renew_lease(self) -> None:
         self.lease = self.leases.renew(self.lease)
@@ -568,7 +587,7 @@ class _AccountSync:
 
 def sync_account(
     account: AccountConfig,
-    password: str,
+    password: Secret,
     store: Store,
     ctx: IngestContext,
     *,
@@ -616,12 +635,14 @@ def _record_outcome(store: Store, report: AccountReport) -> None:
         record_sync_success(store, report.account, report.inserted)
 
 
-def account_password(account: AccountConfig) -> str:
-    """The account's password from its password_env, password_file or password_command."""
-    return resolve_password(
-        f"account {account.name!r}", account.password_env, account.password_command,
-        account.password_file,
-    )
+def account_password(account: AccountConfig) -> Secret:
+    """The account's password from its password_env, password_file or password_command;
+    with ``auth = "oauth2"`` its token source instead."""
+    what = f"account {account.name!r}"
+    if account.auth == "oauth2" and account.oauth is not None:
+        return token_source(what, account.name, account.oauth)
+    return resolve_password(what, account.password_env, account.password_command,
+                            account.password_file)
 
 
 def poll_all(
@@ -629,7 +650,7 @@ def poll_all(
     store: Store,
     ctx: IngestContext,
     *,
-    password_for: Callable[[AccountConfig], str] = account_password,
+    password_for: Callable[[AccountConfig], Secret] = account_password,
     session_factory: SessionFactory = ImapSession,
     backoff: Backoff | None = None,
 ) -> list[AccountReport]:

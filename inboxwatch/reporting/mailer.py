@@ -5,6 +5,8 @@ marks it sent in the same step that learns the server accepted it. A send that f
 temporary error (server down, 4xx, refused login) stays pending and is retried with
 exponential backoff; a permanent 5xx rejection is marked failed with the server's answer.
 The Message-ID is fixed when the mail is queued, so a retry is the same mail, not a new one.
+With ``auth = "oauth2"`` the login is SASL XOAUTH2 (or OAUTHBEARER); a refused token is
+refreshed once and tried again on the same connection.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import select, update
 from inboxwatch.config import SmtpConfig
 from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import DeliveryError
+from inboxwatch.oauth import Secret, TokenSource, token_source
 from inboxwatch.storage.schema import dialect_insert, outbox
 from inboxwatch.storage.store import Store, utcnow
 
@@ -55,7 +58,7 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
         return conn.execute(statement).first() is not None
 
 
-def deliver_pending(store: Store, smtp: SmtpConfig, password: str | None = None,
+def deliver_pending(store: Store, smtp: SmtpConfig, password: Secret | None = None,
                     now: datetime | None = None) -> DeliveryReport:
     """Try every pending message whose retry time has come; returns what happened."""
     now = now or utcnow()
@@ -97,27 +100,32 @@ def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent:
             last_error=error[:1000], next_attempt_at=now + delay))
 
 
-def smtp_password(smtp: SmtpConfig) -> str | None:
-    """The SMTP password from its environment variable, file or command; None when the
-    server needs no login."""
+def smtp_password(smtp: SmtpConfig) -> Secret | None:
+    """The SMTP password from its environment variable, file or command (the token source
+    with ``auth = "oauth2"``); None when the server needs no login."""
+    if smtp.auth == "oauth2" and smtp.oauth is not None:
+        return token_source("smtp", smtp.oauth_account or "ACCOUNT", smtp.oauth)
     if not (smtp.password_env or smtp.password_command or smtp.password_file):
         return None
     return resolve_password("smtp", smtp.password_env, smtp.password_command,
                             smtp.password_file)
 
 
-def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: bytes) -> None:
+def send_mime(smtp: SmtpConfig, password: Secret | None, recipients: str, mime: bytes) -> None:
     """Send raw *mime* to the comma-separated *recipients*; SMTP errors become DeliveryError."""
     to_addrs = [a.strip() for a in recipients.split(",") if a.strip()]
     where = f"{smtp.host}:{smtp.port}"
     try:
         with _connect(smtp) as client:
-            if smtp.username and password:
+            if smtp.username and isinstance(password, str) and password:
                 client.login(smtp.username, password)
+            elif smtp.username and password is not None and not isinstance(password, str):
+                _token_login(client, smtp, password)
             client.sendmail(smtp.from_addr, to_addrs, mime)
     except smtplib.SMTPAuthenticationError as exc:
+        what = "the OAuth2 token, even refreshed" if smtp.auth == "oauth2" else "the password"
         raise DeliveryError(f"SMTP server {where} refused the login for {smtp.username} "
-                            f"({exc.smtp_code}); check the password") from exc
+                            f"({exc.smtp_code}); check {what}") from exc
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"SMTP server {where} answered {exc.smtp_code}: "
                             f"{_text(exc.smtp_error)}") from exc
@@ -129,6 +137,33 @@ def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: byt
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"cannot reach SMTP server {where}: {exc or type(exc).__name__}"
                             ) from exc
+
+
+def _token_login(client: smtplib.SMTP, smtp: SmtpConfig, tokens: TokenSource) -> None:
+    assert smtp.username is not None
+    try:
+        _sasl(client, smtp, tokens.access_token())
+    except smtplib.SMTPAuthenticationError:
+        logger.info("smtp: the server refused the access token; refreshing it")
+        _sasl(client, smtp, tokens.refresh())
+
+
+def _sasl(client: smtplib.SMTP, smtp: SmtpConfig, token: str) -> None:
+    """AUTH XOAUTH2 / OAUTHBEARER with *token* as the initial response."""
+    user = smtp.username or ""
+    if smtp.oauth is not None and smtp.oauth.mechanism == "oauthbearer":
+        mechanism = "OAUTHBEARER"
+        initial = f"n,a={user},\1auth=Bearer {token}\1\1"
+    else:
+        mechanism = "XOAUTH2"
+        initial = f"user={user}\1auth=Bearer {token}\1\1"
+
+    def answer(challenge: bytes | None = None) -> str:
+        # After a refusal the server sends an error challenge; an empty reply ends it.
+        return initial if challenge is None else ""
+
+    client.ehlo_or_helo_if_needed()
+    client.auth(mechanism, answer, initial_response_ok=True)
 
 
 def _connect(smtp: SmtpConfig) -> smtplib.SMTP:

@@ -12,7 +12,12 @@ Every imapclient, imaplib, socket and ssl error is translated here (see
     abort, TLS failure after connecting    -> ImapConnectError (retry with backoff)
     rejected LOGIN or AUTHENTICATE         -> ImapAuthError   (check the password)
     non-ASCII password, no AUTH=PLAIN      -> ImapAuthError   (nothing is sent)
+    rejected OAuth2 token, even refreshed  -> ImapAuthError   (check the app's scopes)
     any other NO/BAD from the server       -> ImapError
+
+With ``auth = "oauth2"`` the session logs in with SASL XOAUTH2 or OAUTHBEARER; a refused
+token is refreshed once (it may have expired or been revoked since it was issued) and
+tried again on the same connection.
 
 After an :class:`ImapConnectError` the session is broken: close it and open a new one.
 The protocol log of imaplib is switched off so message bodies never reach a log.
@@ -34,8 +39,10 @@ from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
+from imapclient.imapclient import SENT
 
 from inboxwatch.config import AccountConfig
+from inboxwatch.oauth import Secret, TokenSource
 from inboxwatch.errors import (
     ImapAuthError,
     ImapConnectError,
@@ -78,6 +85,23 @@ def folder_info(select_response: dict[bytes, Any], folder: str, host: str) -> Fo
     )
 
 
+@dataclass(frozen=True)
+class FolderEntry:
+    """One folder as LIST shows it: its name and flags (``\\Sent``, ``\\HasNoChildren``...)."""
+
+    name: str
+    flags: tuple[str, ...]
+
+    @property
+    def special_use(self) -> tuple[str, ...]:
+        """The RFC 6154 flags among :attr:`flags`."""
+        return tuple(f for f in self.flags if f in SPECIAL_USE)
+
+
+SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent",
+               "\\Trash")
+
+
 def _optional_int(value: object) -> int | None:
     return int(value) if isinstance(value, int) else None
 
@@ -96,12 +120,14 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
 class ImapSession:
     """One authenticated IMAP connection for one account; use it as a context manager.
 
-        with ImapSession(account, password) as session:
+        with ImapSession(account, secret) as session:
             info = session.select_readonly("INBOX")
             uids = session.search_uids_after(last_uid)
+
+    *secret* is the password, or with ``auth = "oauth2"`` the account's token source.
     """
 
-    def __init__(self, account: AccountConfig, password: str) -> None:
+    def __init__(self, account: AccountConfig, password: Secret) -> None:
         self.account = account
         self._password = password
         self._client: IMAPClient | None = None
@@ -177,15 +203,19 @@ class ImapSession:
         else with an error that quotes a character of the password. A server without
         AUTH=PLAIN gets no password at all, and the error says why."""
         client = self._require_client()
+        secret = self._password
         with self._boundary("logging in"):
             try:
-                self._authenticate(client)
+                if isinstance(secret, str):
+                    self._authenticate(client, secret)
+                else:
+                    self._token_login(client, secret)
             except LoginError as exc:
                 raise self._login_error(str(exc)) from exc
         self._enable_condstore(client)
 
-    def _authenticate(self, client: IMAPClient) -> None:
-        username, password = self.account.username, self._password
+    def _authenticate(self, client: IMAPClient, password: str) -> None:
+        username = self.account.username
         if username.isascii() and password.isascii():
             client.login(username, password)
         elif client.has_capability("AUTH=PLAIN"):
@@ -198,15 +228,44 @@ class ImapSession:
                 f"{self.account.username} to ASCII characters, or ask the provider to offer "
                 "AUTH=PLAIN")
 
+    def _token_login(self, client: IMAPClient, tokens: TokenSource) -> None:
+        try:
+            self._sasl(client, tokens.access_token())
+        except LoginError as exc:
+            if "UNAVAILABLE" in str(exc).upper():
+                raise
+            logger.info("%s: the server refused the access token; refreshing it",
+                        self.account.name)
+            self._sasl(client, tokens.refresh())
+
+    def _sasl(self, client: IMAPClient, token: str) -> None:
+        oauth = self.account.oauth
+        if oauth is not None and oauth.mechanism == "oauthbearer":
+            client.oauthbearer_login(self.account.username, token)
+        else:
+            client.oauth2_login(self.account.username, token)
+
     def _login_error(self, server_text: str) -> ImapError:
         if "UNAVAILABLE" in server_text.upper():
             return ImapConnectError(f"{self._where} could not check the login right now "
                                     f"({server_text.strip()}); will retry")
+        oauth = self.account.oauth
+        if oauth is not None and oauth.token_command:
+            return ImapAuthError(f"the server rejected the OAuth2 token for "
+                                 f"{self.account.username} on {self.account.host}, twice: "
+                                 "check what token_command prints (an access token, fresh)")
+        if self.account.auth == "oauth2":
+            return ImapAuthError(
+                f"the server rejected the OAuth2 token for {self.account.username} on "
+                f"{self.account.host}, even freshly refreshed: check that IMAP is enabled for "
+                "the mailbox and that the sign-in covers the IMAP scope (the README's Gmail / "
+                f"Microsoft 365 steps), then: inboxwatch auth login {self.account.name}")
         source = (f"the environment variable {self.account.password_env}"
                   if self.account.password_env else
                   f"the file {self.account.password_file}" if self.account.password_file
                   else "the output of password_command")
-        encoding = ("" if self._password.isascii() else
+        ascii_password = not isinstance(self._password, str) or self._password.isascii()
+        encoding = ("" if ascii_password else
                     " (it has non-ASCII characters, sent as UTF-8; a server that expects "
                     "another encoding rejects it)")
         return ImapAuthError(f"the server rejected the login for {self.account.username} on "
@@ -318,6 +377,22 @@ class ImapSession:
             response = client.fetch(list(uids), ["BODY.PEEK[]"])
         return {uid: bytes(data[b"BODY[]"]) for uid, data in response.items()
                 if isinstance(data.get(b"BODY[]"), bytes)}
+
+    def list_folders(self) -> list[FolderEntry]:
+        """Every folder on the server with its LIST flags, in the server's order."""
+        client = self._require_client()
+        with self._boundary("listing folders"):
+            listing = client.list_folders()
+        return [FolderEntry(str(name), tuple(_text(f) for f in flags))
+                for flags, _delimiter, name in listing]
+
+    def find_sent_folder(self) -> str | None:
+        """The folder flagged ``\\Sent`` (RFC 6154 SPECIAL-USE); on servers without the
+        flags, a folder with a common Sent name (imapclient's fallback); else None."""
+        client = self._require_client()
+        with self._boundary("looking for the Sent folder"):
+            found = client.find_special_folder(SENT)
+        return str(found) if found else None
 
     # --- waiting ------------------------------------------------------------------------
 
@@ -451,7 +526,7 @@ class ImapSession:
 
 
 def _text(flag: bytes | str) -> str:
-    return flag.decode("ascii", "replace") if isinstance(flag, bytes) else flag
+    return flag.decode("ascii", "replace") if isinstance(flag, bytes) else str(flag)
 
 
 def _enable_keepalive(sock: socket.socket) -> None:
