@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from datetime import date
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from inboxwatch import __version__
@@ -137,6 +139,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
     if not config.accounts:
         raise ConfigError(f"{config.path}: no [[accounts]] configured; nothing to poll")
     store, ctx = _open_pipeline(config)
+    _stop_on_signals()  # unwind like Ctrl-C, so the account lease is released
     try:
         reports = poll_all(config, store, ctx)
     finally:
@@ -456,6 +459,25 @@ def configure_logging(verbose: int, fmt: str, stream: TextIO | None = None) -> N
     logging.getLogger("imapclient").setLevel(logging.WARNING)  # its protocol log holds mail
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP during a one-shot command: it unwinds like Ctrl-C (a BaseException,
+    so no ``except InboxwatchError`` swallows it) and every ``finally`` releases what it
+    holds."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+def _stop_on_signals() -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_terminated)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``inboxwatch`` console script."""
     args = build_parser().parse_args(argv)
@@ -477,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("inboxwatch: interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"inboxwatch: stopped by {signal.Signals(exc.signum).name}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 if __name__ == "__main__":
