@@ -188,7 +188,7 @@ def test_a_holder_on_another_host_is_never_judged_dead(store: Store) -> None:
 
     elsewhere = replace(this_process(), host="otherhost", pid=_dead_pid())
     Leases(store, holder=str(elsewhere)).acquire("service", ttl_seconds=300)
-    with pytest.raises(LockError, match="process .* on otherhost"):
+    with pytest.raises(LockError, match=r"process .* on otherhost"):
         Leases(store).acquire("service")
 
 
