@@ -36,7 +36,7 @@ from inboxwatch.ingest.pipeline import (
     PendingRecords,
     unfetchable,
 )
-from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, LeaseKeeper, Leases
+from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.storage.store import StoredCopy, NewMessage, Store
 
 logger = logging.getLogger(__name__)
@@ -571,17 +571,14 @@ def sync_account(
     report = AccountReport(account.name)
     started = time.monotonic()
     lease = leases.acquire(f"account:{account.name}", lease_seconds)
-    keeper = LeaseKeeper(leases, lease).start()  # renewed between batches and by time
     run = _AccountSync(account, password, store, ctx, session_factory, leases, lease, report)
     try:
         run.run(max_reconnects, backoff or Backoff())
     except BaseException:
-        keeper.stop()
         # Keep the original error; an unreleased lease simply expires.
         with suppress(InboxwatchError):
             leases.release(run.lease)
         raise
-    keeper.stop()
     leases.release(run.lease)
     report.elapsed_seconds = time.monotonic() - started
     return report

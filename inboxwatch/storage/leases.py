@@ -9,8 +9,9 @@ A holder names its host, pid and process start time (``host:pid:start:tag``). Wh
 ran on this host and that process is gone (its pid is free, or now belongs to a process that
 started at another time), the lease is taken over at once: a SIGKILLed or OOM-killed process
 does not block the next one. A holder on another host cannot be checked; its lease expires
-*ttl* after its last renewal, and a :class:`LeaseKeeper` thread renews a held lease every
-third of its ttl, so the ttl can stay short.
+*ttl* after its last renewal. The service renews its lease with a :class:`LeaseKeeper`
+thread, every third of a short ttl; a poller renews its account lease between batches (a
+thread would keep it from forking its ingest workers), so its ttl stays long.
 
     leases = Leases(store)
     with leases.hold("account:work", ttl_seconds=60) as lease:
@@ -40,7 +41,7 @@ from inboxwatch.storage.store import Store, dialect_insert, utcnow
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TTL_SECONDS = 60.0
+DEFAULT_TTL_SECONDS = 300.0  # a poller renews between batches (see LeaseKeeper)
 
 
 @dataclass(frozen=True)
