@@ -310,3 +310,49 @@ def test_poll_once_releases_its_lease_on_sigterm_and_sighup(
     assert poll.returncode == 128 + signum, err
     assert f"stopped by {signal.Signals(signum).name}" in err and "Traceback" not in err
     assert _lease_holder(url, "account:work") is None
+
+
+def test_inboxwatch_run_exits_75_when_a_stall_outlasts_its_lease_even_mid_poll(
+        pg_proxy: tuple[NetProxy, str], dovecot: MailUser, tmp_path: Path) -> None:
+    """The real ``inboxwatch run`` with an account, polling every 3 s: when PostgreSQL
+    stalls, a poll hangs on it; the service still exits 75 (the hung job is left behind
+    after STOP_GRACE_SECONDS) instead of hanging or exiting 0."""
+    proxy, url = pg_proxy
+    dovecot.seed([make_message(1)])
+    with smtp_server() as smtp:
+        config = write_config(tmp_path / "iw.toml", database_url=url, mailbox=dovecot,
+                              smtp=smtp, polling={"interval_minutes": 0.05, "idle": False})
+        run = subprocess.Popen(cli_command(config, "run"), env=cli_env(dovecot), cwd=ROOT,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            _wait_for("the first poll", lambda: _stored(url) or run.poll() is not None, 60)
+            assert run.poll() is None, run.communicate()
+            proxy.stall()
+            stalled = time.monotonic()
+            limit = daemon.LEASE_SECONDS + daemon.STOP_GRACE_SECONDS + 20
+            try:
+                code: int | None = run.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                code = None
+            took = time.monotonic() - stalled
+        finally:
+            proxy.resume()
+            code_after, err = _finish(run)
+    assert code == daemon.EXIT_LEASE_LOST, (code, code_after, err[-2000:])
+    assert "the lease service expired" in err
+    assert "a job is still running after" in err  # the poll hung on the stalled database
+    print(f"inboxwatch run exited {code} {took:.1f} s after the database stalled")
+
+
+def _stored(url: str) -> bool:
+    from inboxwatch.storage.schema import messages
+
+    try:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                return bool(conn.execute(select(messages.c.id)).first())
+        finally:
+            engine.dispose()
+    except Exception:  # the schema may not exist yet
+        return False
