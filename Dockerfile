@@ -1,7 +1,7 @@
 # inboxwatch as a container: non-root, config and database on a volume, health-checked.
 #   docker build -t inboxwatch .
-#   docker run -d -v inboxwatch:/var/lib/inboxwatch -e INBOXWATCH_WORK_PASSWORD=... inboxwatch
-# The volume holds inboxwatch.toml (mode 600) and the SQLite database.
+#   docker compose -f contrib/docker-compose.yml up -d   (passwords as Docker secrets)
+# The volume holds inboxwatch.toml (mode 600, owner uid 10001) and the SQLite database.
 FROM debian:bookworm-slim AS build
 ARG PIP_CERT
 RUN apt-get update \
@@ -18,10 +18,13 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home-dir /var/lib/inboxwatch --create-home --shell /usr/sbin/nologin inboxwatch
+ && groupadd --gid 10001 inboxwatch \
+ && useradd --uid 10001 --gid 10001 --home-dir /var/lib/inboxwatch --create-home \
+        --shell /usr/sbin/nologin inboxwatch
 COPY --from=build /opt/venv /opt/venv
 COPY models /opt/inboxwatch/models
 COPY data/sample /opt/inboxwatch/data/sample
+COPY config.example.toml /opt/inboxwatch/
 ENV PATH=/opt/venv/bin:$PATH \
     INBOXWATCH_HOME=/opt/inboxwatch \
     INBOXWATCH_CONFIG=/var/lib/inboxwatch/inboxwatch.toml \

@@ -26,11 +26,13 @@ export INBOXWATCH_CONTAINER_TEST
 test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q
 
-# The tests start their own Dovecot and need openssl for throwaway certificates.
+# The tests start their own Dovecot, need openssl for throwaway certificates, and check
+# contrib/inboxwatch.service with systemd-analyze (the systemd package; no running systemd needed).
 system-deps:
-	@if ! command -v /usr/sbin/dovecot >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
-		echo "installing dovecot-imapd and openssl (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; \
+	@if ! command -v /usr/sbin/dovecot >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 \
+			|| ! command -v systemd-analyze >/dev/null 2>&1; then \
+		echo "installing dovecot-imapd, openssl and systemd (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl systemd >/dev/null; \
 	fi
 
 lint: $(STAMP)

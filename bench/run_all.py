@@ -7,9 +7,11 @@ Each benchmark runs as its own process (so peak memory is its own) from the repo
    baseline, peak memory, incremental polls (nothing new, 10 new);
 3. ``bench.sync_bench --messages 100000``: the same on 100,000 messages (peak memory, and the
    incremental polls on the big mailbox); skipped with ``--quick``;
-4. ``bench.report_bench``: ``report --format json`` over 1,000,000 messages and 200 clients,
+4. ``bench.memory_bench``: RSS while classifying 100,000 messages of fresh vocabulary in one
+   process (``--quick``: 20,000);
+5. ``bench.report_bench``: ``report --format json`` over 1,000,000 messages and 200 clients,
    on SQLite and on PostgreSQL (``--quick``: 200,000 messages);
-5. ``bench.takeover_bench``: how long a new service waits after the running one was
+6. ``bench.takeover_bench``: how long a new service waits after the running one was
    SIGKILLed, on SQLite and on PostgreSQL (issue 12).
 
 The figures are printed as they come, then as a table against the targets of issue 6, which
@@ -43,6 +45,8 @@ def plan(quick: bool) -> list[list[str]]:
     steps = [["bench.classify_bench"], ["bench.sync_bench", "--messages", "20000"]]
     if not quick:
         steps.append(["bench.sync_bench", "--messages", "100000", "--repeats", "3"])
+    steps.append(["bench.memory_bench"] + (["--messages", "20000", "--every", "2000"]
+                                           if quick else []))
     steps.append(["bench.report_bench", "--repeats", "1"]
                  + (["--messages", "200000"] if quick else []))
     steps.append(["bench.takeover_bench"])
@@ -112,6 +116,12 @@ def _rows(e: dict[str, Any]) -> list[str]:
                 f"{e['poll_new_ms']:.0f} ms, worst {e['poll_new_max_ms']:.0f} ms — "
                 f"{_ok(e['poll_new_ms'], 500, False)} | {cmd} |"]
         return rows
+    if e["bench"] == "memory":
+        return [
+            f"| RSS classifying {e['messages']:,} msgs of fresh vocabulary | flat | "
+            f"{e['rss_after_first_interval_mb']:.0f} MB after the first interval, "
+            f"{e['end_rss_mb']:.0f} MB at the end (highest {e['max_rss_mb']:.0f} MB) — "
+            f"{_ok(e['growth_after_warm_up_mb'], 30, False)} | {cmd} |"]
     if e["bench"] == "report":
         return [
             f"| report --format json, {e['messages']:,} msgs, {e['clients']} clients "

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inboxwatch.errors import ConfigError
 from inboxwatch.hours import WorkingTime, parse_days, parse_hours
+from inboxwatch.text import scrub_controls
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class AccountConfig:
     sent_folder: str | None
     ca_file: str | None = None
     allow_write: bool = False
+    password_file: str | None = None
     batch_messages: int = 200
     batch_bytes: int = 20_000_000
     timeout_seconds: float = 60.0
@@ -99,12 +101,38 @@ class SmtpConfig:
     from_addr: str
     ca_file: str | None = None
     timeout_seconds: float = 30.0
+    password_file: str | None = None
 
 
 @dataclass(frozen=True)
 class SuggestionsConfig:
     enabled: bool = False
     write_keywords: bool = False
+
+
+@dataclass(frozen=True)
+class WaitingConfig:
+    """The "waiting on" lists: a question of yours is listed after this many of the
+    client's working hours without an answer; both lists look back *days* days."""
+
+    after_working_hours: float = 16.0
+    days: int = 14
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """When `health` calls an account failing: no successful sync for this long (None:
+    three poll intervals and five minutes)."""
+
+    max_sync_age_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """Where `run` serves Prometheus metrics (None: not served)."""
+
+    listen_host: str | None = None
+    listen_port: int = 9108
 
 
 @dataclass(frozen=True)
@@ -120,6 +148,9 @@ class Config:
     report: ReportConfig = ReportConfig()
     smtp: SmtpConfig | None = None
     suggestions: SuggestionsConfig = SuggestionsConfig()
+    health: HealthConfig = HealthConfig()
+    waiting: WaitingConfig = WaitingConfig()
+    metrics: MetricsConfig = MetricsConfig()
     retention_days: int | None = None
     models_dir: Path = field(default_factory=lambda: default_models_dir())
     warnings: tuple[str, ...] = ()
@@ -259,22 +290,27 @@ def _security(sec: _Section, host: str, default: Security) -> Security:
     return value  # type: ignore[return-value]
 
 
-def _password_source(sec: _Section) -> tuple[str | None, str | None]:
+def _password_source(sec: _Section) -> tuple[str | None, str | None, str | None]:
+    """(password_env, password_command, password_file): at most one of them is set."""
     if "password" in sec.data:
         sec.warnings.append(
             f"{sec.where}: {sec.path}.password: a literal password in the config file is "
-            "ignored; set password_env (an environment variable) or password_command")
+            "ignored; set password_env (an environment variable), password_file or "
+            "password_command")
     env = sec.text("password_env")
     command = sec.text("password_command")
-    if env and command:
-        raise ConfigError(f"{sec.where}: {sec.path}: set password_env or password_command, "
-                          "not both")
-    return env, command
+    file = sec.text("password_file")
+    chosen = [key for key, value in (("password_env", env), ("password_command", command),
+                                     ("password_file", file)) if value]
+    if len(chosen) > 1:
+        raise ConfigError(f"{sec.where}: {sec.path}: set only one of "
+                          f"{' and '.join(chosen)}")
+    return env, command, file
 
 
 _ACCOUNT_KEYS = ("name", "host", "port", "security", "username", "password_env",
-                 "password_command", "password", "folders", "sent_folder", "ca_file",
-                 "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
+                 "password_command", "password_file", "password", "folders", "sent_folder",
+                 "ca_file", "allow_write", "batch_messages", "batch_bytes", "timeout_seconds")
 
 
 def _port(sec: _Section, default: int) -> int:
@@ -289,10 +325,11 @@ def _account(sec: _Section) -> AccountConfig:
     host = sec.text("host", required=True)
     assert host is not None
     security = _security(sec, host, "tls")
-    env, command = _password_source(sec)
-    if not env and not command:
+    env, command, file = _password_source(sec)
+    if not env and not command and not file:
         raise ConfigError(f"{sec.where}: {sec.path}: set password_env (the name of an "
-                          "environment variable holding the password) or password_command")
+                          "environment variable holding the password), password_file or "
+                          "password_command")
     return AccountConfig(
         name=sec.text("name", required=True) or "",
         host=host,
@@ -305,6 +342,7 @@ def _account(sec: _Section) -> AccountConfig:
         sent_folder=sec.text("sent_folder"),
         ca_file=_existing_file(sec, "ca_file"),
         allow_write=bool(sec.get("allow_write", bool, False)),
+        password_file=file,
         batch_messages=_positive_int(sec, "batch_messages", 200),
         batch_bytes=_positive_int(sec, "batch_bytes", 20_000_000),
         timeout_seconds=_positive_float(sec, "timeout_seconds", 60.0),
@@ -346,12 +384,22 @@ def _client(sec: _Section, me: MeConfig) -> ClientConfig:
     revenue = sec.get("monthly_revenue", float, 0.0, check=lambda v: v >= 0,
                       expected="a number >= 0")
     return ClientConfig(
-        name=sec.text("name", required=True) or "",
+        name=_client_name(sec),
         addresses=addresses,
         monthly_revenue=revenue or 0.0,
         currency=sec.text("currency", "EUR") or "EUR",
         working_time=override,
     )
+
+
+def _client_name(sec: _Section) -> str:
+    """The client's name, refused if it holds a line break or another control or format
+    character: the name is printed in the report and the alert mail."""
+    name = sec.text("name", required=True) or ""
+    if scrub_controls(name) != name:
+        raise sec.fail("name", "a name without line breaks, control characters or "
+                       "invisible formatting characters (such as bidi overrides)")
+    return name
 
 
 def _polling(sec: _Section) -> PollingConfig:
@@ -380,11 +428,12 @@ def _report(sec: _Section) -> ReportConfig:
 
 def _smtp(sec: _Section) -> SmtpConfig:
     sec.check_keys(("host", "port", "security", "username", "password_env",
-                    "password_command", "password", "from", "ca_file", "timeout_seconds"))
+                    "password_command", "password_file", "password", "from", "ca_file",
+                    "timeout_seconds"))
     host = sec.text("host", required=True)
     assert host is not None
     security = _security(sec, host, "starttls")
-    env, command = _password_source(sec)
+    env, command, file = _password_source(sec)
     return SmtpConfig(
         host=host,
         port=_port(sec, {"tls": 465, "starttls": 587, "none": 25}[security]),
@@ -395,11 +444,13 @@ def _smtp(sec: _Section) -> SmtpConfig:
         from_addr=sec.text("from", required=True) or "",
         ca_file=_existing_file(sec, "ca_file"),
         timeout_seconds=_positive_float(sec, "timeout_seconds", 30.0),
+        password_file=file,
     )
 
 
 _TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
-             "suggestions", "retention", "models")
+             "suggestions", "retention", "models", "health", "metrics",
+             "waiting")
 
 
 def _resolve_db_url(url: str, base: Path | None) -> str:
@@ -437,6 +488,9 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
         report=_report(root.table("report")),
         smtp=_smtp(root.table("smtp")) if "smtp" in data else None,
         suggestions=_suggestions(root.table("suggestions")),
+        health=_health(root.table("health")),
+        waiting=_waiting(root.table("waiting")),
+        metrics=_metrics(root.table("metrics")),
         retention_days=_retention(root.table("retention")),
         models_dir=_models_dir(root.table("models"), path),
         warnings=tuple(warnings),
@@ -447,6 +501,32 @@ def _suggestions(sec: _Section) -> SuggestionsConfig:
     sec.check_keys(("enabled", "write_keywords"))
     return SuggestionsConfig(enabled=bool(sec.get("enabled", bool, False)),
                              write_keywords=bool(sec.get("write_keywords", bool, False)))
+
+
+def _health(sec: _Section) -> HealthConfig:
+    sec.check_keys(("max_sync_age_minutes",))
+    return HealthConfig(sec.get("max_sync_age_minutes", float, None, check=lambda v: v > 0,
+                                expected="a positive number of minutes"))
+
+
+def _waiting(sec: _Section) -> WaitingConfig:
+    sec.check_keys(("after_working_hours", "days"))
+    hours = sec.get("after_working_hours", float, 16.0, check=lambda v: v >= 0,
+                    expected="a number of working hours >= 0")
+    return WaitingConfig(after_working_hours=16.0 if hours is None else hours,
+                         days=_positive_int(sec, "days", 14))
+
+
+def _metrics(sec: _Section) -> MetricsConfig:
+    sec.check_keys(("listen",))
+    listen = sec.text("listen")
+    if listen is None:
+        return MetricsConfig()
+    host, _, port = listen.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise sec.fail("listen", "host:port, like '127.0.0.1:9108' or '[::1]:9108'")
+    return MetricsConfig(listen_host=host, listen_port=int(port))
 
 
 def _retention(sec: _Section) -> int | None:
@@ -479,8 +559,8 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{where}: no such file; copy config.example.toml and edit it, "
-                          f"or pass --config") from exc
+        raise ConfigError(f"{where}: no such file; {_example_hint()}, or pass "
+                          "--config") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read the file: {exc}") from exc
     try:
@@ -492,6 +572,15 @@ def load_config(path: Path) -> Config:
     if extra:
         config = _with_warning(config, extra)
     return config
+
+
+def _example_hint() -> str:
+    """How to start a config, naming the example file only where this install has one."""
+    example = project_home() / "config.example.toml"
+    if example.is_file():
+        return f"copy {example} and edit it"
+    return ("create it from the example in the README's Configuration section "
+            "(inboxwatch check-config then says what is missing)")
 
 
 def _permission_warning(path: Path) -> str | None:

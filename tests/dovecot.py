@@ -265,7 +265,10 @@ class MailUser:
 
     def client(self) -> IMAPClient:
         client = IMAPClient("127.0.0.1", self.server.port, ssl=False, timeout=10)
-        client.login(self.name, self.password)
+        if self.password.isascii():
+            client.login(self.name, self.password)
+        else:  # imaplib sends LOGIN as ASCII only
+            client.plain_login(self.name, self.password)
         return client
 
     def append(self, raws: Sequence[bytes], folder: str = "INBOX") -> None:

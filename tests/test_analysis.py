@@ -269,7 +269,7 @@ def test_reply_suggestions_for_unanswered_recent_mail(mailbox: Mailboxed) -> Non
     now = datetime.combine(REPORT_DAY, time(17, 30), tzinfo=BUDAPEST)
     pending = pending_reply_suggestions(CONFIG, store, now)
     assert {r.message_id for r in acme_hints} <= {r.message_id for r in pending}
-    assert all(r.keyword.startswith("$iw-reply-after-") for r in pending)
+    assert all(r.keyword in ("$iw_reply_now", "$iw_reply_later") for r in pending)
 
 
 def test_json_and_text_of_a_real_report(mailbox: Mailboxed) -> None:

@@ -236,7 +236,7 @@ BAD_CONFIGS = [
     ("no host", ME + '[[accounts]]\nname = "w"\nusername = "a"\npassword_env = "X"\n',
      "accounts[0].host: required key is missing"),
     ("two sources", ME + ACCOUNT + 'password_command = "pass show x"\n',
-     "accounts[0]: set password_env or password_command, not both"),
+     "accounts[0]: set only one of password_env and password_command"),
     ("no source", ME + '[[accounts]]\nname = "w"\nhost = "h.example"\nusername = "a"\n',
      "accounts[0]: set password_env"),
     ("ca file", ME + ACCOUNT + 'ca_file = "/nonexistent/ca.pem"\n',

@@ -58,7 +58,7 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path: Path) -> 
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no such file; copy config\.example\.toml"):
+    with pytest.raises(ConfigError, match=r"no such file; copy \S+/config\.example\.toml"):
         load_config(tmp_path / "nope.toml")
 
 
@@ -145,3 +145,54 @@ def test_password_from_env_and_command(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_password("account 'w'", None, "sh -c 'echo leaked-secret; exit 3'")
     assert "leaked-secret" not in str(info.value)
     assert os.environ.get("IW_TEST_PASSWORD") is None
+
+
+def test_password_file_from_the_credentials_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """password_file reads the first line of a file, with $CREDENTIALS_DIRECTORY expanded
+    when the password is read (systemd's LoadCredential=, Docker's /run/secrets)."""
+    from inboxwatch.credentials import resolve_password
+    from inboxwatch.errors import CredentialError
+    from inboxwatch.ingest.sync import account_password
+
+    account = ACCOUNT.replace('password_env = "IW_TEST_PASSWORD"',
+                              'password_file = "${CREDENTIALS_DIRECTORY}/work-password"')
+    config = load_config(write(tmp_path, MINIMAL + account))
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(CredentialError, match="CREDENTIALS_DIRECTORY is set only inside"):
+        account_password(config.accounts[0])
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    with pytest.raises(CredentialError, match="work-password: no such file"):
+        account_password(config.accounts[0])
+    (creds / "work-password").write_text("s3cret from file\nsecond line\n", encoding="utf-8")
+    assert account_password(config.accounts[0]) == "s3cret from file"
+    (creds / "empty").write_text("", encoding="utf-8")
+    with pytest.raises(CredentialError, match="is empty"):
+        resolve_password("smtp", None, None, str(creds / "empty"))
+    smtp = MINIMAL + ('[smtp]\nhost = "smtp.example.com"\nfrom = "a@assist.example"\n'
+                      f'password_file = "{creds / "work-password"}"\n')
+    from inboxwatch.reporting.mailer import smtp_password
+
+    smtp_config = load_config(write(tmp_path, smtp)).smtp
+    assert smtp_config is not None and smtp_password(smtp_config) == "s3cret from file"
+
+
+def test_only_one_password_source(tmp_path: Path) -> None:
+    text = MINIMAL + ACCOUNT + 'password_file = "/run/secrets/work"\n'
+    assert "set only one of password_env and password_file" in error_for(tmp_path, text)
+
+
+def test_missing_config_names_only_files_that_exist(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a checkout the error points at its config.example.toml; in an install without one
+    (the container image, a wheel) it names no file the user does not have."""
+    with pytest.raises(ConfigError) as in_checkout:
+        load_config(tmp_path / "absent.toml")
+    assert f"copy {ROOT / 'config.example.toml'}" in str(in_checkout.value)
+    monkeypatch.setenv("INBOXWATCH_HOME", str(tmp_path))
+    with pytest.raises(ConfigError) as elsewhere:
+        load_config(tmp_path / "nope.toml")
+    assert "config.example.toml" not in str(elsewhere.value)
+    assert "README's Configuration section" in str(elsewhere.value)

@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 from inboxwatch.app.cli import EXIT_TEMPFAIL
 from inboxwatch.app.daemon import SERVICE_LEASE
 from inboxwatch.storage.schema import folders, leases, messages
-from tests.dovecot import DovecotServer, MailUser
+from tests.dovecot import DovecotServer, MailUser, free_port
 from tests.smtpserver import SmtpServer, smtp_server
 from tests.tools.service_env import (
     assert_alert_mail,
@@ -88,6 +89,8 @@ class ServiceRun:
     report_at: datetime  # the scheduled local time of the daily report
     startup_s: float = 0.0
     health: subprocess.CompletedProcess[str] | None = None
+    metrics_port: int = 0
+    scrape: str = ""  # GET /metrics from the running service, after the first poll
     second: subprocess.CompletedProcess[str] | None = None
     appended_after_first_poll_s: float = 0.0
     pickup_s: float | None = None
@@ -136,6 +139,9 @@ def _observe(run: ServiceRun, process: subprocess.Popen[str], mailbox: MailUser,
         raise RuntimeError(f"the service exited during start-up (exit {process.returncode})")
     first_poll = time.monotonic()
     run.health = run_cli(config, "health", env=env)
+    with urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics",
+                                timeout=10) as response:
+        run.scrape = response.read().decode("utf-8")
     run.second = run_cli(config, "run", env=env, timeout=60)
     run.pickup_s = _append_and_wait(mailbox, engine, run.bodies[1])
     run.appended_after_first_poll_s = time.monotonic() - first_poll - (run.pickup_s or 0)
@@ -188,7 +194,8 @@ def service_run(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPath
                      bodies=[f"Seeded body text {marker} about the quarterly slides",
                              f"Appended body text {marker}: a bemutató holnap reggelre kell",
                              f"Last body text {marker}: és a névkártyák is sürgősek"],
-                     report_at=_report_minute(datetime.now(BUDAPEST)))
+                     report_at=_report_minute(datetime.now(BUDAPEST)),
+                     metrics_port=free_port())
     mailbox = dovecot_server.add_user(f"daemon{secrets.token_hex(4)}", run.password)
     mailbox.seed([_raw_message("Boss <boss@acme.example>", "anna@assist.example",
                                "Slides", run.bodies[0])])
@@ -198,7 +205,8 @@ def service_run(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPath
         config = write_config(
             folder / "inboxwatch.toml", database_url=database_url, mailbox=mailbox, smtp=smtp,
             polling={"interval_minutes": 1, "idle": True},
-            report={"time": f"{run.report_at:%H:%M}", "send_when_unchanged": True})
+            report={"time": f"{run.report_at:%H:%M}", "send_when_unchanged": True},
+            metrics={"listen": f"127.0.0.1:{run.metrics_port}"})
         # The host's zone differs from the configured one (as in a UTC container), so the
         # schedule must follow [me] timezone, not the machine's clock zone.
         env = {**cli_env(mailbox), "TZ": "UTC"}
@@ -235,6 +243,16 @@ def test_health_is_ok_while_the_service_runs(service_run: ServiceRun) -> None:
     health = service_run.health
     assert health is not None
     assert (health.returncode, health.stdout.strip()) == (0, "healthy"), health
+
+
+def test_the_running_service_serves_metrics_to_a_scrape(service_run: ServiceRun) -> None:
+    """[metrics] listen: a real HTTP GET while `run` runs, after its first poll."""
+    scrape = service_run.scrape
+    assert "# TYPE inboxwatch_account_last_success_timestamp_seconds gauge" in scrape
+    assert 'inboxwatch_account_healthy{account="work"} 1' in scrape
+    assert 'inboxwatch_account_messages_stored{account="work"} 1' in scrape
+    assert 'inboxwatch_account_login_failures_total{account="work"} 0' in scrape
+    assert "inboxwatch_service_running 1" in scrape
 
 
 def test_a_second_instance_on_the_same_database_is_refused(service_run: ServiceRun) -> None:

@@ -196,7 +196,7 @@ def test_store_batch_rolls_back_as_a_whole(tiny_disk: Path | None, tmp_path: Pat
             store.store_batch("a", "INBOX", 1, batch, last_uid=40)
         assert store.count_messages() == 0 and store.folder_state("a", "INBOX") is None
         ballast.unlink()
-        assert store.store_batch("a", "INBOX", 1, batch, last_uid=40) == 40
+        assert store.store_batch("a", "INBOX", 1, batch, last_uid=40).inserted == 40
         state = store.folder_state("a", "INBOX")
         assert state is not None and state.last_uid == 40
     finally:

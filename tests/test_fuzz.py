@@ -1,8 +1,10 @@
 """Hostile input for the parsing core: nothing crashes, nothing hangs, the output is storable.
 
 Targets: :func:`inboxwatch.parsing.mime.parse_message`,
-:func:`inboxwatch.parsing.cleaning.extract_new_content` and
-:func:`inboxwatch.parsing.htmltext.html_to_text`.
+:func:`inboxwatch.parsing.cleaning.extract_new_content`,
+:func:`inboxwatch.parsing.htmltext.html_to_text` and the classifier
+(:meth:`Classifier.classify` of every corpus message's subject and new text, and of
+generated symbol-heavy text).
 
 - hypothesis properties over random bytes, generated MIME trees (random nesting, boundaries
   missing or wrong, every transfer encoding, every charset Python knows and unknown ones,
@@ -12,8 +14,9 @@ Targets: :func:`inboxwatch.parsing.mime.parse_message`,
 - a sweep over every codec name and alias Python knows, plus unknown names.
 
 Allowed outcome: a result, or ``MessageParseError`` (from ``parse_message`` only). Every call
-runs under a time bound (SIGALRM), and every text field of a result must be valid Unicode
-(no lone surrogates: those cannot be stored or serialised).
+runs under a time bound (SIGALRM, ``CALL_SECONDS``) and is timed; the worst time per target
+and the slowest case overall go to ``bench/out/reliability.json``. Every text field of a
+result must be valid Unicode (no lone surrogates: those cannot be stored or serialised).
 
 The normal run is bounded (``INBOXWATCH_FUZZ_EXAMPLES``, default 300 examples per property,
 and ten times as many mutation cases). A long run:
@@ -30,23 +33,29 @@ import os
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from functools import partial
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inboxwatch.classifying.classifier import Classifier
 from inboxwatch.parsing.cleaning import MAX_INPUT_CHARS, extract_new_content
 from inboxwatch.errors import MessageParseError
 from inboxwatch.parsing.htmltext import html_to_text
+from inboxwatch.classifying.nlp import MAX_TEXT_CHARS
 from inboxwatch.parsing.mime import MAX_BODY_CHARS, MAX_DEFECTS, ParsedMessage, parse_message
 from tests.dovecot import make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
 from tests.tools.nasty import corpus
 
+T = TypeVar("T")
+MODELS = Path(__file__).resolve().parents[1] / "models"
 EXAMPLES = int(os.environ.get("INBOXWATCH_FUZZ_EXAMPLES", "300"))
 MUTATIONS = 10 * EXAMPLES
 CALL_SECONDS = 3.0  # per call, for inputs up to ~100 kB, on a busy 2-core machine
@@ -57,6 +66,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize
                                        HealthCheck.filter_too_much])
 
 CASES: Counter[str] = Counter()
+WORST: dict[str, tuple[float, str]] = {}  # target -> (seconds, what) of its slowest call
 
 CHARSETS = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values())
                   | {"utf-8", "us-ascii", "iso-8859-2", "windows-1250", "koi8-r", "gb2312",
@@ -69,9 +79,23 @@ CHARSETS = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases
 @pytest.fixture(scope="module", autouse=True)
 def _record_figures() -> Iterator[None]:
     yield
+    slowest = max(WORST.items(), key=lambda item: item[1][0], default=("", (0.0, "")))
     figures.record("fuzz", "parsing_core", fuzz_cases=sum(CASES.values()),
                    examples_per_property=EXAMPLES, by_target=dict(CASES),
-                   crashes=0, hangs=0, lone_surrogate_results=dict(SURROGATES))
+                   crashes=0, hangs=0, lone_surrogate_results=dict(SURROGATES),
+                   call_bound_seconds=CALL_SECONDS,
+                   worst_seconds_by_target={k: round(v[0], 4) for k, v in WORST.items()},
+                   worst_case={"target": slowest[0], "seconds": round(slowest[1][0], 4),
+                               "what": slowest[1][1]})
+
+
+def timed(target: str, func: Callable[[], T], what: str) -> T:
+    """Count and run one case of ``target`` under the time bound, keeping its slowest call."""
+    CASES[target] += 1
+    result, seconds = bounded(func, CALL_SECONDS, what)
+    if seconds > WORST.get(target, (-1.0, ""))[0]:
+        WORST[target] = (seconds, what)
+    return result
 
 
 # --- checks ----------------------------------------------------------------------------
@@ -117,7 +141,6 @@ def _check_parsed(parsed: ParsedMessage) -> None:
 
 def parse_bounded(raw: bytes, target: str) -> ParsedMessage | None:
     """parse_message under the time bound: a ParsedMessage, or None for MessageParseError."""
-    CASES[target] += 1
 
     def run() -> ParsedMessage | None:
         try:
@@ -126,7 +149,7 @@ def parse_bounded(raw: bytes, target: str) -> ParsedMessage | None:
             assert str(exc).strip() and "\n" not in str(exc)  # a reason, on one line
             return None
 
-    parsed, _seconds = bounded(run, CALL_SECONDS, f"parse_message({len(raw)} bytes)")
+    parsed = timed(target, run, f"parse_message({len(raw)} bytes)")
     if parsed is not None:
         _check_parsed(parsed)
     return parsed
@@ -384,10 +407,8 @@ def test_mutation_fuzzing_of_the_parser_and_cleaners() -> None:
         parsed = parse_bounded(raw, "mutation_parse")
         text = raw.decode("latin-1")
         if rng.random() < 0.3:
-            CASES["mutation_clean"] += 1
-            bounded(partial(extract_new_content, text), CALL_SECONDS, "cleaning")
-            CASES["mutation_html"] += 1
-            bounded(partial(html_to_text, text), CALL_SECONDS, "html_to_text")
+            timed("mutation_clean", partial(extract_new_content, text), "cleaning")
+            timed("mutation_html", partial(html_to_text, text), "html_to_text")
         if parsed is not None and parsed.body_text:
             assert extract_new_content(parsed.body_text) == parsed.new_text
     assert CASES["mutation_parse"] == MUTATIONS
@@ -415,8 +436,7 @@ _REPLY_LINES = st.sampled_from([
 def test_extract_new_content_keeps_only_lines_of_the_input(lines: list[str], newline: str
                                                            ) -> None:
     text = newline.join(lines)
-    CASES["cleaning_property"] += 1
-    result, _s = bounded(lambda: extract_new_content(text), CALL_SECONDS, "cleaning")
+    result = timed("cleaning_property", lambda: extract_new_content(text), "cleaning")
     assert isinstance(result, str)
     source = {line.rstrip() for line in
               text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")}
@@ -429,8 +449,7 @@ def test_extract_new_content_keeps_only_lines_of_the_input(lines: list[str], new
 @given(_TEXT, st.integers(1, 400))
 def test_extract_new_content_is_linear_on_repetitive_input(unit: str, repeat: int) -> None:
     text = (unit + "\n") * (repeat * 50) if unit else "x" * repeat
-    CASES["cleaning_repetitive"] += 1
-    bounded(lambda: extract_new_content(text), CALL_SECONDS, "cleaning")
+    timed("cleaning_repetitive", lambda: extract_new_content(text), "cleaning")
 
 
 _HTML_TOKENS = st.sampled_from([
@@ -449,8 +468,7 @@ _HTML_TOKENS = st.sampled_from([
 @given(st.lists(st.one_of(_HTML_TOKENS, _TEXT), max_size=80))
 def test_html_to_text_never_raises(tokens: list[str]) -> None:
     html = "".join(tokens)
-    CASES["html_property"] += 1
-    result, _s = bounded(lambda: html_to_text(html), CALL_SECONDS, "html_to_text")
+    result = timed("html_property", lambda: html_to_text(html), "html_to_text")
     assert isinstance(result, str)
     _valid_text(result, "html_to_text")
 
@@ -459,5 +477,44 @@ def test_html_to_text_never_raises(tokens: list[str]) -> None:
 @given(_HTML_TOKENS, st.integers(1_000, 50_000))
 def test_html_to_text_on_deep_or_long_markup(token: str, repeat: int) -> None:
     html = token * repeat + "end"
-    CASES["html_deep"] += 1
-    bounded(lambda: html_to_text(html), CALL_SECONDS, "html_to_text")
+    timed("html_deep", lambda: html_to_text(html), "html_to_text")
+
+
+# --- the classifier: every message's time bounded ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    loaded = Classifier.load(MODELS)
+    loaded.classify("warm up", "builds the spaCy tokenizers and lemma tables")
+    return loaded
+
+
+def test_classifying_every_corpus_message_is_bounded(classifier: Classifier) -> None:
+    """Each corpus message, parsed, is classified within the bound (runs of symbols at the
+    100,000-character cap once took 15-25 minutes)."""
+    from tests.corpus.nasty import NASTY
+
+    messages = {**corpus(include_big=False), **NASTY}
+    for name, raw in messages.items():
+        parsed = parse_bounded(raw, "classify_corpus_parse")
+        if parsed is None:
+            continue
+        timed("classify_corpus", partial(classifier.classify, parsed.subject, parsed.new_text),
+              f"classify({name})")
+    assert CASES["classify_corpus"] >= len(messages) - 5
+
+
+_SYMBOLS = st.sampled_from(["€", "!", ".", "-", "_", "'", "'s", "=", "(", ")", "*", "#", "$",
+                            "\U0001f600", "\U0001f389", "\u200d", "a", "1", " ", "\n", ":)",
+                            "km", "%", "…", "»", "\u0301"])
+
+
+@settings(FUZZ, max_examples=max(20, EXAMPLES // 10))
+@given(st.lists(_SYMBOLS, min_size=1, max_size=6))
+def test_classifying_runs_of_symbols_at_the_cap_is_bounded(
+    classifier: Classifier, units: list[str]
+) -> None:
+    text = ("".join(units) * MAX_TEXT_CHARS)[:MAX_TEXT_CHARS]
+    timed("classify_symbol_runs", partial(classifier.classify, "x", text),
+          f"classify({''.join(units)!r} repeated)")

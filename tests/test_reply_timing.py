@@ -30,14 +30,14 @@ def message(when: datetime, *, urgent: bool = False, complaint: bool = False) ->
 def test_real_urgency_gets_a_prompt_reply() -> None:
     hint = suggest_reply(message(at(10, 10, 7), urgent=True), OFFICE, habitual_urgency=False)
     assert hint.reply_after == local(10, 10, 7)
-    assert hint.keyword == "$iw-reply-after-1007"
+    assert hint.keyword == "$iw_reply_now"
     assert "promptly" in hint.reason and hint.message_id == 7 and hint.client == "Acme"
 
 
 def test_habitual_urgency_is_answered_deliberately_later() -> None:
     hint = suggest_reply(message(at(10, 10, 7), urgent=True), OFFICE, habitual_urgency=True)
     assert hint.reply_after == local(10, 12, 15)
-    assert hint.keyword == "$iw-reply-after-1215"
+    assert hint.keyword == "$iw_reply_later"
     assert "most messages urgent" in hint.reason
     # Late in the day it moves to the next working block.
     late = suggest_reply(message(at(10, 16), urgent=True), OFFICE, habitual_urgency=True)
@@ -50,7 +50,7 @@ def test_plain_message_within_working_hours_not_instantly() -> None:
     assert "not instantly" in hint.reason
     # Friday evening → Monday morning.
     weekend = suggest_reply(message(at(13, 20)), OFFICE)
-    assert weekend.reply_after == local(16, 9) and weekend.keyword == "$iw-reply-after-0900"
+    assert weekend.reply_after == local(16, 9) and weekend.keyword == "$iw_reply_later"
 
 
 def test_complaint_is_prompt_even_from_a_habitually_urgent_client() -> None:
@@ -64,4 +64,4 @@ def test_complaint_is_prompt_even_from_a_habitually_urgent_client() -> None:
 def test_next_working_time_skips_holidays() -> None:
     # Thursday 22 Oct 18:00 → Friday 23 Oct is a Hungarian holiday → Monday 26 Oct 09:00.
     assert next_working_time(at(22, 18, month=10), OFFICE) == local(26, 9, month=10)
-    assert reply_keyword(local(26, 9, month=10)) == "$iw-reply-after-0900"
+    assert (reply_keyword(True), reply_keyword(False)) == ("$iw_reply_now", "$iw_reply_later")

@@ -334,6 +334,7 @@ def _changes(server: DovecotServer, user: str) -> list[str]:
 
 def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) -> None:
     from inboxwatch.ingest.pipeline import IngestContext
+    from inboxwatch.app.keywords import write_keywords
     from inboxwatch.ingest.sync import Backoff, sync_account
     from tests.conftest import TEST_CONFIG
 
@@ -348,6 +349,10 @@ def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) 
     with NetProxy("127.0.0.1", quiet_dovecot.port) as tap:
         account = user.account(port=tap.port)
         sync_account(account, PASSWORD, store, ctx, backoff=Backoff(sleep=no_sleep))
+        # the keyword pass after every sync: a read-only account is left alone
+        keywords = write_keywords(parse_config({**TEST_CONFIG, "accounts": []}, "test"),
+                                  account, PASSWORD, store)
+        assert keywords.messages == 0
         with ImapSession(account, PASSWORD) as session:
             session.select_readonly("INBOX")
             session.idle_wait(timeout_s=0.3)

@@ -11,7 +11,9 @@ Pure. The handling advice says: don't always reply at once, or the client comes 
    :data:`PLAIN_DELAY` later.
 
 Delayed times are rounded up to the quarter hour. ``reply_after`` is timezone-aware in the
-user's zone; the IMAP keyword carries its local clock time, e.g. ``$iw-reply-after-1400``.
+user's zone. The IMAP keyword carries the decision, not the clock time (a time would go
+stale and would fill the client's tag list with 96 variants): ``$iw_reply_now`` for cases 1
+and 2, ``$iw_reply_later`` for 3 and 4.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from inboxwatch.analysis.conversations import Mail
 
 __all__ = [
     "HABITUAL_DELAY",
-    "KEYWORD_PREFIX",
     "PLAIN_DELAY",
+    "REPLY_LATER",
+    "REPLY_NOW",
     "ReplySuggestion",
     "next_working_time",
     "reply_keyword",
@@ -35,7 +38,8 @@ __all__ = [
 
 PLAIN_DELAY = timedelta(hours=1)
 HABITUAL_DELAY = timedelta(hours=2)
-KEYWORD_PREFIX = "$iw-reply-after-"
+REPLY_NOW = "$iw_reply_now"
+REPLY_LATER = "$iw_reply_later"
 # How far ahead to look for working time (covers long holidays and odd working weeks).
 _SEARCH_DAYS = 60
 
@@ -51,9 +55,9 @@ class ReplySuggestion:
     client: str = ""
 
 
-def reply_keyword(when: datetime) -> str:
-    """The IMAP keyword for a reply time, in *when*'s own clock: ``$iw-reply-after-0915``."""
-    return f"{KEYWORD_PREFIX}{when:%H%M}"
+def reply_keyword(promptly: bool) -> str:
+    """The IMAP keyword for a suggestion: answer promptly, or deliberately later."""
+    return REPLY_NOW if promptly else REPLY_LATER
 
 
 def next_working_time(when: datetime, wt: WorkingTime) -> datetime:
@@ -107,5 +111,5 @@ def suggest_reply(mail: Mail, wt: WorkingTime, habitual_urgency: bool = False
             reason += "; it came outside your working hours, so first thing when you start"
     else:
         reply_after = next_working_time(_quarter_up(received + delay), wt)
-    return ReplySuggestion(mail.id, reply_after, reason, reply_keyword(reply_after),
+    return ReplySuggestion(mail.id, reply_after, reason, reply_keyword(delay is None),
                            mail.client)

@@ -84,7 +84,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for account in config.accounts:
         try:
             resolve_password(f"account {account.name!r}", account.password_env,
-                             account.password_command)
+                             account.password_command, account.password_file)
             state = "password available"
         except CredentialError as exc:
             state, problems = f"PROBLEM: {exc}", problems + 1
@@ -124,7 +124,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     """Fetch new mail from every configured IMAP account (read-only) and store it.
 
     With --once, one pass over all accounts and folders, then exit. (The long-running
-    service is `inboxwatch run`.)
+    service is `inboxwatch run`.) Accounts with allow_write = true then get the tags and
+    reply suggestions as IMAP keywords ($iw_urgent, $iw_reply_later, ...).
 
     Example:
       INBOXWATCH_WORK_PASSWORD=... inboxwatch poll --once
@@ -142,14 +143,29 @@ def cmd_poll(args: argparse.Namespace) -> int:
     _stop_on_signals()  # unwind like Ctrl-C, so the account lease is released
     try:
         reports = poll_all(config, store, ctx)
+        failed = sum(report.error is not None for report in reports)
+        for line in (line for report in reports for line in report.lines()):
+            print(line)
+        failed += _write_keywords(config, store, [r.account for r in reports if not r.error])
     finally:
         store.close()
-    failed = 0
-    for report in reports:
-        for line in report.lines():
-            print(line)
-        failed += report.error is not None
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _write_keywords(config: Config, store: Store, synced: list[str]) -> int:
+    """Keywords for the synced accounts with allow_write; the number that failed."""
+    from inboxwatch.app.keywords import write_keywords
+    from inboxwatch.ingest.sync import account_password
+
+    failed = 0
+    for account in config.accounts:
+        if account.allow_write and account.name in synced:
+            try:
+                print(write_keywords(config, account, account_password(account), store).line())
+            except InboxwatchError as exc:
+                print(f"{account.name}: writing keywords failed: {exc}", file=sys.stderr)
+                failed += 1
+    return failed
 
 
 @command("status")
@@ -157,7 +173,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show, per account and folder, what is stored and where the sync stands.
 
     Lists messages stored, messages kept raw because they could not be parsed (with the
-    reason), the last UID seen and the UIDVALIDITY.
+    reason), the last UID seen and the UIDVALIDITY, and the clients whose mail is not stored
+    because you ran `forget` (undo with `forget CLIENT --undo`).
 
     Example:
       inboxwatch status --format json
@@ -169,21 +186,29 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 @command("forget")
 def cmd_forget(args: argparse.Namespace) -> int:
-    """Delete everything stored about one client: their messages, raw bytes, corrections
-    and score history.
+    """Delete everything stored about one client, and stop storing their mail.
 
-    A message is the client's if it was assigned to them, or sent from or to one of their
-    configured addresses (and any given with --address). Without --yes, only shows what
-    would be deleted. The database is compacted afterwards, so on SQLite the deleted text
-    leaves the file. Stop the service first (it is refused while the service runs); remove
-    the client from the config too, or their new mail will be stored again.
+    Deletes their messages, raw bytes, corrections and score history. A message is the
+    client's if it was assigned to them, or sent from or to one of their configured
+    addresses (and any given with --address). Without --yes, only shows what would be
+    deleted. The database is compacted afterwards, so on SQLite the deleted text leaves the
+    file. Stop the service first (it is refused while the service runs).
+
+    Deleted mail is never fetched or stored again, and from then on new mail from or to them
+    is not stored (nor analysed) — even if they stay in the config — until you run
+    `forget CLIENT --undo`. Undoing stores their new mail again, including what arrived
+    while they were forgotten (fetched on the next poll); what was deleted stays deleted.
+    The database keeps the client's name and addresses, to recognise their mail, until then.
 
     Example:
       inboxwatch forget "Acme Kft."            # what would go
-      inboxwatch forget "Acme Kft." --yes      # delete it
+      inboxwatch forget "Acme Kft." --yes      # delete it; store none of their mail
+      inboxwatch forget "Acme Kft." --undo     # store their mail again
     """
-    from inboxwatch.app.data_commands import forget_command
+    from inboxwatch.app.data_commands import forget_command, unforget_command
 
+    if args.undo:
+        return unforget_command(_config(args), args.client, sys.stdout)
     return forget_command(_config(args), args.client, args.address, args.yes, sys.stdout)
 
 
@@ -315,6 +340,24 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return suggest_command(_config(args), sys.stdout)
 
 
+@command("waiting")
+def cmd_waiting(args: argparse.Namespace) -> int:
+    """List what is waiting: your questions a client has left unanswered, and client mail
+    still waiting for your answer (with when to reply).
+
+    A question is listed after more than [waiting] after_working_hours of the client's
+    working time without an answer (default 16); both lists look back [waiting] days
+    (default 14). Answers remove items as they arrive. The daily report has the same
+    section.
+
+    Example:
+      inboxwatch waiting --format json
+    """
+    from inboxwatch.app.report_commands import waiting_command
+
+    return waiting_command(_config(args), args.format, sys.stdout)
+
+
 @command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the service: poll (and IMAP IDLE), the daily report e-mail, retention.
@@ -331,7 +374,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 @command("health")
 def cmd_health(args: argparse.Namespace) -> int:
-    """Exit 0 when the service is running and syncing, 1 otherwise (for Docker/systemd).
+    """Exit 0 when the service is running and every account syncs, 1 otherwise.
+
+    An account fails when its last successful sync is older than [health]
+    max_sync_age_minutes (default: three poll intervals and five minutes); each failing
+    account is named, with its last error. For Docker's HEALTHCHECK, systemd timers and
+    monitoring checks.
 
     Example:
       inboxwatch health || systemctl restart inboxwatch
@@ -339,6 +387,22 @@ def cmd_health(args: argparse.Namespace) -> int:
     from inboxwatch.app.service_commands import health_command
 
     return health_command(_config(args), sys.stdout)
+
+
+@command("metrics")
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print Prometheus metrics: per account the last successful sync, messages ingested
+    and login failures; the outbox (pending, failed) and the last report sent.
+
+    `inboxwatch run` serves the same at http://HOST:PORT/metrics when the config has
+    [metrics] listen = "127.0.0.1:9108".
+
+    Example:
+      inboxwatch metrics | grep last_success
+    """
+    from inboxwatch.app.service_commands import metrics_command
+
+    return metrics_command(_config(args), sys.stdout)
 
 
 # --- wiring -----------------------------------------------------------------------------
@@ -405,7 +469,7 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH", help="mbox file or Maildir")
     elif name == "poll":
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
-    elif name == "status":
+    elif name in ("status", "waiting"):
         parser.add_argument("--format", choices=("text", "json"), default="text")
     elif name == "demo":
         parser.add_argument("--db", default="demo-out/inboxwatch-demo.db",
@@ -425,7 +489,11 @@ def _add_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--address", action="append", default=[], metavar="ADDRESS",
                             help="another address (boss@acme.example) or domain (@acme.example)"
                                  " of theirs; repeatable")
-        parser.add_argument("--yes", action="store_true", help="delete (default: only show)")
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument("--yes", action="store_true", help="delete (default: only show)")
+        action.add_argument("--undo", action="store_true",
+                            help="store the client's new mail again (deleted mail stays "
+                                 "deleted)")
     elif name == "label":
         parser.add_argument("message", metavar="MESSAGE", help="database id or Message-ID")
         parser.add_argument("--tag", required=True, choices=("urgent", "vague", "complaint"))

@@ -16,8 +16,8 @@ Lifecycle (explicit, in the manner of dramatiq's workers):
 3. ``stop()`` shuts down in this order: tell the IDLE watchers to stop (they leave IDLE
    within their short wait), stop renewing the lease, stop the scheduler *waiting* for a
    running job so a sync batch or a delivery finishes its commit (after a lost lease, for
-   ``STOP_GRACE_SECONDS`` at most: a job may hang on the dead database), then release the
-   lease and close the database.
+   ``STOP_GRACE_SECONDS`` at most: a job may hang on the dead database), stop the metrics
+   endpoint (if ``[metrics] listen``), then release the lease and close the database.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,12 +37,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
-from inboxwatch.errors import CredentialError, ImapAuthError, InboxwatchError
+from inboxwatch.errors import ConfigError, CredentialError, ImapAuthError, InboxwatchError
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.leases import LeaseKeeper, Leases
 from inboxwatch.storage.store import Store, utcnow
 from inboxwatch.ingest.sync import account_password, sync_account
+
+if TYPE_CHECKING:
+    from inboxwatch.app.metrics import MetricsServer
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +119,7 @@ class Service:
         self.login_holdoff = LoginHoldoff()
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: set[ImapSession] = set()  # so stop() can interrupt a blocked IDLE
+        self.metrics: MetricsServer | None = None
         self._today = today or (lambda: datetime.now(config.me.working_time.tz).date())
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -128,7 +133,23 @@ class Service:
         for account in self.config.accounts:
             if self.config.polling.idle:
                 self._start_watcher(account)
+        self._start_metrics()
         logger.info("inboxwatch service started", extra={"accounts": len(self.config.accounts)})
+
+    def _start_metrics(self) -> None:
+        from inboxwatch.app.metrics import MetricsServer
+
+        metrics = self.config.metrics
+        if metrics.listen_host is None:
+            return
+        try:
+            self.metrics = MetricsServer(self.config, self.store, SERVICE_LEASE,
+                                         metrics.listen_host, metrics.listen_port)
+        except OSError as exc:
+            raise ConfigError(f"[metrics] listen: cannot listen on {metrics.listen_host}:"
+                              f"{metrics.listen_port} ({exc.strerror}); choose a free "
+                              "port or remove the option") from exc
+        self.metrics.start()
 
     def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
         """Signal handler: only set the flag; the main thread does the stopping."""
@@ -158,6 +179,8 @@ class Service:
         lease = self.keeper.stop() if self.keeper is not None else None
         grace = None if self.lease_problem is None else STOP_GRACE_SECONDS
         finished = self._shutdown_scheduler(grace)
+        if self.metrics is not None:  # after the jobs: a scrape never sees a closed database
+            self.metrics.stop()
         if lease is not None and self.lease_problem is None:
             self.leases.release(lease)  # a lost or lapsed lease is not ours to release
         self.store.close()
@@ -211,6 +234,17 @@ class Service:
         self.login_holdoff.succeeded(account.name)
         for line in report.lines():
             logger.info("%s", line)
+        if account.allow_write:
+            self._write_keywords(account, password)
+
+    def _write_keywords(self, account: AccountConfig, password: str) -> None:
+        """The tags and reply suggestions as IMAP keywords (allow_write = true only)."""
+        from inboxwatch.app.keywords import write_keywords
+
+        try:
+            logger.info("%s", write_keywords(self.config, account, password, self.store).line())
+        except InboxwatchError as exc:
+            logger.error("%s: writing keywords failed: %s", account.name, exc)
 
     def poll_soon(self) -> None:
         """Run the poll job now (an IDLE watcher saw new mail)."""

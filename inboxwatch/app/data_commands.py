@@ -1,9 +1,11 @@
 """The stored data's commands: ``status`` (what is stored per folder, where the sync stands)
-and ``forget`` (delete everything stored about one client)."""
+and ``forget`` (delete everything stored about one client and stop storing their mail, or
+undo the latter)."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -14,20 +16,28 @@ from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 def status_command(config: Config, fmt: str, out: TextIO) -> int:
     """Print, per account and folder, what is stored and where the sync stands (text or
     JSON)."""
+    from inboxwatch.storage.tombstones import load_forgotten
+
     store = Store.open(config.database_url)
     try:
         statuses = store.folder_statuses()
         failures = store.parse_failures()
+        with store.transaction() as conn:
+            forgotten = sorted(client.name for client in load_forgotten(conn))
     finally:
         store.close()
     if fmt == "json":
         json.dump({
             "folders": [_status_dict(s) for s in statuses],
             "parse_failures": [vars(f) for f in failures],
+            "forgotten_clients": forgotten,
         }, out, indent=2, default=str)
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
+    for name in forgotten:
+        out.write(f"forgotten: {name} (their mail is not stored; to store it again: "
+                  f"inboxwatch forget {shlex.quote(name)} --undo)\n")
     return 0
 
 
@@ -53,8 +63,9 @@ def _print_status(statuses: Sequence[FolderStatus], failures: Sequence[ParseFail
 def forget_command(config: Config, client: str, extra_addresses: Sequence[str], yes: bool,
                    out: TextIO) -> int:
     """Show (or, with *yes*, delete) everything stored about *client*: messages from or to
-    their configured addresses and *extra_addresses*, corrections, score history. Refused
-    while the service runs (it holds the service lease)."""
+    their configured addresses and *extra_addresses*, corrections, score history; deleting
+    also stops their new mail from being stored. Refused while the service runs (it holds
+    the service lease)."""
     from inboxwatch.app.daemon import SERVICE_LEASE
     from inboxwatch.storage.leases import Leases
     from inboxwatch.storage.retention import client_data, forget_client
@@ -65,10 +76,29 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
     try:
         if not yes:
             out.write(client_data(store, client, addresses).line(client, deleted=False) + "\n")
-            out.write("run again with --yes to delete it\n")
+            out.write("run again with --yes to delete it and store none of their new mail\n")
             return 0
         with Leases(store).hold(SERVICE_LEASE):
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
+        out.write(f"{client}: their new mail will not be stored; to store it again: "
+                  f"inboxwatch forget {shlex.quote(client)} --undo\n")
     finally:
         store.close()
+    return 0
+
+
+def unforget_command(config: Config, client: str, out: TextIO) -> int:
+    """Store *client*'s mail again (what ``forget --yes`` deleted stays deleted)."""
+    from inboxwatch.storage.retention import unforget_client
+
+    store = Store.open(config.database_url)
+    try:
+        was_forgotten, returning = unforget_client(store, client)
+    finally:
+        store.close()
+    if not was_forgotten:
+        out.write(f"{client} was not forgotten; nothing to undo\n")
+        return 0
+    out.write(f"{client} is no longer forgotten: their new mail is stored again, and the "
+              f"{returning} messages that arrived meanwhile are fetched on the next poll\n")
     return 0

@@ -58,6 +58,24 @@ def _send_now(config: Config, store: Store, day: date, out: TextIO) -> None:
         out.write(f"  not delivered yet: {error}\n")
 
 
+def waiting_command(config: Config, fmt: str, out: TextIO) -> int:
+    """Print the "waiting on" lists as of now."""
+    from inboxwatch.reporting.build import waiting_on
+    from inboxwatch.reporting.render import json_waiting, waiting_lines
+
+    store = Store.open(config.database_url)
+    try:
+        waiting = waiting_on(config, store, utcnow())
+    finally:
+        store.close()
+    if fmt == "json":
+        out.write(json.dumps(json_waiting(waiting), ensure_ascii=False) + "\n")
+    else:
+        tz = config.me.working_time.tz.key
+        out.write("\n".join(waiting_lines(waiting, tz)) or "nothing is waiting\n")
+    return 0
+
+
 def suggest_command(config: Config, out: TextIO) -> int:
     """Print when to answer each recent unanswered client message, and why."""
     store = Store.open(config.database_url)

@@ -1,20 +1,17 @@
-"""The service's commands: ``run`` (the daemon) and ``health`` (is it running and syncing?,
-read from the service lease and the folders' last sync time in the database)."""
+"""The service's commands: ``run`` (the daemon), ``health`` (is it running, and is every
+account syncing? read from the service lease and each account's last successful sync in the
+database) and ``metrics`` (the same, as Prometheus text)."""
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import TextIO
 
-from sqlalchemy import func, select
-
+from inboxwatch.app.metrics import failing_accounts, metrics_text, read_snapshot
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
-from inboxwatch.storage.schema import folders, leases
-from inboxwatch.storage.store import Store, utcnow
+from inboxwatch.storage.store import Store
 
-HEALTH_POLL_FACTOR = 3  # unhealthy when no folder was synced for 3 poll intervals (+ slack)
 HEALTH_TIMEOUT_SECONDS = 10.0  # a health check that cannot answer by then says "unhealthy"
 
 
@@ -33,20 +30,11 @@ def health_problems(config: Config, store: Store) -> list[str]:
     """Why the service is not healthy (an empty list means healthy)."""
     from inboxwatch.app.daemon import SERVICE_LEASE
 
-    now = utcnow()
+    snap = read_snapshot(config, store, SERVICE_LEASE)
     problems = []
-    with store.transaction() as conn:
-        lease = conn.execute(select(leases.c.expires_at).where(
-            leases.c.name == SERVICE_LEASE)).scalar()
-        last_sync = conn.execute(select(func.max(folders.c.last_synced_at))).scalar()
-    if lease is None or lease < now:
+    if snap.service_lease_until is None or snap.service_lease_until < snap.now:
         problems.append("the service is not running (no live service lease in the database)")
-    if config.accounts:
-        limit = timedelta(minutes=config.polling.interval_minutes * HEALTH_POLL_FACTOR + 5)
-        if last_sync is None or now - last_sync > limit:
-            seen = f"{last_sync:%Y-%m-%d %H:%M} UTC" if last_sync else "never"
-            problems.append(f"no successful sync within {limit} (last: {seen})")
-    return problems
+    return problems + failing_accounts(config, snap)
 
 
 def health_command(config: Config, out: TextIO) -> int:
@@ -80,3 +68,15 @@ def _check(config: Config) -> list[str]:
         return [str(exc)]
     finally:
         store.close()
+
+
+def metrics_command(config: Config, out: TextIO) -> int:
+    """Print the Prometheus metrics once."""
+    from inboxwatch.app.daemon import SERVICE_LEASE
+
+    store = Store.open(config.database_url)
+    try:
+        out.write(metrics_text(config, store, SERVICE_LEASE))
+    finally:
+        store.close()
+    return 0

@@ -73,7 +73,9 @@ _TOP_COLUMNS: Final = 16
 # The explanation of a tag that the user set by a correction of this very message.
 CORRECTION_REASON: Final = "your correction"
 _RETRAIN = "run `inboxwatch train` to rebuild the model"
-_CHAR_CACHE_LIMIT: Final = 500_000  # distinct words remembered before the cache is reset
+# Distinct words remembered before the cache is reset: kept small, so memory stays flat when
+# every message brings new words (nlp bounds its own memo and spaCy's vocabulary alike).
+_CHAR_CACHE_LIMIT: Final = 50_000
 # Messages classified together. Larger steps save little time; smaller temporary arrays keep
 # the memory the allocator holds on to after a batch (in every worker process) small.
 _STEP: Final = 128

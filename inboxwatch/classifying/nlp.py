@@ -25,7 +25,7 @@ import operator
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -35,6 +35,7 @@ from inboxwatch.errors import ModelError
 from inboxwatch.text import fold
 
 if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
     from spacy.tokens import Doc
 
 __all__ = [
@@ -54,7 +55,23 @@ LANGUAGES: Final = ("en", "hu")
 MAX_TEXT_CHARS: Final = 100_000
 _BATCH_SIZE: Final = 256
 _LONG_SPACE_RE: Final = re.compile(r"\s{2,}")
-_MEMO_LIMIT: Final = 200_000  # distinct tokens remembered per language before a reset
+# Memory must stay flat over months of mail whose every message may bring new words: the
+# token memo is cleared, and spaCy's tokenizer (its vocabulary, string store and cache, which
+# never forget a string) is built afresh, once they hold this many distinct tokens. Real
+# mail's common words are back in them within a few hundred messages.
+_MEMO_LIMIT: Final = 50_000  # distinct tokens remembered per language before a reset
+_VOCAB_LIMIT: Final = 50_000  # lexemes in spaCy's vocabulary before a new tokenizer
+# spaCy strips prefixes and suffixes one at a time, rescanning the rest of the chunk each
+# time: a chunk ending in n peelable characters ("€€€…", "!!!…", emoji, "'s's's…") costs
+# O(n × chunk length), minutes at MAX_TEXT_CHARS. Runs of such characters are cut by a
+# space every _RUN_LIMIT characters, which bounds the work at ~_RUN_LIMIT scans per character.
+_RUN_LIMIT: Final = 8
+_SYMBOL_RUN_RE: Final = re.compile(rf"(?:[^\w\s]|_|(?<=['’])s){{{_RUN_LIMIT + 1},}}")
+# Some of its patterns (the URL matcher's "user:password@", infixes) are quadratic in the
+# length of a chunk without spaces ("a:)a:)…"): chunks are cut every _CHUNK_LIMIT characters,
+# which real mail (URLs included) does not reach.
+_CHUNK_LIMIT: Final = 2_000
+_LONG_CHUNK_RE: Final = re.compile(rf"\S{{{_CHUNK_LIMIT + 1},}}")
 
 
 @dataclass(frozen=True)
@@ -124,17 +141,34 @@ class _Lexer:
     """Per-language tokenizer and token facts (folded lemma, content word), memoised by token."""
 
     def __init__(self, language: str) -> None:
+        self.language = language
+        self.tokenizer = self._new_tokenizer()
+        self._table = _LemmaTable(language)
+        from spacy.util import get_lang_class
+
+        stops = get_lang_class(language).Defaults.stop_words
+        self._stops = frozenset(stops) | frozenset(fold(word) for word in stops)
+        self.memo: dict[str, tuple[str, bool, str]] = {}
+        self._one_token_chars: dict[str, bool] = {}
+        logger.debug("built the spaCy %s tokenizer and lemma table", language)
+
+    def _new_tokenizer(self) -> Tokenizer:
         import spacy  # half a second to import: only once a classifier is really built
         from spacy.tokenizer import Tokenizer
 
-        nlp = spacy.blank(language)
+        nlp = spacy.blank(self.language)
         assert isinstance(nlp.tokenizer, Tokenizer)  # blank pipelines use spaCy's own
-        self.tokenizer = nlp.tokenizer
-        self._table = _LemmaTable(language)
-        stops = nlp.Defaults.stop_words
-        self._stops = frozenset(stops) | frozenset(fold(word) for word in stops)
-        self.memo: dict[str, tuple[str, bool, str]] = {}
-        logger.debug("built the spaCy %s tokenizer and lemma table", language)
+        return nlp.tokenizer
+
+    def bound_memory(self) -> None:
+        """Start a new spaCy tokenizer once the current one holds ``_VOCAB_LIMIT`` lexemes.
+
+        spaCy keeps every string it has seen (its memory zones would free them, but also
+        switch off the tokenizer's cache, which makes it several times slower).
+        """
+        if len(self.tokenizer.vocab) > _VOCAB_LIMIT:
+            self.tokenizer = self._new_tokenizer()
+            logger.debug("started a new spaCy %s tokenizer (vocabulary limit)", self.language)
 
     def facts(self, token: str) -> tuple[str, bool, str]:
         """(folded lemma, is content word, folded token) of a lower-cased token."""
@@ -147,6 +181,18 @@ class _Lexer:
             known = (fold(lemma), self._is_content(token), fold(token))
             self.memo[token] = known
         return known
+
+    def keeps_whole(self, run: str) -> bool:
+        """Whether spaCy keeps ``run`` as one token, cheaply: one character repeated, such as
+        "-----" or ".....", that the tokenizer does not split (cutting it would change it)."""
+        char = run[0]
+        if run.count(char) != len(run):
+            return False
+        whole = self._one_token_chars.get(char)
+        if whole is None:
+            whole = len(self.tokenizer(char * (_RUN_LIMIT + 1))) == 1
+            self._one_token_chars[char] = whole
+        return whole
 
     def _is_content(self, token: str) -> bool:
         if not token.isalnum() or token.isdigit():
@@ -170,9 +216,10 @@ def analyse_many(texts: Sequence[str], language: str) -> list[Analysis]:
     from spacy.attrs import IDX, LENGTH
 
     lexer = _lexer(language)
+    lexer.bound_memory()
     originals = [text[:MAX_TEXT_CHARS] for text in texts]
     lowered = [text.lower() for text in originals]
-    spaced = [_single_spaced(low) for low in lowered]
+    spaced = [_runs_cut(*_single_spaced(low), lexer) for low in lowered]
     docs: Iterator[Doc] = lexer.tokenizer.pipe(
         [text for text, _ in spaced], batch_size=_BATCH_SIZE
     )
@@ -180,6 +227,40 @@ def analyse_many(texts: Sequence[str], language: str) -> list[Analysis]:
     return [
         _analysis(doc.to_array(columns), original, low, shifts, lexer)
         for doc, original, low, (_, shifts) in zip(docs, originals, lowered, spaced, strict=True)
+    ]
+
+
+def _runs_cut(
+    text: str, shifts: list[tuple[int, int]], lexer: _Lexer
+) -> tuple[str, list[list[tuple[int, int]]]]:
+    """``text`` with a space put into long runs of symbols every ``_RUN_LIMIT`` characters,
+    and into chunks without spaces every ``_CHUNK_LIMIT`` characters.
+
+    Returns the text and the offset shifts to undo, last first: the cuts' (as negative
+    removals, in the form ``_single_spaced`` gives), then ``shifts``. Runs spaCy keeps
+    whole ("-----") are left alone; ordinary text rarely has any other run this long, and
+    where it has ("!!!!!!!!!!", "=========") spaCy makes every character a token anyway.
+    """
+    cuts = sorted({
+        *_cut_points(text, _SYMBOL_RUN_RE, _RUN_LIMIT, lexer.keeps_whole),
+        *_cut_points(text, _LONG_CHUNK_RE, _CHUNK_LIMIT, lambda _: False),
+    })
+    if not cuts:
+        return text, [shifts]
+    pieces = [text[start:end] for start, end in itertools.pairwise([0, *cuts, len(text)])]
+    moved = [(cut + count, -count) for count, cut in enumerate(cuts, start=1)]
+    return " ".join(pieces), [moved, shifts]
+
+
+def _cut_points(
+    text: str, pattern: re.Pattern[str], every: int, keep: Callable[[str], bool]
+) -> list[int]:
+    """Offsets every ``every`` characters inside the matches of ``pattern`` not kept."""
+    return [
+        cut
+        for match in pattern.finditer(text)
+        if not keep(match.group())
+        for cut in range(match.start() + every, match.end(), every)
     ]
 
 
@@ -222,14 +303,15 @@ def content_words(text: str, language: str) -> int:
 
 def _analysis(
     offsets_and_lengths: npt.NDArray[Any], original: str, lowered: str,
-    shifts: list[tuple[int, int]], lexer: _Lexer,
+    shifts: list[list[tuple[int, int]]], lexer: _Lexer,
 ) -> Analysis:
     # .T.tolist(): two flat lists, ten times faster than one small list per token
     starts, lengths = offsets_and_lengths.T.tolist()
-    if shifts:  # back from offsets in the single-spaced text to offsets in ``lowered``
-        moved_at = [at for at, _ in shifts]
-        removed = [0, *(count for _, count in shifts)]
-        starts = [start + removed[bisect_right(moved_at, start)] for start in starts]
+    for step in shifts:  # back from offsets in the tokenized text to offsets in ``lowered``
+        if step:
+            moved_at = [at for at, _ in step]
+            removed = [0, *(count for _, count in step)]
+            starts = [start + removed[bisect_right(moved_at, start)] for start in starts]
     ends = list(map(operator.add, starts, lengths))
     lows = [lowered[start:end] for start, end in zip(starts, ends, strict=True)]
     if any(map(str.isspace, lows)):  # a leading space becomes a token of its own

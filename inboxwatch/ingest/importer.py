@@ -87,5 +87,5 @@ def _batches(path: Path, folder: str, batch_messages: int
 
 def _store(job: PendingRecords, store: Store, folder: str) -> tuple[int, int, int]:
     records = job.result()
-    inserted = store.store_batch(IMPORT_ACCOUNT, folder, 0, records)
+    inserted = store.store_batch(IMPORT_ACCOUNT, folder, 0, records).inserted
     return inserted, sum(1 for r in records if r.parse_error is not None), len(records)

@@ -7,7 +7,10 @@ never duplicated, and nothing is ever deleted (a momentarily empty folder is not
 deletion). Then ``UID SEARCH UID last+1:*``, sizes, batches bounded by count and bytes,
 ``BODY.PEEK[]`` per batch, parse, and one commit per batch that also moves the watermark.
 When the server holds more messages than are stored for the current UIDVALIDITY, the UID
-sets are compared and the missing ones fetched (a safety net for servers without QRESYNC).
+sets are compared and the missing ones fetched (a safety net for servers without QRESYNC);
+mail deleted by retention or ``forget`` is not missing: its tombstone keeps it from being
+fetched, and a copy fetched under a new UID or UIDVALIDITY is not stored (see
+:mod:`~inboxwatch.storage.tombstones`).
 
 On a dropped connection the sync reconnects with exponential backoff and jitter and resumes
 from the stored watermark; the account's lease is held throughout and renewed per batch.
@@ -27,7 +30,7 @@ from typing import Protocol, Self
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
-from inboxwatch.errors import ImapConnectError, ImapError, InboxwatchError
+from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, InboxwatchError
 from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.ingest.pipeline import (
     BatchBuilder,
@@ -36,6 +39,7 @@ from inboxwatch.ingest.pipeline import (
     PendingRecords,
     unfetchable,
 )
+from inboxwatch.storage.health import record_sync_failure, record_sync_success
 from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
 from inboxwatch.storage.store import StoredCopy, NewMessage, Store
 
@@ -102,6 +106,8 @@ class FolderReport:
     already_stored: int = 0
     unparseable: int = 0
     rekeyed: int = 0
+    deleted_before: int = 0  # fetched, but deleted by retention or `forget` before
+    forgotten: int = 0  # fetched, but from or to a forgotten client
     elapsed_seconds: float = 0.0
     error: str | None = None
 
@@ -147,6 +153,10 @@ def _folder_line(account: str, report: FolderReport) -> str:
     line += f", {report.already_stored} already stored"
     if report.rekeyed:
         line += f", {report.rekeyed} re-matched after a UIDVALIDITY change"
+    if report.deleted_before:
+        line += f", {report.deleted_before} deleted earlier (not stored again)"
+    if report.forgotten:
+        line += f", {report.forgotten} of forgotten clients (not stored)"
     line += f", uidvalidity {report.uidvalidity}, last uid {report.last_uid}"
     if report.fetched:
         line += f", {report.elapsed_seconds:.1f} s"
@@ -444,7 +454,7 @@ class _AccountSync:
         logger.warning("%s/%s uid %d: %s", self.account.name, folder, uid, reason)
         record = unfetchable(Location(self.account.name, folder, uidvalidity, uid), reason)
         inserted = self.store.store_batch(self.account.name, folder, uidvalidity, [record],
-                                          last_uid=mark)
+                                          last_uid=mark).inserted
         report = self.report.folder(folder)
         report.inserted += inserted
         report.unparseable += inserted
@@ -487,13 +497,16 @@ class _AccountSync:
         if returns_possible:
             returned, fresh = self._returned_mail(session, folder, uidvalidity, fresh)
             rekeys += returned
-        inserted = self.store.store_batch(
+        stored = self.store.store_batch(
             self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys)
         self.progress = True
         report = self.report.folder(folder)
         report.fetched += fetched
-        report.inserted += inserted
-        report.already_stored += len(fresh) - inserted
+        report.inserted += stored.inserted
+        report.deleted_before += stored.deleted_before
+        report.forgotten += stored.forgotten
+        report.already_stored += (len(fresh) - stored.inserted - stored.deleted_before
+                                  - stored.forgotten)
         report.rekeyed += len(rekeys)
         report.unparseable += sum(1 for r in fresh if r.parse_error is not None)
         report.last_uid = mark
@@ -526,11 +539,13 @@ class _AccountSync:
         return rekeys, fresh
 
     def _may_have_gaps(self, folder: str, info: FolderInfo, orphans: OrphanIndex) -> bool:
-        """Whether the server had more messages at EXAMINE than we hold for its UIDVALIDITY."""
+        """Whether the server had more messages at EXAMINE than we hold (stored or
+        tombstoned) for its UIDVALIDITY."""
         if info.exists == 0:
             return False
         stored = self.store.count_messages(self.account.name, folder) - orphans.remaining
-        return info.exists > stored
+        buried = self.store.count_buried(self.account.name, folder, info.uidvalidity)
+        return info.exists > stored + buried
 
     def _fill_gaps(
         self, session: MailSession, folder: str, uidvalidity: int, orphans: OrphanIndex
@@ -538,6 +553,7 @@ class _AccountSync:
         state = self.store.folder_state(self.account.name, folder)
         watermark = state.last_uid if state is not None else 0
         have = self.store.stored_uids(self.account.name, folder, uidvalidity)
+        have |= self.store.buried_uids(self.account.name, folder, uidvalidity)  # never again
         missing = [uid for uid in session.search_all_uids() if uid not in have and uid <= watermark]
         if missing:
             logger.warning(
@@ -574,20 +590,36 @@ def sync_account(
     run = _AccountSync(account, password, store, ctx, session_factory, leases, lease, report)
     try:
         run.run(max_reconnects, backoff or Backoff())
-    except BaseException:
+    except BaseException as exc:
         # Keep the original error; an unreleased lease simply expires.
         with suppress(InboxwatchError):
             leases.release(run.lease)
+        if isinstance(exc, InboxwatchError):
+            with suppress(InboxwatchError):  # the database itself may be what failed
+                record_sync_failure(store, account.name, str(exc), inserted=report.inserted,
+                                    login=isinstance(exc, ImapAuthError))
         raise
     leases.release(run.lease)
     report.elapsed_seconds = time.monotonic() - started
+    _record_outcome(store, report)
     return report
 
 
+def _record_outcome(store: Store, report: AccountReport) -> None:
+    """Success only when every folder synced; else the first folder's error is recorded."""
+    errors = [f"folder {f.folder!r}: {f.error}" for f in report.folders if f.error]
+    if errors:
+        record_sync_failure(store, report.account, errors[0], login=False,
+                            inserted=report.inserted)
+    else:
+        record_sync_success(store, report.account, report.inserted)
+
+
 def account_password(account: AccountConfig) -> str:
-    """The account's password from its password_env or password_command."""
+    """The account's password from its password_env, password_file or password_command."""
     return resolve_password(
-        f"account {account.name!r}", account.password_env, account.password_command
+        f"account {account.name!r}", account.password_env, account.password_command,
+        account.password_file,
     )
 
 

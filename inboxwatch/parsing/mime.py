@@ -35,6 +35,7 @@ from inboxwatch.parsing.cleaning import extract_new_content
 from inboxwatch.errors import MessageParseError
 from inboxwatch.parsing.htmltext import html_to_text
 from inboxwatch.parsing.language import detect_language
+from inboxwatch.text import scrub_controls
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -290,13 +291,20 @@ def decode_header_text(value: str) -> str:
     """Decode a raw header value: raw 8-bit bytes and RFC 2047 encoded words, any charset.
 
     Never raises: unknown charsets are guessed and undecodable bytes become U+FFFD.
+    Control and format characters are scrubbed (:func:`inboxwatch.text.scrub_controls`),
+    so a decoded header is safe to print on a terminal.
     """
     return _decode_header(value, _Defects())
 
 
 def _decode_header(value: str, sink: _Defects) -> str:
     """``decode_header_text``, recording problems in *sink*."""
-    value = _undo_surrogates(value, sink)
+    # Scrubbed after decoding: an encoded word can carry ESC or U+202E as well as raw text.
+    return scrub_controls(_decode_words(_undo_surrogates(value, sink), sink))
+
+
+def _decode_words(value: str, sink: _Defects) -> str:
+    """*value* with its RFC 2047 encoded words decoded."""
     if "=?" not in value:
         return value
     pieces: list[str] = []

@@ -29,9 +29,17 @@ from sqlalchemy import Connection, func, select
 
 from inboxwatch.config import Config
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
+from inboxwatch.analysis.waiting import (
+    WaitingOn,
+    WaitingQuestion,
+    WaitingReply,
+    combine,
+    waiting_questions,
+    waiting_replies,
+)
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
-from inboxwatch.storage.schema import messages, score_history
+from inboxwatch.storage.schema import dialect_insert, messages, score_history
 from inboxwatch.analysis.scoring import (
     DailyPoint,
     DayChange,
@@ -46,7 +54,7 @@ from inboxwatch.analysis.scoring import (
     score_windows,
     writing_minutes,
 )
-from inboxwatch.storage.store import Store, dialect_insert
+from inboxwatch.storage.store import Store
 from inboxwatch.analysis.conversations import Mail, unreplied
 
 __all__ = [
@@ -90,10 +98,14 @@ def report_window(day: date, window_days: int, tz: ZoneInfo) -> Window:
     return Window(_naive_utc(start), _naive_utc(end))
 
 
+# What tells copies of one message apart from different messages (see _FirstCopies).
+_COPY_COLUMNS = (messages.c.account, messages.c.folder, messages.c.raw_sha256)
+
+
 def _mail(row: Sequence[Any]) -> Mail:
     # Positional, from a plain tuple: the report loads tens of thousands of these.
     (pk, direction, client, date_utc, subject, message_id, in_reply_to, references,
-     new_text, content_words, urgent, vague, complaint, after_hours) = row
+     new_text, content_words, urgent, vague, complaint, after_hours) = row[:len(_COLUMNS)]
     return Mail(id=pk, direction=direction, client=client, date=date_utc,
                 subject=subject or "", message_id=message_id, in_reply_to=in_reply_to,
                 references=tuple((references or "").split()), new_text=new_text or "",
@@ -101,16 +113,44 @@ def _mail(row: Sequence[Any]) -> Mail:
                 complaint=bool(complaint), after_hours=bool(after_hours))
 
 
+class _FirstCopies:
+    """Picks one stored copy of each message, so that mail kept in several folders (filed
+    into a folder as well as INBOX; Gmail's labels and ``[Gmail]/All Mail``) counts once.
+
+    A message is known by its Message-ID, or by the sha256 of its bytes when it has none.
+    Rows of one folder are never copies of each other (storage is once per folder), so two
+    different messages sharing a Message-ID stay two: the *n*-th row with an identity in a
+    folder is a copy of the *n*-th one in any other folder. The first copy seen is kept.
+    """
+
+    def __init__(self) -> None:
+        self._per_folder: dict[tuple[str, str, str], int] = {}
+        self._kept: dict[str, int] = {}
+
+    def first(self, message_id: str | None, account: str, folder: str, sha256: str) -> bool:
+        """Whether this row is the first copy of its message seen (rows come in date order)."""
+        identity = f"<{message_id}>" if message_id else sha256
+        key = (identity, account, folder)
+        nth = self._per_folder[key] = self._per_folder.get(key, 0) + 1
+        if nth <= self._kept.get(identity, 0):
+            return False
+        self._kept[identity] = nth
+        return True
+
+
 def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[Mail]]:
-    """Each client's parsed messages (both directions) dated in [start, end), by time."""
-    query = select(*_COLUMNS).where(
+    """Each client's parsed messages (both directions) dated in [start, end), by time; a
+    message stored in several folders is loaded once (see :class:`_FirstCopies`)."""
+    query = select(*_COLUMNS, *_COPY_COLUMNS).where(
         messages.c.date_utc >= start, messages.c.date_utc < end,
         messages.c.client.is_not(None), messages.c.parse_error.is_(None),
     ).order_by(messages.c.date_utc, messages.c.id)
     found: dict[str, list[Mail]] = {}
+    copies = _FirstCopies()
     with store.transaction() as conn:
         for row in conn.execute(query):
-            found.setdefault(row[2], []).append(_mail(row))
+            if copies.first(row[5], *row[len(_COLUMNS):]):
+                found.setdefault(row[2], []).append(_mail(row))
     return found
 
 
@@ -303,10 +343,41 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
             replies += _reply_suggestions(found.get(name, []), part.card,
                                           _settings(config, name),
                                           window.end - REPORT_REPLY_LOOKBACK)
+    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
+    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of)
     return Report(day=day, window=window, window_days=days, timezone=str(tz),
                   alert_threshold=threshold, min_messages=config.report.min_messages,
                   clients=tuple(clients),
-                  reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)))
+                  reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)),
+                  waiting=waiting)
+
+
+def _waiting(config: Config, found: Mapping[str, Sequence[Mail]],
+             cards: Mapping[str, Scorecard], as_of: datetime) -> WaitingOn:
+    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time."""
+    since = as_of - timedelta(days=config.waiting.days)
+    questions: list[WaitingQuestion] = []
+    replies: list[WaitingReply] = []
+    for name, mails in found.items():
+        s = _settings(config, name)
+        card = cards.get(name)
+        habitual = card is not None and card.sign("everything_urgent").fired
+        known = [m for m in mails if m.date < as_of]
+        questions += waiting_questions(name, known, s.wt, as_of, since,
+                                       config.waiting.after_working_hours)
+        replies += waiting_replies(name, known, s.wt, as_of, since, habitual)
+    return combine(questions, replies)
+
+
+def waiting_on(config: Config, store: Store, now: datetime) -> WaitingOn:
+    """The "waiting on" lists as of *now* (aware, or naive UTC), for ``inboxwatch waiting``."""
+    end = _naive_utc(now) if now.tzinfo is not None else now
+    window = Window(end - timedelta(days=config.report.window_days), end)
+    start = min(window.start, end - timedelta(days=config.waiting.days))
+    found = load_mails(store, start - LOOKBACK_MARGIN, end)
+    cards = {name: _score(name, mails, window, _settings(config, name))
+             for name, mails in found.items()}
+    return _waiting(config, found, cards, end)
 
 
 def pending_reply_suggestions(config: Config, store: Store, now: datetime

@@ -31,8 +31,8 @@ from sqlalchemy import select, update
 from inboxwatch.config import SmtpConfig
 from inboxwatch.credentials import resolve_password
 from inboxwatch.errors import DeliveryError
-from inboxwatch.storage.schema import outbox
-from inboxwatch.storage.store import Store, dialect_insert, utcnow
+from inboxwatch.storage.schema import dialect_insert, outbox
+from inboxwatch.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +129,12 @@ def _record_failure(store: Store, pk: int, attempt: int, error: str, permanent: 
 
 
 def smtp_password(smtp: SmtpConfig) -> str | None:
-    """The SMTP password from its environment variable or command; None when the server
-    needs no login."""
-    if not (smtp.password_env or smtp.password_command):
+    """The SMTP password from its environment variable, file or command; None when the
+    server needs no login."""
+    if not (smtp.password_env or smtp.password_command or smtp.password_file):
         return None
-    return resolve_password("smtp", smtp.password_env, smtp.password_command)
+    return resolve_password("smtp", smtp.password_env, smtp.password_command,
+                            smtp.password_file)
 
 
 def send_mime(smtp: SmtpConfig, password: str | None, recipients: str, mime: bytes) -> None:

@@ -8,7 +8,10 @@ everything here only turns values into text, dicts, PNG bytes and an
 The JSON rendering is a stable interface, documented in ``docs/report-schema.md``; bump
 :data:`SCHEMA_VERSION` on any incompatible change. Everything taken from mail (subjects,
 client names) is HTML-escaped in the HTML rendering, which references no external resource:
-its charts travel inside the message as ``cid:`` parts.
+its charts travel inside the message as ``cid:`` parts. Control and format characters are
+scrubbed from every line of the text rendering and from everything the HTML and the JSON
+evidence show (:func:`inboxwatch.text.scrub_controls`), even though headers are scrubbed
+when they are decoded: mail stored by an older version still holds them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hashlib
 import html
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -26,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from inboxwatch.reporting.charts import score_volume_chart
 from inboxwatch.analysis.reply_timing import ReplySuggestion
+from inboxwatch.analysis.waiting import WaitingOn
 from inboxwatch.analysis.scoring import (
     SIGNS,
     ClientReport,
@@ -37,6 +41,7 @@ from inboxwatch.analysis.scoring import (
     Trend,
     Window,
 )
+from inboxwatch.text import scrub_controls
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -71,6 +76,7 @@ class Report:
     min_messages: int
     clients: tuple[ClientReport, ...]
     reply_suggestions: tuple[ReplySuggestion, ...] = ()
+    waiting: WaitingOn = field(default_factory=WaitingOn)
 
     @property
     def flagged(self) -> tuple[ClientReport, ...]:
@@ -221,6 +227,30 @@ def _text_replies(report: Report) -> list[str]:
     return [*lines, ""]
 
 
+def _hours(value: float) -> str:
+    return f"{value:.1f} working h" if value < 100 else f"{value:.0f} working h"
+
+
+def waiting_lines(waiting: WaitingOn, tz: str) -> list[str]:
+    """The "waiting on" lists as text (also ``inboxwatch waiting``); [] when both are empty."""
+    if not waiting:
+        return []
+    lines = ["Waiting on"]
+    if waiting.questions:
+        lines.append("  Your questions without an answer:")
+        lines += [f"    #{q.message_id} {q.client}: “{q.subject}” asked "
+                  f"{_local(q.asked_at, tz):%Y-%m-%d %H:%M}, waiting {_hours(q.working_hours)}"
+                  for q in waiting.questions]
+    if waiting.replies:
+        lines.append("  Client mail waiting for your answer:")
+        lines += [f"    #{r.message_id} {r.client}: “{r.subject}” received "
+                  f"{_local(r.received_at, tz):%Y-%m-%d %H:%M} ({_hours(r.working_hours)}); "
+                  f"reply after "
+                  f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}"
+                  for r in waiting.replies]
+    return [*lines, ""]
+
+
 def changes_line(report: Report) -> str:
     """One line: whose score or signs changed since yesterday ("" when nobody's did)."""
     parts = []
@@ -256,7 +286,8 @@ def render_text(report: Report, language: str = "en") -> str:
     for client in report.clients:
         lines += _text_client(client, report, language)
     lines += _text_pareto(report) + _text_replies(report)
-    return "\n".join(lines).rstrip() + "\n"
+    lines += waiting_lines(report.waiting, report.timezone)
+    return "\n".join(scrub_controls(line) for line in lines).rstrip() + "\n"
 
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -264,7 +295,7 @@ def render_text(report: Report, language: str = "en") -> str:
 
 def _json_evidence(item: Evidence) -> dict[str, Any]:
     return {"message_id": item.message_id, "date": _iso_utc(item.date),
-            "subject": item.subject, "note": item.note}
+            "subject": scrub_controls(item.subject), "note": item.note}
 
 
 def _json_sign(sign: Sign) -> dict[str, Any]:
@@ -317,6 +348,22 @@ def _json_reply(item: ReplySuggestion) -> dict[str, Any]:
             "keyword": item.keyword}
 
 
+def json_waiting(waiting: WaitingOn) -> dict[str, Any]:
+    """The "waiting on" lists as JSON (the report's ``waiting``, and ``waiting --format
+    json``)."""
+    return {
+        "questions": [{"message_id": q.message_id, "client": q.client, "subject": q.subject,
+                       "asked_at": _iso_utc(q.asked_at),
+                       "working_hours": round(q.working_hours, 2),
+                       "calendar_hours": round(q.calendar_hours, 2)}
+                      for q in waiting.questions],
+        "replies": [{"message_id": r.message_id, "client": r.client, "subject": r.subject,
+                     "received_at": _iso_utc(r.received_at),
+                     "working_hours": round(r.working_hours, 2),
+                     "suggestion": _json_reply(r.suggestion)} for r in waiting.replies],
+    }
+
+
 def render_json(report: Report) -> dict[str, Any]:
     """The report as a JSON-ready dict (schema: ``docs/report-schema.md``)."""
     return {
@@ -331,12 +378,18 @@ def render_json(report: Report) -> dict[str, Any]:
         "fingerprint": report.fingerprint(),
         "clients": [_json_client(c) for c in report.clients],
         "reply_suggestions": [_json_reply(r) for r in report.reply_suggestions],
+        "waiting": json_waiting(report.waiting),
     }
 
 
 # --- HTML ---------------------------------------------------------------------------------
 
-_E = html.escape
+
+def _E(text: str) -> str:
+    """*text* HTML-escaped, without control and format characters."""
+    return html.escape(scrub_controls(text))
+
+
 _BODY = ("margin:0;padding:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,"
          "Helvetica,Arial,sans-serif;color:#222;font-size:15px;line-height:1.45")
 _CARD = "background:#fff;border-radius:6px;padding:14px 16px;margin:0 0 14px 0"
@@ -424,6 +477,30 @@ def _html_replies(report: Report) -> str:
             f'reply</h2><ul style="margin:0;padding-left:18px">{items}</ul></div>')
 
 
+def _html_waiting(report: Report) -> str:
+    waiting, tz = report.waiting, report.timezone
+    if not waiting:
+        return ""
+    parts = []
+    if waiting.questions:
+        items = "".join(
+            f"<li><b>#{q.message_id} {_E(q.client)}</b>: “{_E(q.subject)}” asked "
+            f"{_local(q.asked_at, tz):%a %d %b %H:%M}, waiting {_hours(q.working_hours)}</li>"
+            for q in waiting.questions)
+        parts.append(f"<p style=\"margin:4px 0\">Your questions without an answer</p>"
+                     f'<ul style="margin:0;padding-left:18px">{items}</ul>')
+    if waiting.replies:
+        items = "".join(
+            f"<li><b>#{r.message_id} {_E(r.client)}</b>: “{_E(r.subject)}” received "
+            f"{_local(r.received_at, tz):%a %d %b %H:%M}; reply after "
+            f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %d %b %H:%M}</li>"
+            for r in waiting.replies)
+        parts.append(f"<p style=\"margin:4px 0\">Client mail waiting for your answer</p>"
+                     f'<ul style="margin:0;padding-left:18px">{items}</ul>')
+    return (f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">Waiting on'
+            f'</h2>{"".join(parts)}</div>')
+
+
 def _charts(report: Report) -> dict[str, bytes]:
     return {chart_cid(i): score_volume_chart([p.score for p in c.daily],
                                              [p.messages for p in c.daily],
@@ -449,7 +526,7 @@ def render_html(report: Report, language: str = "en") -> tuple[str, dict[str, by
         f'<p style="margin:0 0 12px 0"><b>{_E(headline(report))}</b><br>'
         f"{_E(changes_line(report))}{'<br>' if changes_line(report) else ''}"
         f'<span style="{_MUTED}">{_E(_period(report))}</span></p>'
-        f"{cards}{_html_pareto(report)}{_html_replies(report)}"
+        f"{cards}{_html_pareto(report)}{_html_replies(report)}{_html_waiting(report)}"
         f'<p style="{_MUTED}">Sent by inboxwatch from your own mailbox data.</p>'
         "</div></body></html>")
     return page, images

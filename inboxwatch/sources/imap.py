@@ -1,15 +1,17 @@
 """The IMAP adapter: the only module that imports imapclient.
 
 :class:`ImapSession` wraps one connection to one account and offers exactly the operations
-the sync needs, all read-only (``EXAMINE`` and ``BODY.PEEK[]``) except :meth:`add_keywords`,
-which refuses unless the account has ``allow_write = true``. Every imapclient, imaplib,
-socket and ssl error is translated here (see :meth:`ImapSession._boundary`)::
+the sync needs, all read-only (``EXAMINE`` and ``BODY.PEEK[]``) except :meth:`add_keywords`
+and :meth:`store_keywords`, which refuse unless the account has ``allow_write = true``.
+Every imapclient, imaplib, socket and ssl error is translated here (see
+:meth:`ImapSession._boundary`)::
 
     ssl.SSLCertVerificationError           -> ImapTlsError    (pin the cert with ca_file)
     other TLS failure while connecting     -> ImapTlsError
     refused, unresolvable, timeout, EOF,
     abort, TLS failure after connecting    -> ImapConnectError (retry with backoff)
-    rejected LOGIN                         -> ImapAuthError   (check the password)
+    rejected LOGIN or AUTHENTICATE         -> ImapAuthError   (check the password)
+    non-ASCII password, no AUTH=PLAIN      -> ImapAuthError   (nothing is sent)
     any other NO/BAD from the server       -> ImapError
 
 After an :class:`ImapConnectError` the session is broken: close it and open a new one.
@@ -24,7 +26,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
@@ -168,23 +170,47 @@ class ImapSession:
         client.starttls(self._tls_context())
 
     def login(self) -> None:
-        """Authenticate; a rejected password raises ImapAuthError naming where to fix it."""
+        """Authenticate; a rejected password raises ImapAuthError naming where to fix it.
+
+        ASCII credentials go with LOGIN. Others go with AUTHENTICATE PLAIN, which carries
+        UTF-8 (RFC 4616): LOGIN's quoted strings are 7-bit, and imaplib refuses anything
+        else with an error that quotes a character of the password. A server without
+        AUTH=PLAIN gets no password at all, and the error says why."""
         client = self._require_client()
         with self._boundary("logging in"):
             try:
-                client.login(self.account.username, self._password)
+                self._authenticate(client)
             except LoginError as exc:
                 raise self._login_error(str(exc)) from exc
         self._enable_condstore(client)
+
+    def _authenticate(self, client: IMAPClient) -> None:
+        username, password = self.account.username, self._password
+        if username.isascii() and password.isascii():
+            client.login(username, password)
+        elif client.has_capability("AUTH=PLAIN"):
+            client.plain_login(username, password)
+        else:
+            raise ImapAuthError(
+                f"{self._where} does not offer AUTHENTICATE PLAIN, the only way inboxwatch "
+                f"sends a user name or password with non-ASCII characters (such as accented "
+                f"letters); the password was not sent. Change the password of "
+                f"{self.account.username} to ASCII characters, or ask the provider to offer "
+                "AUTH=PLAIN")
 
     def _login_error(self, server_text: str) -> ImapError:
         if "UNAVAILABLE" in server_text.upper():
             return ImapConnectError(f"{self._where} could not check the login right now "
                                     f"({server_text.strip()}); will retry")
         source = (f"the environment variable {self.account.password_env}"
-                  if self.account.password_env else "the output of password_command")
+                  if self.account.password_env else
+                  f"the file {self.account.password_file}" if self.account.password_file
+                  else "the output of password_command")
+        encoding = ("" if self._password.isascii() else
+                    " (it has non-ASCII characters, sent as UTF-8; a server that expects "
+                    "another encoding rejects it)")
         return ImapAuthError(f"the server rejected the login for {self.account.username} on "
-                             f"{self.account.host}: check the password in {source}")
+                             f"{self.account.host}: check the password in {source}{encoding}")
 
     def _enable_condstore(self, client: IMAPClient) -> None:
         # With CONDSTORE enabled EXAMINE reports HIGHESTMODSEQ (kept for QRESYNC later).
@@ -274,6 +300,17 @@ class ImapSession:
                           if b"RFC822.SIZE" in data})
         return sizes
 
+    def fetch_flags(self, uids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The FLAGS of each UID still present in the selected folder (read-only)."""
+        client = self._require_client()
+        flags: dict[int, tuple[str, ...]] = {}
+        for chunk in _chunks(uids, SIZE_CHUNK):
+            with self._boundary("fetching flags"):
+                response = client.fetch(chunk, ["FLAGS"])
+            flags.update({uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
+                          for uid, data in response.items()})
+        return flags
+
     def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
         """The raw bytes of each UID still present, via BODY.PEEK[] (never sets \\Seen)."""
         client = self._require_client()
@@ -341,6 +378,40 @@ class ImapSession:
             client.select_folder(folder, readonly=False)
             client.add_flags([uid], list(keywords), silent=True)
 
+    def store_keywords(self, folder: str, add: Mapping[str, Sequence[int]],
+                       remove: Mapping[str, Sequence[int]]) -> None:
+        """``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` of exactly these keywords on these
+        UIDs: no other flag (\\Seen included) is named, so none changes. Only with
+        allow_write = true; the folder is selected read-write for this and then EXAMINEd
+        again, so the session stays read-only for everything else."""
+        self._require_writable(list(add) + list(remove))
+        client = self._require_client()
+        with self._boundary(f"setting keywords in folder {folder!r}"):
+            response = client.select_folder(folder, readonly=False)
+            self._require_keyword_support(response, folder)
+            for keyword, uids in add.items():
+                for chunk in _chunks(sorted(uids), SIZE_CHUNK):
+                    client.add_flags(chunk, [keyword], silent=True)
+            for keyword, uids in remove.items():
+                for chunk in _chunks(sorted(uids), SIZE_CHUNK):
+                    client.remove_flags(chunk, [keyword], silent=True)
+        self.select_readonly(folder)
+
+    def _require_writable(self, keywords: Sequence[str]) -> None:
+        if not self.account.allow_write:
+            raise ImapError(f"account {self.account.name!r} is read-only: inboxwatch never "
+                            "changes your mailbox unless you set allow_write = true")
+        bad = [k for k in keywords if not _KEYWORD.match(k)]
+        if bad:
+            raise ValueError(f"not valid IMAP keywords: {bad!r}")
+
+    def _require_keyword_support(self, response: dict[bytes, Any], folder: str) -> None:
+        permanent = response.get(b"PERMANENTFLAGS", ())
+        if b"\\*" not in permanent:
+            raise ImapError(f"{self.account.host} does not let clients create keywords in "
+                            f"folder {folder!r} (no \\* in PERMANENTFLAGS); set allow_write "
+                            f"= false for account {self.account.name!r}")
+
     # --- the error boundary -------------------------------------------------------------
 
     @contextmanager
@@ -377,6 +448,10 @@ class ImapSession:
                                     f"{self.account.timeout_seconds:g} s while {doing}")
         return ImapConnectError(f"the connection to {where} failed while {doing}: "
                                 f"{exc or type(exc).__name__}")
+
+
+def _text(flag: bytes | str) -> str:
+    return flag.decode("ascii", "replace") if isinstance(flag, bytes) else flag
 
 
 def _enable_keepalive(sock: socket.socket) -> None:

@@ -36,8 +36,8 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, select, update
 
 from inboxwatch.errors import InboxwatchError, LockError
-from inboxwatch.storage.schema import leases
-from inboxwatch.storage.store import Store, dialect_insert, utcnow
+from inboxwatch.storage.schema import dialect_insert, leases
+from inboxwatch.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -3,28 +3,84 @@ everything about one client (``inboxwatch forget``)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, case, delete, func, literal, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from inboxwatch.errors import StorageError
 from inboxwatch.storage.schema import corrections, message_raw, messages, score_history
-from inboxwatch.storage.store import Store
+from inboxwatch.storage.store import Store, utcnow
+from inboxwatch.storage.tombstones import (
+    FORGET,
+    RETENTION,
+    bury_messages,
+    remember_forgotten,
+    unforget,
+)
+
+logger = logging.getLogger(__name__)
+
+_INCREMENTAL = 2  # PRAGMA auto_vacuum: 0 none, 1 full, 2 incremental
 
 
 def delete_older_than(store: Store, cutoff: datetime) -> int:
     """Delete messages dated before *cutoff* (naive UTC), with their raw bytes and
-    corrections; the folder watermarks stay, so deleted mail is not fetched again.
-    A message without a usable Date header ages from when it was stored."""
-    is_old = func.coalesce(messages.c.date_utc, messages.c.stored_at) < cutoff
+    corrections, and leave a tombstone for each in the same transaction, so deleted mail is
+    not fetched or stored again. A message without a usable Date header, or dated after it
+    was stored (a wrong clock or a forged Date), ages from when it was stored. On SQLite
+    the freed space is then given back to the file system (see ``_reclaim_space``)."""
+    is_old = _aged_from() < cutoff
     old = select(messages.c.id).where(is_old).scalar_subquery()
     with store.transaction() as conn:
+        bury_messages(conn, is_old, RETENTION, utcnow())
         conn.execute(delete(corrections).where(corrections.c.message_pk.in_(old)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(old)))
-        return conn.execute(delete(messages).where(is_old)).rowcount
+        deleted = conn.execute(delete(messages).where(is_old)).rowcount
+    if deleted:
+        _reclaim_space(store)
+    return deleted
+
+
+def _aged_from() -> ColumnElement[datetime]:
+    """When a message starts to age: its Date, unless missing or later than storing."""
+    return case((messages.c.date_utc <= messages.c.stored_at, messages.c.date_utc),
+                else_=messages.c.stored_at)
+
+
+def _reclaim_space(store: Store) -> None:
+    """Shrink a SQLite file by the pages retention freed (PostgreSQL: nothing to do; its
+    autovacuum makes the space reusable, and its files do not shrink).
+
+    ``PRAGMA incremental_vacuum`` needs ``auto_vacuum = INCREMENTAL``, which SQLite takes
+    only at creation or with a full VACUUM: the first time, one VACUUM converts the
+    database (it rewrites the file once and needs as much free disk); afterwards only the
+    free pages are moved to the end and cut off. A failure is logged, not raised: the mail
+    is deleted either way, and the next run tries again."""
+    if store.engine.dialect.name != "sqlite":
+        return
+    engine = store.engine.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("PRAGMA auto_vacuum")).scalar_one() != _INCREMENTAL:
+                logger.info("converting the database to incremental vacuum (once)")
+                conn.execute(text("PRAGMA auto_vacuum = INCREMENTAL"))
+                conn.execute(text("VACUUM"))
+            else:
+                # One step of this pragma frees one page, and the sqlite3 module steps a
+                # statement without result columns only once; executescript steps it to
+                # the end.
+                driver = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+                driver.executescript("PRAGMA incremental_vacuum;")
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    except SQLAlchemyError as exc:
+        logger.warning("retention deleted mail but could not shrink the database file (%s); "
+                       "it is retried after the next deletion", type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -57,12 +113,17 @@ def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientDa
 def forget_client(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
     """Delete every message of *client* (assigned to it, or from or to one of *addresses*:
     ``boss@acme.example`` or ``@acme.example``, sub-domains included) with its raw bytes
-    and corrections, and the client's score history, in one transaction; then compact the
-    database so the deleted text leaves the file (SQLite; PostgreSQL's VACUUM frees the
-    space for reuse). Folder watermarks stay, so the deleted mail is not fetched again."""
+    and corrections, and the client's score history, and record the client as forgotten,
+    in one transaction; then compact the database so the deleted text leaves the file
+    (SQLite; PostgreSQL's VACUUM frees the space for reuse). Each deleted message leaves a
+    tombstone, so it is not stored again, and the client's new mail is not stored until
+    :func:`unforget_client` (see :mod:`~inboxwatch.storage.tombstones`)."""
     mine = _client_messages(client, addresses)
     pks = select(messages.c.id).where(mine).scalar_subquery()
     with store.transaction() as conn:
+        now = utcnow()
+        bury_messages(conn, mine, FORGET, now)
+        remember_forgotten(conn, client, addresses, now)
         fixes = conn.execute(delete(corrections).where(corrections.c.message_pk.in_(pks)))
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(pks)))
         mails = conn.execute(delete(messages).where(mine))
@@ -72,8 +133,17 @@ def forget_client(store: Store, client: str, addresses: Sequence[str]) -> Client
     return deleted
 
 
+def unforget_client(store: Store, client: str) -> tuple[bool, int]:
+    """Store *client*'s mail again: whether they were forgotten, and how many messages that
+    arrived while they were (and were not stored) the next poll fetches. Mail deleted by
+    ``forget`` stays deleted."""
+    with store.transaction() as conn:
+        return unforget(conn, client)
+
+
 def _client_messages(client: str, addresses: Sequence[str]) -> ColumnElement[bool]:
-    """Messages assigned to *client*, or sent from or to one of its *addresses*."""
+    """Messages assigned to *client*, or sent from or to one of its *addresses* (the same
+    rule as :meth:`~inboxwatch.storage.tombstones.ForgottenClient.owns`, in SQL)."""
     recipients = literal(",") + func.coalesce(messages.c.to_addrs, "") + literal(",")
     conditions: list[ColumnElement[bool]] = [messages.c.client == client]
     for entry in (a.strip().lower() for a in addresses if a.strip()):

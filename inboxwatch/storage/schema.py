@@ -8,6 +8,8 @@ imported from an export use ``account = "import"``, the export's name as folder,
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 metadata = MetaData()
 
@@ -135,3 +138,55 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires_at", DateTime, nullable=False),
 )
+
+# Mail deleted by retention or `forget`, so that no sync stores it again (migration 0003): its
+# location, and its content hash and hashed Message-ID to recognise it under another
+# UIDVALIDITY or UID. No text, no addresses: a tombstone says nothing about the mail.
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account", String(200), nullable=False),
+    Column("folder", String(500), nullable=False),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("uid", BigInteger, nullable=False),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("message_id_sha256", String(64)),
+    # "retention" | "forget" (deleted) | "forgotten client" (arrived later, never stored)
+    Column("reason", String(20), nullable=False),
+    Column("client", String(200)),  # set for "forgotten client", so `forget --undo` finds them
+    Column("deleted_at", DateTime, nullable=False),
+    UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_tombstones_location"),
+    Index("ix_tombstones_hash", "account", "folder", "raw_sha256"),
+    Index("ix_tombstones_message_id", "account", "folder", "message_id_sha256"),
+)
+
+# Clients whose mail is not stored until `forget --undo` (migration 0003): the name and the
+# addresses and domains that were theirs when they were forgotten, comma-separated.
+forgotten_clients = Table(
+    "forgotten_clients",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("addresses", Text, nullable=False, default=""),
+    Column("forgotten_at", DateTime, nullable=False),
+)
+
+
+# One row per IMAP account: the outcome of its syncs, for `health` and `metrics` (migration
+# 0004). The counters only grow; they are totals since the row was created.
+account_health = Table(
+    "account_health",
+    metadata,
+    Column("account", String(200), primary_key=True),
+    Column("last_success_at", DateTime),
+    Column("last_failure_at", DateTime),
+    Column("last_error", Text),
+    Column("login_failures", BigInteger, nullable=False, default=0),
+    Column("messages_ingested", BigInteger, nullable=False, default=0),
+)
+
+
+def dialect_insert(dialect_name: str, table: Table) -> Any:
+    """An INSERT on *table* that offers ON CONFLICT (SQLite and PostgreSQL both do)."""
+    module: Any = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(table)

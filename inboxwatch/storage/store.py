@@ -1,10 +1,11 @@
 """The database adapter: the Store (opening, migrating, transactions) and the SQL for stored
 messages and the sync state. Other tables have their SQL beside their logic, through the
-Store's transactions: leases (:mod:`~inboxwatch.storage.leases`), retention
-(:mod:`~inboxwatch.storage.retention`), the report and its score history
-(:mod:`~inboxwatch.reporting.build`), the alert outbox (:mod:`~inboxwatch.reporting.alerts`,
-:mod:`~inboxwatch.reporting.mailer`) and the health check
-(:mod:`~inboxwatch.app.service_commands`).
+Store's transactions: tombstones and forgotten clients
+(:mod:`~inboxwatch.storage.tombstones`, which every stored batch passes), leases
+(:mod:`~inboxwatch.storage.leases`), retention (:mod:`~inboxwatch.storage.retention`), the
+report and its score history (:mod:`~inboxwatch.reporting.build`), the alert outbox
+(:mod:`~inboxwatch.reporting.alerts`, :mod:`~inboxwatch.reporting.mailer`) and the health
+check (:mod:`~inboxwatch.app.service_commands`).
 
 SQLite (WAL, owner-only file) by default, PostgreSQL by URL. The schema lives in
 :mod:`inboxwatch.storage.schema` and is brought up to date with Alembic on :meth:`Store.open`.
@@ -30,7 +31,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    Table,
     create_engine,
     event,
     func,
@@ -39,12 +39,12 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from inboxwatch.errors import StorageError
-from inboxwatch.storage.schema import folders, message_raw, messages
+from inboxwatch.storage.schema import dialect_insert, folders, message_raw, messages
+from inboxwatch.storage.tombstones import buried_uids, count_buried, sift
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,15 @@ def classification_columns(tags: Collection[str], scores: Mapping[str, float],
                                 ensure_ascii=False)
     columns["model_version"] = model_version
     return columns
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """What :meth:`Store.store_batch` did with a batch."""
+
+    inserted: int  # new rows
+    deleted_before: int  # not stored: deleted by retention or `forget` before
+    forgotten: int  # not stored: mail of a forgotten client
 
 
 @dataclass(frozen=True)
@@ -244,7 +253,7 @@ def create_db_engine(url: str) -> Engine:
 
 # The newest migration in ``migrations/versions``; a database already there is opened without
 # loading Alembic (a tenth of a second at every command's start). A test checks it is the head.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0004"
 
 
 def migrate(engine: Engine) -> None:
@@ -313,20 +322,33 @@ class Store:
 
     def store_batch(self, account: str, folder: str, uidvalidity: int,
                     batch: Sequence[NewMessage], last_uid: int | None = None,
-                    rekeys: Sequence[tuple[int, int]] = ()) -> int:
-        """Insert *batch* (skipping rows already stored), move the re-matched rows *rekeys*
-        ``(message id, new uid)`` to *uidvalidity*, and advance the folder's watermark to
-        *last_uid* — all in one transaction, so "a location is stored" stays equivalent to
-        "the watermark passed it" whenever a crash comes. Returns how many rows were inserted.
+                    rekeys: Sequence[tuple[int, int]] = ()) -> StoredBatch:
+        """Insert *batch* (skipping rows already stored, mail deleted before and mail of
+        forgotten clients: see :mod:`~inboxwatch.storage.tombstones`), move the re-matched
+        rows *rekeys* ``(message id, new uid)`` to *uidvalidity*, and advance the folder's
+        watermark to *last_uid* — all in one transaction, so "a location is stored (or
+        buried)" stays equivalent to "the watermark passed it" whenever a crash comes.
         """
         with self.transaction() as conn:
             for pk, uid in rekeys:
                 conn.execute(update(messages).where(messages.c.id == pk).values(
                     uidvalidity=uidvalidity, uid=uid))
-            inserted = insert_messages(conn, batch)
+            sifted = sift(conn, uidvalidity, batch, utcnow())
+            inserted = insert_messages(conn, sifted.kept)
             if last_uid is not None:
                 _save_folder_state(conn, account, folder, uidvalidity, last_uid)
-        return inserted
+        return StoredBatch(inserted, sifted.deleted_before, sifted.forgotten)
+
+    def buried_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        """The UIDs of *folder* under *uidvalidity* whose mail was deleted or not stored
+        (tombstoned): they are never fetched again."""
+        with self.transaction() as conn:
+            return buried_uids(conn, account, folder, uidvalidity)
+
+    def count_buried(self, account: str, folder: str, uidvalidity: int) -> int:
+        """How many UIDs of *folder* under *uidvalidity* are tombstoned."""
+        with self.transaction() as conn:
+            return count_buried(conn, account, folder, uidvalidity)
 
     def reset_folder(self, account: str, folder: str, uidvalidity: int) -> None:
         """Record a new UIDVALIDITY: the watermark starts again from zero (nothing deleted)."""
@@ -438,12 +460,6 @@ def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:
             conn.execute(message_raw.insert(), raw_rows)
         inserted += len(raw_rows)
     return inserted
-
-
-def dialect_insert(dialect_name: str, table: Table) -> Any:
-    """An INSERT on *table* that offers ON CONFLICT (SQLite and PostgreSQL both do)."""
-    module: Any = postgresql if dialect_name == "postgresql" else sqlite
-    return module.insert(table)
 
 
 @functools.cache

@@ -164,6 +164,15 @@ def _builders() -> dict[str, Callable[[], bytes]]:
                                       f"{MARK}\x1b[2J\x0c\x7f"),
         "bidi_and_zero_width": lambda: _msg([*_BASE, "Subject: \u202egnp.exe\u200b"],
                                             f"{MARK} \u202e\u2066\ufeff"),
+        # --- runs spaCy's tokenizer once took minutes over (issue 12, item 3) ------------
+        # NUL bytes as Dovecot serves them (0x80, which decodes as "€"), at the 100,000-
+        # character cap of the classifier
+        "nul_bytes_as_served": lambda: _msg([*_BASE, "Subject: zeros"],
+                                            mark + b" " + b"\x80" * 100_000),
+        "exclamation_run": lambda: _msg([*_BASE, "Subject: wow"],
+                                        mark + b" " + b"!" * 100_000),
+        "emoji_run": lambda: _msg([*_BASE, "Subject: party"],
+                                  f"{MARK} " + "\U0001f600\U0001f389\U0001f44d" * 33_334),
         # --- big ones: time and memory bounds -------------------------------------------
         "huge_single_line_body": lambda: _msg([*_BASE, "Subject: line"],
                                               mark + b"x" * 8_000_000),

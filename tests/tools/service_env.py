@@ -81,7 +81,8 @@ def _table(name: str, values: Mapping[str, object]) -> str:
 
 def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: SmtpServer,
                  polling: Mapping[str, object] | None = None,
-                 report: Mapping[str, object] | None = None) -> Path:
+                 report: Mapping[str, object] | None = None,
+                 metrics: Mapping[str, object] | None = None) -> Path:
     """An inboxwatch.toml for Anna (Europe/Budapest, the demo clients) with one IMAP account
     on the test Dovecot and the test SMTP server, both plain loopback ("none")."""
     parts = [
@@ -101,6 +102,8 @@ def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: Smtp
                           "from": "inboxwatch <inboxwatch@assist.example>",
                           "timeout_seconds": 10}),
     ]
+    if metrics is not None:
+        parts.append(_table("[metrics]", dict(metrics)))
     path.write_text("\n".join(parts), encoding="utf-8")
     path.chmod(0o600)
     return path

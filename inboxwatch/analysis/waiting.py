@@ -1,0 +1,85 @@
+""""Waiting on": the questions a client has left unanswered, and the client mail that still
+waits for the user's answer. Pure: takes one client's mail, returns the two lists.
+
+- A question the user asked waits in the *client's* working time (their calendar, or the
+  user's when the config gives the client none): it is listed once it has waited more than
+  ``min_working_hours`` of it with no answer in its thread.
+- A client message waits in the *user's* working time; it is listed, with its reply-delay
+  suggestion (:mod:`inboxwatch.analysis.reply_timing`), until the user replies in its thread.
+
+Both are computed as of a moment, from the mail dated before it, so they change as answers
+arrive: an answer removes the item at the next report or ``inboxwatch waiting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from inboxwatch.analysis.conversations import Mail, Timeline
+from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
+from inboxwatch.hours import WorkingTime, working_hours_between
+
+
+@dataclass(frozen=True)
+class WaitingQuestion:
+    """A question the user asked that the client has not answered."""
+
+    client: str
+    message_id: int  # the user's message (database id)
+    subject: str
+    asked_at: datetime  # naive UTC
+    working_hours: float  # in the client's working time, until the moment asked about
+    calendar_hours: float
+
+
+@dataclass(frozen=True)
+class WaitingReply:
+    """A client message the user has not answered yet, and when to answer it."""
+
+    client: str
+    message_id: int  # the client's message (database id)
+    subject: str
+    received_at: datetime  # naive UTC
+    working_hours: float  # in the user's working time, until the moment asked about
+    suggestion: ReplySuggestion
+
+
+@dataclass(frozen=True)
+class WaitingOn:
+    """Both lists, oldest first."""
+
+    questions: tuple[WaitingQuestion, ...] = ()
+    replies: tuple[WaitingReply, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.questions or self.replies)
+
+
+def waiting_questions(client: str, mails: Sequence[Mail], client_wt: WorkingTime,
+                      as_of: datetime, since: datetime, min_working_hours: float
+                      ) -> list[WaitingQuestion]:
+    """The user's questions asked in [*since*, *as_of*) with no answer by *as_of* after more
+    than *min_working_hours* of the client's working time (naive UTC moments)."""
+    found = Timeline(mails, client_wt, [as_of]).question_answers(as_of, since)
+    return [WaitingQuestion(client, q.question_id, q.subject, q.asked_at, q.working_hours,
+                            q.calendar_hours)
+            for q in found if not q.answered and q.working_hours > min_working_hours]
+
+
+def waiting_replies(client: str, mails: Sequence[Mail], my_wt: WorkingTime, as_of: datetime,
+                    since: datetime, habitual_urgency: bool) -> list[WaitingReply]:
+    """The client's messages received in [*since*, *as_of*) that the user has not replied to
+    by *as_of*, each with its reply suggestion."""
+    timeline = Timeline(mails, my_wt, [as_of])
+    return [WaitingReply(client, mail.id, mail.subject, mail.date,
+                         working_hours_between(mail.date, as_of, my_wt),
+                         suggest_reply(mail, my_wt, habitual_urgency))
+            for mail in timeline.unreplied(as_of) if mail.date >= since]
+
+
+def combine(questions: Sequence[WaitingQuestion], replies: Sequence[WaitingReply]) -> WaitingOn:
+    """Every client's lists in one, oldest first."""
+    return WaitingOn(tuple(sorted(questions, key=lambda q: (q.asked_at, q.message_id))),
+                     tuple(sorted(replies, key=lambda r: (r.received_at, r.message_id))))

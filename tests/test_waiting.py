@@ -1,0 +1,142 @@
+""""Waiting on": unanswered questions (in the client's working time) and client mail
+awaiting an answer (with the reply suggestion); both update as answers arrive, and appear
+in the report (text, JSON, HTML), the alert mail and `inboxwatch waiting`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from inboxwatch.analysis.conversations import Mail
+from inboxwatch.analysis.waiting import combine, waiting_questions, waiting_replies
+from inboxwatch.hours import WorkingTime
+from inboxwatch.reporting.render import json_waiting, render_html, render_json, render_text
+from tests.test_report import build
+
+BUDAPEST = ZoneInfo("Europe/Budapest")
+OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
+LONG_WEEK = WorkingTime(tz=BUDAPEST, start=time(8), end=time(20),
+                        days=frozenset(range(7)))  # a client who works every day 08-20
+SINCE = datetime(2026, 10, 1)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """Budapest wall-clock time in November 2026, as naive UTC."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=BUDAPEST).astimezone(UTC).replace(
+        tzinfo=None)
+
+
+def mail(id: int, direction: str, when: datetime, subject: str, text: str,
+         msgid: str, reply_to: str | None = None, words: int = 10, **tags: bool) -> Mail:
+    return Mail(id=id, direction=direction, client="Acme", date=when, subject=subject,
+                message_id=msgid, in_reply_to=reply_to,
+                references=(f"<{reply_to}>",) if reply_to else (), new_text=text,
+                content_words=words, **tags)
+
+
+# Friday 13 Nov 2026, 16:00: Anna asks; Monday 16 Nov 09:30 the client writes a short note
+# about something else (a new thread with real content would count as the answer); the
+# answer to the question comes Monday 11:00.
+QUESTION = mail(1, "out", at(13, 16), "Logo", "Could you send the logo files?", "q1@a")
+OTHER = mail(2, "in", at(16, 9, 30), "Invoice", "Invoice again pls", "c2@x", words=3,
+             urgent=True)
+ANSWER = mail(3, "in", at(16, 11), "Re: Logo", "Here they are.", "c3@x", reply_to="q1@a")
+MY_REPLY = mail(4, "out", at(16, 12), "Re: Invoice", "Sent again.", "r4@a", reply_to="c2@x")
+
+
+def test_a_question_waits_in_the_clients_working_time() -> None:
+    mails = [QUESTION, OTHER]
+    office = waiting_questions("Acme", mails, OFFICE, at(16, 10), SINCE, 1.0)
+    assert [(q.message_id, round(q.working_hours, 2)) for q in office] == [(1, 2.0)]
+    # Friday 16-20, Saturday and Sunday 08-20, Monday 08-10: 30 of the client's hours
+    every_day = waiting_questions("Acme", mails, LONG_WEEK, at(16, 10), SINCE, 16.0)
+    assert [round(q.working_hours, 2) for q in every_day] == [30.0]
+    assert waiting_questions("Acme", mails, OFFICE, at(16, 10), SINCE, 16.0) == []
+    assert round(every_day[0].calendar_hours, 2) == 66.0
+
+
+def test_both_lists_update_as_answers_arrive() -> None:
+    before = [QUESTION, OTHER, ANSWER, MY_REPLY]
+    assert [q.message_id for q in waiting_questions(
+        "Acme", before, OFFICE, at(16, 10, 30), SINCE, 1.0)] == [1]
+    assert waiting_questions("Acme", before, OFFICE, at(16, 11, 30), SINCE, 1.0) == []
+    waiting = waiting_replies("Acme", before, OFFICE, at(16, 11, 30), SINCE, False)
+    assert [(r.message_id, r.suggestion.keyword) for r in waiting] == [
+        (2, "$iw_reply_now"), (3, "$iw_reply_later")]
+    assert round(waiting[0].working_hours, 2) == 2.0
+    assert "promptly" in waiting[0].suggestion.reason
+    # the client's answer (#3) is mail to answer too; my reply to #2 takes #2 off
+    assert [r.message_id for r in waiting_replies(
+        "Acme", before, OFFICE, at(16, 12, 30), SINCE, False)] == [3]
+
+
+def _report_with_waiting() -> tuple[dict[str, object], str, str]:
+    mails = [QUESTION, OTHER]
+    waiting = combine(waiting_questions("Acme", mails, OFFICE, at(16, 10), SINCE, 1.0),
+                      waiting_replies("Acme", mails, OFFICE, at(16, 10), SINCE, True))
+    report = replace(build(), waiting=waiting)
+    return render_json(report), render_text(report), render_html(report)[0]
+
+
+def test_the_report_has_a_waiting_section_in_every_format() -> None:
+    data, text, page = _report_with_waiting()
+    waiting = data["waiting"]
+    assert isinstance(waiting, dict)
+    assert [q["message_id"] for q in waiting["questions"]] == [1]
+    assert waiting["questions"][0]["asked_at"] == "2026-11-13T15:00:00Z"
+    assert waiting["replies"][0]["suggestion"]["keyword"] == "$iw_reply_later"
+    assert "Waiting on" in text
+    assert "#1 Acme: “Logo” asked 2026-11-13 16:00, waiting 2.0 working h" in text
+    assert "#2 Acme: “Invoice” received 2026-11-16 09:30 (0.5 working h); reply after" in text
+    assert "<h2" in page and "Waiting on" in page and "Could you" not in page
+    assert "&lt;" not in json.dumps(waiting)
+
+
+def test_the_report_without_anything_waiting_has_no_section() -> None:
+    report = build()
+    assert "Waiting on" not in render_text(report)
+    assert "Waiting on" not in render_html(report)[0]
+    assert render_json(report)["waiting"] == {"questions": [], "replies": []}
+    assert json_waiting(report.waiting) == {"questions": [], "replies": []}
+
+
+def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
+    """`inboxwatch waiting` through the CLI, on the bundled sample imported for real; the
+    sample ends on 2026-11-13, so the lists look back far enough to reach it."""
+    import io
+
+    from inboxwatch.app.demo import demo_config, run_demo
+    from inboxwatch.app.report_commands import report_command, waiting_command
+
+    db = tmp_path / "demo.db"
+    assert run_demo(db, io.StringIO()) == 0
+    sample = (Path(demo_config(db).path or "")).read_text(encoding="utf-8")
+    config = tmp_path / "inboxwatch.toml"
+    sample = re.sub(r'(?m)^url = .*$', f'url = "sqlite:///{db}"', sample, count=1)
+    config.write_text(sample.replace("[me]", "[waiting]\ndays = 3650\n\n[me]", 1),
+                      encoding="utf-8")
+    config.chmod(0o600)
+    result = subprocess.run([sys.executable, "-m", "inboxwatch", "--config", str(config),
+                             "waiting", "--format", "json"], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    pixel = [q for q in data["questions"] if q["client"] == "Pixel & Co"]
+    assert pixel and all(q["working_hours"] > 16 for q in pixel)
+    assert any(r["message_id"] == 182 and r["suggestion"]["reply_after"] for r in data["replies"])
+    from inboxwatch.config import load_config
+
+    loaded = load_config(config)
+    text = io.StringIO()
+    waiting_command(loaded, "text", text)
+    assert text.getvalue().startswith("Waiting on\n")
+    day_report = io.StringIO()
+    report_command(loaded, "text", date(2026, 11, 13), False, day_report)
+    section = day_report.getvalue().split("Waiting on\n", 1)[1]
+    assert "#182 Pixel & Co: “Re: done?” received 2026-11-13 10:45" in section
