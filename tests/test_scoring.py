@@ -12,6 +12,9 @@ import pytest
 from inboxwatch.hours import WorkingTime
 from inboxwatch.analysis.scoring import (
     SIGNS,
+    Scorecard,
+    against_peers,
+    binomial_tail,
     Window,
     compare,
     day_change,
@@ -220,3 +223,70 @@ def test_the_readme_table_lists_every_sign_as_defined() -> None:
     section = section[:section.index("\n#")]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     assert rows == [sign.table_row() for sign in SIGNS]
+
+
+# --- text signs against the other clients -------------------------------------------------
+
+
+def _client_month(name: str, complaints: int, total: int = 20) -> list[Mail]:
+    return [Mail(id=next(_ids), direction="in", client=name,
+                 date=at(WORKDAYS[i % 19], 10 + i // 19),
+                 subject="Request", new_text="Please prepare the quarterly report for the board",
+                 content_words=8,
+                 complaint=i < complaints)
+            for i in range(total)]
+
+
+def _cards(complaint_counts: dict[str, int]) -> dict[str, Scorecard]:
+    cards = [score_client(name, _client_month(name, count), NOVEMBER, OFFICE)
+             for name, count in complaint_counts.items()]
+    return {card.client: card for card in against_peers(cards)}
+
+
+def test_a_complaining_client_stands_out_from_ordinary_ones() -> None:
+    cards = _cards({"Loud": 8, "A": 1, "B": 0, "C": 1})
+    loud = cards["Loud"].sign("complaints")
+    assert loud.fired
+    assert "40%" in loud.explanation and "vs 5% across your other clients" in loud.explanation
+    assert not any(cards[n].sign("complaints").fired for n in "ABC")
+
+
+def test_a_classifier_that_tags_everyone_flags_no_one() -> None:
+    # 35% of everybody's mail tagged: the classifier's bias, not the clients'.
+    cards = _cards({"A": 7, "B": 7, "C": 8, "D": 6})
+    for card in cards.values():
+        sign = card.sign("complaints")
+        assert sign.value >= sign.threshold and not sign.fired
+        assert "not clearly above your other clients" in sign.explanation
+        assert card.score == 0
+
+
+def test_one_other_difficult_client_does_not_hide_a_second() -> None:
+    # The baseline is the others' median: one loud peer does not raise it.
+    cards = _cards({"Loud": 9, "Louder": 12, "A": 0, "B": 1})
+    assert cards["Loud"].sign("complaints").fired
+    assert cards["Louder"].sign("complaints").fired
+
+
+def test_a_text_sign_needs_a_few_tagged_messages() -> None:
+    few = [Mail(id=next(_ids), direction="in", client="Few", date=at(WORKDAYS[i], 10),
+                new_text="x", complaint=i < 2) for i in range(5)]
+    (card,) = against_peers([score_client("Few", few, NOVEMBER, OFFICE)])
+    sign = card.sign("complaints")
+    assert sign.value == 0.4 and not sign.fired
+    assert "fewer than 3 tagged messages" in sign.explanation
+
+
+def test_with_fewer_than_three_clients_the_share_alone_decides() -> None:
+    cards = _cards({"A": 7, "B": 7})
+    assert all(card.sign("complaints").fired
+               for card in cards.values())
+
+
+def test_binomial_tail() -> None:
+    assert binomial_tail(0, 10, 0.3) == 1.0
+    assert binomial_tail(11, 10, 0.3) == 0.0
+    assert binomial_tail(10, 10, 0.5) == pytest.approx(0.5**10)
+    assert binomial_tail(2, 3, 0.5) == pytest.approx(0.5)
+    # scipy.stats.binom.sf(7, 20, 0.05)
+    assert binomial_tail(8, 20, 0.05) == pytest.approx(2.857e-6, rel=1e-3)

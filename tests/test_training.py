@@ -11,8 +11,11 @@ import pytest
 from inboxwatch.classifying.classifier import CORRECTION_REASON, Classifier
 from inboxwatch.errors import ModelError
 from inboxwatch.classifying.training import (
+    FALSE_ALARM_BUDGET,
     LabelledExample,
+    TagMetrics,
     evaluate,
+    load_real,
     keyword_baseline,
     load_examples,
     train,
@@ -95,7 +98,7 @@ def test_a_correction_to_a_shipped_example_wins(small_data: Path, tmp_path: Path
 
 
 def test_evaluate_reports_model_and_baseline(small_data: Path, small_model: Path) -> None:
-    report = evaluate(small_data, small_model)
+    (report,) = evaluate(small_data, small_model)
     assert {(r.tag, r.language) for r in report.rows} == {
         (t, lang) for t in ("urgent", "vague", "complaint") for lang in ("en", "hu", "all")
     }
@@ -139,3 +142,68 @@ def test_shipped_data_is_clean_and_splits_do_not_overlap() -> None:
     assert {e.lang for e in everything} == {"en", "hu"}
     train_texts = {text_key(e.subject, e.body) for e in splits["train"]}
     assert not train_texts & {text_key(e.subject, e.body) for e in splits["heldout"]}
+
+
+# --- real mail: thresholds under a false-alarm budget, and the real test table --------------
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+
+
+@pytest.fixture(scope="module")
+def small_real(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A slice of the shipped real mail: its dev and test rows, and real training rows."""
+    root = tmp_path_factory.mktemp("real")
+    for language in ("en", "hu"):
+        _write_subset(REAL / f"real-{language}.jsonl", root / f"real-{language}.jsonl", 200)
+        _write_subset(REAL / f"train-real-{language}.jsonl",
+                      root / f"train-real-{language}.jsonl", 150)
+    return root
+
+
+@pytest.fixture(scope="module")
+def real_model(small_data: Path, small_real: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> Path:
+    models = tmp_path_factory.mktemp("real-model")
+    train(small_data, models, real_dir=small_real)
+    return models
+
+
+def test_thresholds_keep_false_alarms_on_real_dev_mail_within_budget(
+    small_real: Path, real_model: Path
+) -> None:
+    meta = json.loads((real_model / "meta.json").read_text("utf-8"))
+    real = load_real(small_real)
+    assert meta["real_mail"]["train_examples"] == len(real.train) == 300
+    for tag, budget in FALSE_ALARM_BUDGET.items():
+        dev = meta["real_mail"]["dev"][tag]["all"]["model"]
+        assert dev["total"] == len(real.dev)
+        assert dev["false_alarm_rate"] <= budget
+
+
+def test_evaluate_puts_real_mail_first(small_data: Path, small_real: Path,
+                                       real_model: Path) -> None:
+    real_table, written_table = evaluate(small_data, real_model, small_real)
+    assert real_table.title.startswith("real mail nobody wrote for the project, test split")
+    assert real_table.row("complaint", "all").model.total == len(load_real(small_real).test)
+    assert "FA" in real_table.format_table()
+    assert written_table.row("urgent", "all").model.total == 60
+
+
+def test_false_alarm_rate_counts_wrong_tags_over_all_messages() -> None:
+    metrics = TagMetrics.of([True, False, False, False], [True, True, False, False])
+    assert metrics.false_alarms == 1 and metrics.false_alarm_rate == 0.25
+    assert metrics.precision == 0.5 and metrics.recall == 1.0
+
+
+def test_shipped_real_mail_is_split_and_double_labelled() -> None:
+    for language in ("en", "hu"):
+        rows = [json.loads(line) for line in
+                (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()]
+        assert {r["split"] for r in rows} == {"dev", "test"}
+        assert all(len(r["annotators"]) == 2 for r in rows)
+        assert len({r["id"] for r in rows}) == len(rows)
+    evaluation = {json.loads(line)["id"] for language in ("en", "hu") for line in
+                  (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()}
+    training = {json.loads(line)["id"] for language in ("en", "hu") for line in
+                (REAL / f"train-real-{language}.jsonl").read_text("utf-8").splitlines()}
+    assert not evaluation & training

@@ -28,6 +28,8 @@ costs :data:`MINUTES_PER_MESSAGE` (reading, thinking, addressing) plus its words
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import math
 import functools
 import itertools
 import statistics
@@ -62,7 +64,9 @@ __all__ = [
     "Suggestion",
     "Trend",
     "Window",
+    "against_peers",
     "alert_threshold",
+    "binomial_tail",
     "client_report",
     "compare",
     "count_working_days",
@@ -94,6 +98,15 @@ SETTINGS: Mapping[str, float] = {
     # most max_words content words.
     "chasing.within_hours": 4.0,
     "chasing.max_words": 6.0,
+    # A text sign (tagged by the classifier: everything_urgent, complaints, vague_requests)
+    # needs at least this many tagged messages, whatever the share.
+    "text_signs.min_tagged": 3.0,
+    # ...and, once at least min_clients clients have enough mail, a share that stands out
+    # from the other clients': the binomial chance of so many tagged messages at the
+    # others' median share (at least baseline_floor) must be below alpha.
+    "peers.min_clients": 3.0,
+    "peers.alpha": 0.01,
+    "peers.baseline_floor": 0.05,
 }
 
 
@@ -453,6 +466,9 @@ class WarningSign:
     advice_hu: str
     table_measure: str
     table_threshold: str
+    # Measured from the classifier's tags: fires only on evidence that stands out
+    # (:func:`against_peers`), since a classifier's errors fall on every client alike.
+    text_sign: bool = False
 
     def table_row(self) -> str:
         """The sign's row in the README's table of warning signs."""
@@ -473,6 +489,7 @@ SIGNS: tuple[WarningSign, ...] = (
             "minden mást munkaidőben válaszolj meg, ne azonnal."),
         table_measure='share of messages tagged urgent',
         table_threshold='40%',
+        text_sign=True,
     ),
     WarningSign(
         name="low_content_flood", title="Floods low-content messages",
@@ -509,6 +526,7 @@ SIGNS: tuple[WarningSign, ...] = (
             "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."),
         table_measure='share tagged complaint',
         table_threshold='15%',
+        text_sign=True,
     ),
     WarningSign(
         name="vague_requests", title="Sends vague requests",
@@ -521,6 +539,7 @@ SIGNS: tuple[WarningSign, ...] = (
             "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."),
         table_measure='share tagged vague',
         table_threshold='30%',
+        text_sign=True,
     ),
     WarningSign(
         name="slow_answers", title="Answers your questions late or never",
@@ -602,6 +621,94 @@ def _scorecard(client: str, facts: _Facts, min_messages: int) -> Scorecard:
         signs=signs, incoming=incoming, outgoing=inside - incoming,
         enough_data=incoming >= min_messages,
         my_median_reply_hours=round(statistics.median(replies), 2) if replies else None)
+
+
+# --- standing out from the other clients -------------------------------------------------
+
+
+def against_peers(cards: Sequence[Scorecard], thresholds: Mapping[str, float] | None = None
+                  ) -> list[Scorecard]:
+    """*cards* (one per client, same window) with their text signs checked against each other.
+
+    A classifier that over-tags does so for every client; a client who really complains
+    stands out from the rest. So a text sign stays fired only with at least
+    ``text_signs.min_tagged`` tagged messages and — when at least ``peers.min_clients``
+    clients have enough mail — when a one-sided binomial test finds the client's count
+    unlikely (below ``peers.alpha``) at the baseline share: the median share of the other
+    clients with enough mail, but at least ``peers.baseline_floor``. The median is robust:
+    one other difficult client does not raise it. Every text sign's explanation says how
+    the client compares ("36% vs 4% across your other clients").
+    """
+    settings = thresholds or {}
+    judged = [card for card in cards if card.enough_data]
+    compare_peers = len(judged) >= _setting(settings, "peers.min_clients")
+    return [_with_peers(card, judged if compare_peers else [], settings) for card in cards]
+
+
+def _with_peers(card: Scorecard, judged: Sequence[Scorecard], settings: Mapping[str, float]
+                ) -> Scorecard:
+    peers = [other for other in judged if other.client != card.client]
+    signs = tuple(_peer_checked(sign, peers, settings) if _SIGN[sign.name].text_sign else sign
+                  for sign in card.signs)
+    score = min(100.0, sum(s.weight for s in signs if s.fired))
+    return dataclasses.replace(card, signs=signs, score=score)
+
+
+def _peer_checked(sign: Sign, peers: Sequence[Scorecard], settings: Mapping[str, float]
+                  ) -> Sign:
+    tagged = int(sign.measures.get("matching", 0))
+    total = int(sign.measures.get("messages", 0))
+    notes: list[str] = []
+    stands_out = True
+    if peers:
+        median = _median_share(sign.name, peers)
+        notes.append(f"vs {median:.0%} across your other clients")
+    if peers and sign.fired:  # the test only matters where the sign would fire
+        baseline = max(median, _setting(settings, "peers.baseline_floor"))
+        chance = binomial_tail(tagged, total, baseline)
+        stands_out = chance < _setting(settings, "peers.alpha")
+        notes[-1] += f" (chance of this many at {baseline:.0%}: {_chance(chance)})"
+    min_tagged = _setting(settings, "text_signs.min_tagged")
+    if sign.fired and tagged < min_tagged:
+        notes.append(f"not counted: fewer than {min_tagged:.0f} tagged messages")
+    elif sign.fired and not stands_out:
+        notes.append("not counted: not clearly above your other clients")
+    fired = sign.fired and tagged >= min_tagged and stands_out
+    explanation = "; ".join([sign.explanation, *notes])
+    return dataclasses.replace(sign, fired=fired, explanation=explanation)
+
+
+def _median_share(name: str, peers: Sequence[Scorecard]) -> float:
+    return statistics.median(p.sign(name).value for p in peers)
+
+
+def _chance(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p): how likely *k* or more hits are by chance alone."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    return _tail_sum(k, n, p)
+
+
+def _tail_sum(k: int, n: int, p: float) -> float:
+    """Sum of the binomial probabilities from *k* to *n*, in log space, stopping once the
+    terms (falling geometrically above the mean) no longer matter."""
+    log_p, log_q = math.log(p), math.log1p(-p)
+    total = 0.0
+    for i in range(k, n + 1):
+        term = math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                        + i * log_p + (n - i) * log_q)
+        total += term
+        if i > n * p and term < total * 1e-12:
+            break
+    return min(1.0, total)
 
 
 # --- change over time ---------------------------------------------------------------------

@@ -151,12 +151,14 @@ def _answer(item: dict[str, Any], result: Classification, config: Config | None)
     }, ensure_ascii=False)
 
 
-def train_command(data_dir: Path, models_dir: Path, config: Config | None, out: TextIO) -> int:
-    """Train from *data_dir* plus the user's corrections stored in the configured database."""
+def train_command(
+    data_dir: Path, real_dir: Path, models_dir: Path, config: Config | None, out: TextIO
+) -> int:
+    """Train from *data_dir* and *real_dir* plus the user's corrections in the database."""
     from inboxwatch.classifying.training import train
 
     corrections = _corrections(config) if config is not None else []
-    report = train(data_dir, models_dir, corrections=corrections)
+    report = train(data_dir, models_dir, corrections=corrections, real_dir=real_dir)
     out.write(f"{report.summary()}\n")
     out.write(f"used {len(corrections)} user corrections\nwrote {models_dir}\n")
     return 0

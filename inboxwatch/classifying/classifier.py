@@ -750,7 +750,12 @@ def _char_shares(
     occurrences: dict[int, list[str]] = {}
     # The first spelling of each word, in order of first appearance.
     spelling = dict(zip(reversed(analysis.folded), reversed(analysis.surfaces), strict=True))
+    lemma = dict(zip(analysis.folded, analysis.lemmas, strict=True))
     for word in dict.fromkeys(analysis.folded):
+        # Only words the model knows as words are reasons; a name or a stranger shares
+        # letters with known words but explains nothing.
+        if lemma[word] not in featurizer.word_vocab:
+            continue
         for column in wanted.intersection(featurizer.char_indices_of(word)):
             occurrences.setdefault(column, []).append(spelling[word])
     return {

@@ -11,6 +11,7 @@ Bodies are run through ``cleaning.extract_new_content`` and languages through
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -66,7 +67,18 @@ CORRECTION_WEIGHT: Final = 10.0
 MIN_DOC_FREQ: Final = 2
 C_GRID: Final = (1.0, 3.0, 10.0, 30.0)
 HAND_SCALE: Final = 0.15
-_THRESHOLD_GRID: Final = np.round(np.arange(0.10, 0.91, 0.01), 2)
+_THRESHOLD_GRID: Final = np.round(np.arange(0.10, 0.991, 0.01), 2)
+# A real training message (``data/real/train-real-*.jsonl``) counts this many times as much as
+# a written one: there are few of them, and they are the ones that teach the concept.
+REAL_WEIGHT: Final = 1.0
+# On the real dev split, a threshold may tag at most this share of messages with a tag they
+# do not have. Half of the targets (2% complaint, 5% urgent, 3% vague), to leave a margin
+# for mail unlike the dev split.
+FALSE_ALARM_BUDGET: Final[Mapping[str, float]] = {
+    "urgent": 0.025,
+    "vague": 0.015,
+    "complaint": 0.01,
+}
 _LANGUAGES: Final = ("en", "hu")
 
 FloatArray = npt.NDArray[np.float64]
@@ -81,17 +93,25 @@ class LabelledExample:
     subject: str
     body: str
     labels: Mapping[str, bool | None]
+    split: str = ""  # "dev" or "test" in the real-mail evaluation files, else ""
 
 
 @dataclass(frozen=True)
 class TagMetrics:
-    """Precision, recall and F1 of one tag on one set of messages."""
+    """Precision, recall and F1 of one tag on one set of messages.
+
+    ``false_alarms`` counts the messages tagged although their gold label says no; the
+    false-alarm rate is that count over all messages (what a user sees: the share of their
+    mail wrongly tagged).
+    """
 
     precision: float
     recall: float
     f1: float
     positives: int
     total: int
+    predicted: int = 0
+    false_alarms: int = 0
 
     @classmethod
     def of(cls, truth: Sequence[bool], predicted: Sequence[bool]) -> TagMetrics:
@@ -101,7 +121,12 @@ class TagMetrics:
         precision = hits / n_pred if n_pred else 0.0
         recall = hits / n_true if n_true else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return cls(precision, recall, f1, n_true, len(truth))
+        return cls(precision, recall, f1, n_true, len(truth), n_pred, n_pred - hits)
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """The share of all messages tagged although their gold label says no."""
+        return self.false_alarms / self.total if self.total else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
         """A JSON-friendly form, rounded to three decimals."""
@@ -111,6 +136,8 @@ class TagMetrics:
             "f1": round(self.f1, 3),
             "positives": self.positives,
             "total": self.total,
+            "predicted": self.predicted,
+            "false_alarm_rate": round(self.false_alarm_rate, 4),
         }
 
 
@@ -130,6 +157,7 @@ class EvaluationReport:
 
     rows: tuple[EvaluationRow, ...]
     model_version: str
+    title: str = "held-out evaluation (written for the project)"
 
     def row(self, tag: str, language: str) -> EvaluationRow:
         """The row of ``tag`` in ``language`` (``"en"``, ``"hu"`` or ``"all"``)."""
@@ -141,16 +169,16 @@ class EvaluationReport:
     def format_table(self) -> str:
         """A readable fixed-width table."""
         header = (
-            f"{'tag':<10} {'lang':<4} {'n':>5} {'pos':>4} | {'P':>5} {'R':>5} {'F1':>5} | "
-            f"{'base P':>6} {'base R':>6} {'base F1':>7}"
+            f"{'tag':<10} {'lang':<4} {'n':>5} {'pos':>4} | {'P':>5} {'R':>5} {'F1':>5} "
+            f"{'FA':>6} | {'base P':>6} {'base R':>6} {'base F1':>7} {'base FA':>7}"
         )
-        lines = [f"held-out evaluation of model {self.model_version}", header, "-" * len(header)]
+        lines = [f"{self.title}, model {self.model_version}", header, "-" * len(header)]
         for r in self.rows:
             m, b = r.model, r.baseline
             lines.append(
                 f"{r.tag:<10} {r.language:<4} {m.total:>5} {m.positives:>4} | "
-                f"{m.precision:>5.3f} {m.recall:>5.3f} {m.f1:>5.3f} | "
-                f"{b.precision:>6.3f} {b.recall:>6.3f} {b.f1:>7.3f}"
+                f"{m.precision:>5.3f} {m.recall:>5.3f} {m.f1:>5.3f} {m.false_alarm_rate:>6.1%} | "
+                f"{b.precision:>6.3f} {b.recall:>6.3f} {b.f1:>7.3f} {b.false_alarm_rate:>7.1%}"
             )
         return "\n".join(lines)
 
@@ -176,6 +204,7 @@ class TrainingReport:
     thresholds: Mapping[str, float]
     cross_validation: Mapping[str, TagMetrics]
     heldout: EvaluationReport | None
+    real_test: EvaluationReport | None = None
 
     def summary(self) -> str:
         """A few readable lines: version, data, thresholds, cross-validated and held-out F1."""
@@ -189,8 +218,7 @@ class TrainingReport:
             "cross-validated F1: "
             + ", ".join(f"{t} {m.f1:.3f}" for t, m in self.cross_validation.items()),
         ]
-        if self.heldout is not None:
-            lines.append(self.heldout.format_table())
+        lines.extend(r.format_table() for r in (self.real_test, self.heldout) if r is not None)
         return "\n".join(lines)
 
 
@@ -216,6 +244,7 @@ def _example(line: str, path: Path, number: int) -> LabelledExample:
             str(row.get("subject") or ""),
             str(row.get("body") or ""),
             labels,
+            str(row.get("split") or ""),
         )
     except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelError(f"{path}:{number}: not a labelled example ({exc}); fix the line") from exc
@@ -227,6 +256,32 @@ def _label(value: object) -> bool | None:
     if value in (0, 1, True, False):
         return bool(value)
     raise ValueError(f"label {value!r} is not 0, 1 or null")
+
+
+@dataclass(frozen=True)
+class RealMail:
+    """Real mail nobody wrote for the project, labelled by the guideline (``data/real/``).
+
+    ``train`` (``train-real-*.jsonl``, one annotator) is fitted on; ``dev`` (the ``dev``
+    rows of ``real-*.jsonl``, two annotators, adjudicated) chooses the thresholds; ``test``
+    (the ``test`` rows) is only ever measured.
+    """
+
+    train: tuple[LabelledExample, ...] = ()
+    dev: tuple[LabelledExample, ...] = ()
+    test: tuple[LabelledExample, ...] = ()
+
+
+def load_real(real_dir: Path | None) -> RealMail:
+    """Read ``real_dir``; a missing folder (or None) means no real mail."""
+    if real_dir is None or not real_dir.is_dir():
+        return RealMail()
+    evaluation = [e for f in sorted(real_dir.glob("real-*.jsonl")) for e in load_examples(f)]
+    return RealMail(
+        tuple(e for f in sorted(real_dir.glob("train-real-*.jsonl")) for e in load_examples(f)),
+        tuple(e for e in evaluation if e.split == "dev"),
+        tuple(e for e in evaluation if e.split == "test"),
+    )
 
 
 def _data_files(data_dir: Path, prefix: str) -> list[Path]:
@@ -243,7 +298,7 @@ class _Merged:
 
 def _merge(
     shipped: Sequence[LabelledExample], corrections: Sequence[LabelledExample],
-    clean: Callable[[str], str],
+    clean: Callable[[str], str], shipped_weights: Sequence[float] | None = None,
 ) -> _Merged:
     """Apply corrections: same text → the correction's known labels win; weight goes up.
 
@@ -251,7 +306,7 @@ def _merge(
     message itself exactly as the user said.
     """
     examples = list(shipped)
-    weights = [1.0] * len(examples)
+    weights = list(shipped_weights) if shipped_weights is not None else [1.0] * len(examples)
     by_key = {text_key(e.subject, clean(e.body)): i for i, e in enumerate(examples)}
     overrides: dict[str, tuple[int, ...]] = {}
     for correction in corrections:
@@ -279,29 +334,51 @@ def _merge(
 
 
 def train(
-    data_dir: Path, models_dir: Path, corrections: Sequence[LabelledExample] = ()
+    data_dir: Path,
+    models_dir: Path,
+    corrections: Sequence[LabelledExample] = (),
+    real_dir: Path | None = None,
 ) -> TrainingReport:
-    """Train on ``data_dir``'s ``train-*.jsonl`` plus ``corrections``; write ``models_dir``.
+    """Train on ``data_dir``'s ``train-*.jsonl``, real mail and ``corrections``; write the model.
 
-    Corrections win over shipped labels for the same text and weigh ``CORRECTION_WEIGHT``.
-    Thresholds maximise cross-validated F1 on the training data. If held-out files exist,
-    the finished model's held-out metrics are recorded in ``meta.json``.
+    ``real_dir`` (``data/real``) adds labelled real mail to the training data, and its dev
+    split chooses each tag's threshold: the best F1 over the cross-validated training
+    scores and the dev split together, among thresholds whose false-alarm rate on the dev
+    split stays within ``FALSE_ALARM_BUDGET``. Without real mail, thresholds maximise
+    cross-validated F1. Corrections win over shipped labels for the same text and weigh
+    ``CORRECTION_WEIGHT``. The finished model's held-out metrics (written and real test)
+    are recorded in ``meta.json``.
     """
     from inboxwatch.parsing.cleaning import extract_new_content
 
     files = _data_files(data_dir, "train")
     if not files:
         raise ModelError(f"no train-*.jsonl files in {data_dir}; add labelled data first")
-    shipped = [e for f in files for e in load_examples(f)]
-    merged = _merge(shipped, corrections, extract_new_content)
+    written = [e for f in files for e in load_examples(f)]
+    real = load_real(real_dir)
+    weights = [1.0] * len(written) + [REAL_WEIGHT] * len(real.train)
+    merged = _merge([*written, *real.train], corrections, extract_new_content, weights)
     examples = merged.examples
     prepared = prepare_many([(e.subject, extract_new_content(e.body), None) for e in examples])
-    featurizer = fit_featurizer(prepared)
+    featurizer = fit_featurizer(prepared[: len(written)])
     matrix = featurizer.transform(prepared)
     fits = [_fit_tag(matrix, examples, np.array(merged.weights), tag) for tag in TAGS]
+    if real.dev:
+        dev_scores = _scores(Classifier(_model_arrays(featurizer, fits, {}), "new"), real.dev)
+        fits = [_with_dev_threshold(fit, tag, real.dev, dev_scores[:, k])
+                for k, (tag, fit) in enumerate(zip(TAGS, fits, strict=True))]
     arrays = _model_arrays(featurizer, fits, merged.overrides)
     heldout = _evaluate_arrays(data_dir, arrays)
+    real_test = _evaluate_real(Classifier(arrays, "new"), real.test, "test") if real.test else None
+    real_dev = _evaluate_real(Classifier(arrays, "new"), real.dev, "dev") if real.dev else None
     meta = _meta(files, examples, corrections, fits, heldout, matrix.shape[1])
+    meta["real_mail"] = {
+        "train_examples": len(real.train),
+        "dev": real_dev.as_dict() if real_dev else None,
+        "test": real_test.as_dict() if real_test else None,
+        "real_weight": REAL_WEIGHT,
+        "false_alarm_budget": dict(FALSE_ALARM_BUDGET),
+    }
     digest = save_model(arrays, models_dir, meta)
     report = TrainingReport(
         models_dir,
@@ -311,24 +388,122 @@ def train(
         {tag: fit.threshold for tag, fit in zip(TAGS, fits, strict=True)},
         {tag: fit.cv_metrics for tag, fit in zip(TAGS, fits, strict=True)},
         _with_version(heldout, digest[:12]),
+        _with_version(real_test, digest[:12]),
     )
     logger.info("trained model %s on %d examples", report.version, len(examples))
     return report
 
 
+def _scores(classifier: Classifier, examples: Sequence[LabelledExample]) -> FloatArray:
+    """Calibrated probabilities, one row per example, one column per tag."""
+    from inboxwatch.parsing.cleaning import extract_new_content
+
+    items = [(e.subject, extract_new_content(e.body), None) for e in examples]
+    return classifier.probabilities(prepare_many(items))
+
+
+def _with_dev_threshold(
+    fit: _TagFit, tag: str, dev: Sequence[LabelledExample], dev_probs: FloatArray
+) -> _TagFit:
+    """``fit`` with the threshold chosen on the cross-validated scores and the real dev split."""
+    known = [i for i, e in enumerate(dev) if e.labels.get(tag) is not None]
+    dev_y = np.array([bool(dev[i].labels[tag]) for i in known], dtype=np.int64)
+    threshold = _dev_threshold(
+        np.concatenate([fit.cv_probs, dev_probs[known]]),
+        np.concatenate([fit.cv_truth, dev_y]),
+        dev_probs[known],
+        dev_y,
+        FALSE_ALARM_BUDGET[tag],
+    )
+    cv_metrics = TagMetrics.of(list(fit.cv_truth.astype(bool)), list(fit.cv_probs >= threshold))
+    logger.info("tag %s: threshold on real dev %.2f", tag, threshold)
+    return dataclasses.replace(fit, threshold=threshold, cv_metrics=cv_metrics)
+
+
+def _dev_threshold(
+    pooled_probs: FloatArray,
+    pooled_y: npt.NDArray[np.int64],
+    dev_probs: FloatArray,
+    dev_y: npt.NDArray[np.int64],
+    budget: float,
+) -> float:
+    """The best pooled-F1 threshold whose dev false-alarm rate is within ``budget``.
+
+    When none is, the highest threshold of the grid: a tag that cannot be told apart on
+    real mail should stay quiet rather than cry wolf.
+    """
+    allowed = [
+        t for t in _THRESHOLD_GRID
+        if np.count_nonzero((dev_probs >= t) & (dev_y == 0)) <= budget * len(dev_y)
+    ]
+    if not allowed:
+        return float(_THRESHOLD_GRID[-1])
+    return _best_threshold(pooled_probs, pooled_y, np.array(allowed))
+
+
 def fit_featurizer(prepared: Sequence[Prepared]) -> Featurizer:
-    """Vocabularies (terms in at least ``MIN_DOC_FREQ`` messages) and smoothed idf."""
+    """Vocabularies (terms in at least ``MIN_DOC_FREQ`` messages) and smoothed idf.
+
+    Proper names are left out (:func:`name_like_words`): a name is who wrote, not what they
+    meant, and a model that learns "Brightside" or "NYMEX" as a reason learns its data's
+    cast, not the tag.
+    """
+    names = name_like_words(prepared)
     word_df: dict[str, int] = {}
     char_df: dict[str, int] = {}
     for p in prepared:
         for term in set(word_terms(p)):
-            word_df[term] = word_df.get(term, 0) + 1
-        grams = {g for word in folded_words(p) for g in char_terms(word)}
+            if names.isdisjoint(term.split(" ")):
+                word_df[term] = word_df.get(term, 0) + 1
+        grams = {g for word in folded_words(p) if word not in names for g in char_terms(word)}
         for gram in grams:
             char_df[gram] = char_df.get(gram, 0) + 1
     word_vocab, word_idf = _vocabulary(word_df, len(prepared))
     char_vocab, char_idf = _vocabulary(char_df, len(prepared))
     return Featurizer(word_vocab, word_idf, char_vocab, char_idf, HAND_SCALE)
+
+
+_SENTENCE_ENDS: Final = frozenset(".!?:;\"'()[]<>*-–—")
+_NAME_SHARE: Final = 0.6  # of a word's occurrences, capitalised inside a sentence
+
+
+def name_like_words(prepared: Sequence[Prepared]) -> frozenset[str]:
+    """Folded words that are written capitalised inside a sentence in most of their uses.
+
+    That is how names look in running text ("ask Anna", "the NYMEX figures"); a word that
+    is capitalised only at the start of sentences is not one. Stop words (English "I",
+    Hungarian "Ön") and words of one or two letters are never names here.
+    """
+    capitalised: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for p in prepared:
+        text = f"{p.subject}\n{p.text}"
+        analysis, previous_end = p.analysis, 0
+        for i, (surface, folded) in enumerate(zip(analysis.surfaces, analysis.folded,
+                                                  strict=True)):
+            start = analysis.starts[i]
+            if surface[:1].isalpha():
+                seen[folded] = seen.get(folded, 0) + 1
+                inside = i > 0 and analysis.surfaces[i - 1] not in _SENTENCE_ENDS and (
+                    "\n" not in text[previous_end:start])
+                if inside and surface[:1].isupper():
+                    capitalised[folded] = capitalised.get(folded, 0) + 1
+            previous_end = start + len(surface)
+    stop = _stop_words()
+    return frozenset(
+        word for word, count in capitalised.items()
+        if count >= 2 and count >= _NAME_SHARE * seen[word] and len(word) > 2
+        and word not in stop
+    )
+
+
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+    from spacy.lang.hu.stop_words import STOP_WORDS as HUNGARIAN
+
+    from inboxwatch.text import fold
+
+    return frozenset(fold(w.lower()) for w in ENGLISH | HUNGARIAN)
 
 
 def _vocabulary(doc_freq: Mapping[str, int], n_docs: int) -> tuple[dict[str, int], FloatArray]:
@@ -348,6 +523,8 @@ class _TagFit:
     c: float
     cv_metrics: TagMetrics
     examples: int
+    cv_probs: FloatArray  # calibrated out-of-fold probabilities of the labelled rows
+    cv_truth: npt.NDArray[np.int64]
 
 
 def _fit_tag(
@@ -378,6 +555,8 @@ def _fit_tag(
         c,
         cv_metrics,
         len(rows),
+        probs,
+        y,
     )
 
 
@@ -419,12 +598,14 @@ def _platt(scores: FloatArray, y: npt.NDArray[np.int64], w: FloatArray) -> tuple
     return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
-def _best_threshold(probs: FloatArray, y: npt.NDArray[np.int64]) -> float:
-    """The threshold with the best F1 (the middle one when several tie)."""
+def _best_threshold(
+    probs: FloatArray, y: npt.NDArray[np.int64], grid: FloatArray = _THRESHOLD_GRID
+) -> float:
+    """The threshold of ``grid`` with the best F1 (the middle one when several tie)."""
     truth = list(y.astype(bool))
-    f1s = np.array([TagMetrics.of(truth, list(probs >= t)).f1 for t in _THRESHOLD_GRID])
+    f1s = np.array([TagMetrics.of(truth, list(probs >= t)).f1 for t in grid])
     best = np.flatnonzero(f1s >= f1s.max() - 1e-9)
-    return float(_THRESHOLD_GRID[best[len(best) // 2]])
+    return float(grid[best[len(best) // 2]])
 
 
 def _model_arrays(
@@ -549,13 +730,31 @@ def _keyword_in(keyword: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text) is not None
 
 
-def evaluate(data_dir: Path, models_dir: Path) -> EvaluationReport:
-    """Evaluate the model in ``models_dir`` on ``data_dir``'s ``heldout-*.jsonl`` files."""
+def evaluate(
+    data_dir: Path, models_dir: Path, real_dir: Path | None = None
+) -> tuple[EvaluationReport, ...]:
+    """Evaluate the model in ``models_dir``: on real mail first, then on written text.
+
+    The real-mail table is the test split of ``real_dir`` (when there is one); the written
+    one is ``data_dir``'s ``heldout-*.jsonl``.
+    """
     classifier = Classifier.load(models_dir)
     examples = _heldout_examples(data_dir)
-    if not examples:
+    real = load_real(real_dir)
+    if not examples and not real.test:
         raise ModelError(f"no heldout-*.jsonl files in {data_dir}; nothing to evaluate")
-    return _evaluation(classifier, examples)
+    reports = [_evaluate_real(classifier, real.test, "test")] if real.test else []
+    if examples:
+        reports.append(_evaluation(classifier, examples))
+    return tuple(reports)
+
+
+def _evaluate_real(
+    classifier: Classifier, examples: Sequence[LabelledExample], split: str
+) -> EvaluationReport:
+    report = _evaluation(classifier, examples)
+    title = f"real mail nobody wrote for the project, {split} split (FA = false alarms)"
+    return dataclasses.replace(report, title=title)
 
 
 def _heldout_examples(data_dir: Path) -> list[LabelledExample]:
@@ -568,7 +767,7 @@ def _evaluate_arrays(data_dir: Path, arrays: ModelArrays) -> EvaluationReport | 
 
 
 def _with_version(report: EvaluationReport | None, version: str) -> EvaluationReport | None:
-    return EvaluationReport(report.rows, version) if report is not None else None
+    return dataclasses.replace(report, model_version=version) if report is not None else None
 
 
 def _evaluation(classifier: Classifier, examples: Sequence[LabelledExample]) -> EvaluationReport:

@@ -47,6 +47,7 @@ from inboxwatch.analysis.scoring import (
     Scorecard,
     Window,
     alert_threshold,
+    against_peers,
     client_report,
     day_change,
     pareto,
@@ -280,20 +281,38 @@ class _ClientScores:
     since_yesterday: DayChange
 
 
-def _client_scores(name: str, mails: Sequence[Mail], day: date, s: _Settings,
-                   saved: tuple[float, tuple[str, ...]] | None) -> _ClientScores:
+def _chart_days(day: date) -> list[date]:
+    return [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
+
+
+def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings
+                    ) -> list[Scorecard]:
     """The scorecards for the windows ending on each of the last CHART_DAYS days (oldest
-    first) and for the window before the last one, scored together: the client's mail is
-    threaded once for all of them."""
-    days = [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
-    windows = [report_window(when, s.window_days, s.wt.tz) for when in days]
-    *daily, previous = score_windows(name, mails, [*windows, windows[-1].before()], s.wt,
-                                     s.thresholds, s.min_messages)
+    first), then the one for the window before the last: the client's mail is threaded once
+    for all of them."""
+    windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
+    return score_windows(name, mails, [*windows, windows[-1].before()], s.wt, s.thresholds,
+                         s.min_messages)
+
+
+def _client_scores(cards: Sequence[Scorecard], mails: Sequence[Mail], day: date,
+                   s: _Settings, saved: tuple[float, tuple[str, ...]] | None
+                   ) -> _ClientScores:
+    *daily, previous = cards
     counts = _incoming_per_day(mails, s.wt.tz)
     points = [DailyPoint(when, card.score, counts.get(when, 0))
-              for when, card in zip(days, daily, strict=True)]
+              for when, card in zip(_chart_days(day), daily, strict=True)]
     return _ClientScores(daily[-1], previous, points,
                          _since_yesterday(daily[-1], saved, daily[-2]))
+
+
+def _against_peers(cards: Mapping[str, list[Scorecard]], thresholds: Mapping[str, float]
+                   ) -> dict[str, list[Scorecard]]:
+    """Each window's scorecards, all clients together, checked against each other."""
+    names = list(cards)
+    by_window = [against_peers([cards[n][i] for n in names], thresholds)
+                 for i in range(CHART_DAYS + 1)]
+    return {n: [window[k] for window in by_window] for k, n in enumerate(names)}
 
 
 def build_report(config: Config, store: Store, day: date) -> Report:
@@ -329,9 +348,13 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
     found = load_mails(store, min(window.before().start, chart_start) - LOOKBACK_MARGIN,
                        window.end)
     saved = load_scores(store, day - timedelta(days=1))
-    scores = {name: _client_scores(name, found.get(name, []), day, _settings(config, name),
-                                   saved.get(name))
-              for name in _client_names(config, found)}
+    names = _client_names(config, found)
+    cards = _against_peers(
+        {n: _client_windows(n, found.get(n, []), day, _settings(config, n)) for n in names},
+        config.report.thresholds)
+    scores = {n: _client_scores(cards[n], found.get(n, []), day, _settings(config, n),
+                                saved.get(n))
+              for n in names}
     rows = _pareto_rows(config, {n: c.card for n, c in scores.items()}, found)
     threshold = alert_threshold(config.report.thresholds)
     clients = sorted((client_report(c.card, c.previous, rows[n], c.daily, c.since_yesterday,

@@ -82,9 +82,11 @@ def _table(name: str, values: Mapping[str, object]) -> str:
 def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: SmtpServer,
                  polling: Mapping[str, object] | None = None,
                  report: Mapping[str, object] | None = None,
-                 metrics: Mapping[str, object] | None = None) -> Path:
-    """An inboxwatch.toml for Anna (Europe/Budapest, the demo clients) with one IMAP account
-    on the test Dovecot and the test SMTP server, both plain loopback ("none")."""
+                 metrics: Mapping[str, object] | None = None,
+                 clients: Sequence[Mapping[str, object]] | None = None) -> Path:
+    """An inboxwatch.toml for Anna (Europe/Budapest, the demo clients unless *clients* are
+    given) with one IMAP account on the test Dovecot and the test SMTP server, both plain
+    loopback ("none")."""
     parts = [
         _table("[database]", {"url": database_url}),
         _table("[me]", {"name": "Kovács Anna", "addresses": [ME],
@@ -94,7 +96,7 @@ def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: Smtp
             "name": "work", "host": "127.0.0.1", "port": mailbox.server.port,
             "security": "none", "username": mailbox.name, "password_env": PASSWORD_ENV,
             "folders": ["INBOX"], "sent_folder": "Sent", "timeout_seconds": 10}),
-        *(_table("[[clients]]", client) for client in demo_clients()),
+        *(_table("[[clients]]", client) for client in (clients or demo_clients())),
         _table("[polling]", dict(polling or {})),
         _table("[report]", {"window_days": 30, "min_messages": 5,
                             "recipients": [ME], **(report or {})}),
