@@ -10,7 +10,9 @@ Each benchmark runs as its own process (so peak memory is its own) from the repo
 4. ``bench.memory_bench``: RSS while classifying 100,000 messages of fresh vocabulary in one
    process (``--quick``: 20,000);
 5. ``bench.report_bench``: ``report --format json`` over 1,000,000 messages and 200 clients,
-   on SQLite and on PostgreSQL (``--quick``: 200,000 messages).
+   on SQLite and on PostgreSQL (``--quick``: 200,000 messages);
+6. ``bench.takeover_bench``: how long a new service waits after the running one was
+   SIGKILLed, on SQLite and on PostgreSQL (issue 12).
 
 The figures are printed as they come, then as a table against the targets of issue 6, which
 also replaces the table in bench/README.md between its ``figures`` markers.
@@ -47,6 +49,7 @@ def plan(quick: bool) -> list[list[str]]:
                                            if quick else []))
     steps.append(["bench.report_bench", "--repeats", "1"]
                  + (["--messages", "200000"] if quick else []))
+    steps.append(["bench.takeover_bench"])
     return steps
 
 
@@ -124,6 +127,12 @@ def _rows(e: dict[str, Any]) -> list[str]:
             f"| report --format json, {e['messages']:,} msgs, {e['clients']} clients "
             f"({e['database']}) | ≤ 3 s | {e['cli_seconds']:.1f} s command; build+render "
             f"{e['median_seconds']:.1f} s — {_ok(e['cli_seconds'], 3, False)} | {cmd} |"]
+    if e["bench"] == "takeover":
+        return [
+            f"| takeover after SIGKILL, same host ({e['database']}) | ≤ 5 s (was the lease "
+            f"ttl: 120 s for run, 300 s for poll) | median {e['median_ms']:.0f} ms, worst "
+            f"{e['worst_ms']:.0f} ms over {e['kills']} kills — "
+            f"{_ok(e['worst_ms'], 5000, False)} | {cmd} |"]
     return []
 
 

@@ -3,6 +3,7 @@ of what the client really sent.
 
     proxy = NetProxy("127.0.0.1", server_port).start()
     proxy.cut_after(40_000)        # the next connection dies after 40 kB from the server
+    proxy.clear_cuts()             # forget the cuts not used yet
     proxy.stall()                  # stop forwarding (the client sees a silent server)
     proxy.resume()
     proxy.drop_all()               # close every live connection now
@@ -99,6 +100,10 @@ class NetProxy:
         """The next *times* new connections are cut after *server_bytes* from the server."""
         with self._lock:
             self._cuts.extend([server_bytes] * times)
+
+    def clear_cuts(self) -> None:
+        with self._lock:
+            self._cuts.clear()
 
     def stall(self) -> None:
         """Stop forwarding in both directions; connections stay open."""

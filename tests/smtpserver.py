@@ -1,10 +1,20 @@
-"""A real SMTP server for tests (aiosmtpd), with switchable failures and optional AUTH."""
+"""A real SMTP server for tests (aiosmtpd), with switchable failures, a slow mode and optional
+AUTH.
+
+    with smtp_server() as server:
+        server.box.slow_seconds = 60     # answer each DATA only after a minute ...
+        ...
+        server.box.release()             # ... or at once from now on
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +38,19 @@ class Mailbox:
     refuse_next: int = 0
     refusal: str = "451 4.3.0 Try again later"
     logins: list[str] = field(default_factory=list)
+    slow_seconds: float = 0.0  # answer each DATA this late (a slow or overloaded server)
+    data_started: int = 0  # DATA commands received, answered or not
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """Answer every waiting and future DATA at once."""
+        self.released.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_started += 1
+        until = time.monotonic() + self.slow_seconds
+        while time.monotonic() < until and not self.released.is_set():
+            await asyncio.sleep(0.05)
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return self.refusal

@@ -125,3 +125,87 @@ def test_sync_refuses_an_account_another_process_is_polling(
     assert sync_account(account, "secret", sqlite_store, ingest_ctx).inserted == 1
     # the sync released its lease when done
     assert other.acquire(f"account:{account.name}").holder == "otherhost:4242"
+
+
+def _dead_pid() -> int:
+    """A pid that belonged to a process which has exited."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(store: Store
+                                                                       ) -> None:
+    """Issue 12, item 6: a SIGKILLed holder blocked the next process for the whole ttl."""
+    from dataclasses import replace
+
+    from inboxwatch.storage.leases import this_process
+
+    dead = replace(this_process(), pid=_dead_pid())
+    Leases(store, holder=str(dead)).acquire("account:work", ttl_seconds=300)
+    mine = Leases(store)
+    assert mine.acquire("account:work", ttl_seconds=300).holder == mine.holder
+
+
+def test_a_reused_pid_does_not_keep_a_dead_holders_lease(store: Store) -> None:
+    """The pid now belongs to another process (ours), started at another time."""
+    from dataclasses import replace
+
+    from inboxwatch.storage.leases import this_process
+
+    me = this_process()
+    earlier = replace(me, ticks=me.ticks - 100, started=me.started - 1)
+    Leases(store, holder=str(earlier)).acquire("service", ttl_seconds=300)
+    assert Leases(store).acquire("service").holder != str(earlier)
+
+
+def test_a_live_holder_is_refused_with_who_since_when_and_how_to_clear(store: Store
+                                                                        ) -> None:
+    import os
+    import re
+    import socket
+
+    live = Leases(store)  # this very process: alive
+    live.acquire("service", ttl_seconds=300)
+    with pytest.raises(LockError) as caught:
+        Leases(store).acquire("service")
+    message = str(caught.value)
+    host, pid = socket.gethostname(), os.getpid()
+    assert re.match(rf"service is in use by process {pid} on {re.escape(host)} \(running "
+                    r"since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), lease renewed until "
+                    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; wait for it to finish, or stop it "
+                    rf"\(kill {pid} on {re.escape(host)}\)", message), message
+    assert "taken over at once" in message
+
+
+def test_a_holder_on_another_host_is_never_judged_dead(store: Store) -> None:
+    from dataclasses import replace
+
+    from inboxwatch.storage.leases import this_process
+
+    elsewhere = replace(this_process(), host="otherhost", pid=_dead_pid())
+    Leases(store, holder=str(elsewhere)).acquire("service", ttl_seconds=300)
+    with pytest.raises(LockError, match=r"process .* on otherhost"):
+        Leases(store).acquire("service")
+
+
+def test_a_kept_lease_outlives_its_ttl_and_lapses_soon_after_the_keeper_stops(
+        store: Store) -> None:
+    """A short ttl renewed by a heartbeat thread, not once per batch."""
+    import time
+
+    from inboxwatch.storage.leases import LeaseKeeper
+
+    holder = Leases(store, holder="otherhost:1:x")
+    keeper = LeaseKeeper(holder, holder.acquire("account:work", ttl_seconds=3.0)).start()
+    time.sleep(7.0)  # more than twice the ttl, with no renew() call from the holder
+    assert keeper.problem() is None
+    with pytest.raises(LockError):
+        Leases(store).acquire("account:work")
+    keeper.stop()  # the holder froze
+    time.sleep(3.2)
+    assert Leases(store).acquire("account:work").holder != "otherhost:1:x"
+    assert keeper.problem() is not None  # it knows its lease lapsed

@@ -73,3 +73,47 @@ def test_server_down_keeps_the_mail_queued(tmp_path: Path) -> None:
     report = deliver_pending(store, smtp_config(free_port()))
     assert report.pending == 1 and "cannot reach SMTP server" in report.errors[0]
     store.close()
+
+
+def _outbox_rows(store: Store) -> list[tuple[str, int]]:
+    from sqlalchemy import select
+
+    from inboxwatch.storage.schema import outbox
+
+    with store.transaction() as conn:
+        return [(r.status, r.attempts) for r in conn.execute(
+            select(outbox.c.status, outbox.c.attempts))]
+
+
+def test_two_senders_at_once_deliver_a_slow_mail_once(store: Store) -> None:
+    """Issue 12, item 4: the report job and the outbox job both sent one row while a slow
+    server took its time; the row is claimed by one sender before it is sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with smtp_server() as server:
+        server.box.slow_seconds = 2.0
+        enqueue(store, "daily-report:2026-12-07", alert())
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(
+                lambda _: deliver_pending(store, smtp_config(server.port)), range(2)))
+    assert sorted(r.sent for r in reports) == [0, 1]
+    assert server.box.data_started == 1  # the second sender never began a session's DATA
+    assert len(server.box.received) == 1
+    assert _outbox_rows(store) == [("sent", 1)]
+
+
+def test_a_claim_left_by_a_dead_sender_is_taken_again_after_its_timeout(store: Store
+                                                                        ) -> None:
+    from inboxwatch.reporting import mailer
+
+    with smtp_server() as server:
+        enqueue(store, "k1", alert())
+        now = utcnow()
+        # a sender claimed the row and died before sending (SIGKILL, power cut)
+        assert mailer._claim(store, 1, 0, now) == 1
+        assert _outbox_rows(store) == [("sending", 1)]
+        assert deliver_pending(store, smtp_config(server.port), now=now).sent == 0
+        later = now + timedelta(seconds=mailer.CLAIM_SECONDS + 1)
+        assert deliver_pending(store, smtp_config(server.port), now=later).sent == 1
+    assert len(server.box.received) == 1
+    assert _outbox_rows(store) == [("sent", 2)]

@@ -16,12 +16,14 @@ import io
 import itertools
 import logging
 import os
+import signal
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from inboxwatch import __version__
@@ -281,6 +283,7 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     if not args.once:
         raise UsageError("poll needs --once; to keep polling, run the service: inboxwatch run")
     config = _config(args)
+    _stop_on_signals()  # unwind like Ctrl-C, so the account lease is released
     with Store.open(config.database_url) as store:
         reports = poll_once(config, store, args.wait)
         for report in reports:
@@ -771,6 +774,25 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         raise
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP during a one-shot command: it unwinds like Ctrl-C (a BaseException,
+    so no ``except InboxwatchError`` swallows it) and every ``finally`` releases what it
+    holds."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+def _stop_on_signals() -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_terminated)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``inboxwatch`` console script."""
     args = _parse(list(sys.argv[1:] if argv is None else argv))
@@ -788,6 +810,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error(args, "interrupted")
         return EXIT_INTERRUPTED
+    except Terminated as exc:
+        _print_error(args, f"stopped by {signal.Signals(exc.signum).name}")
+        return 128 + exc.signum
 
 
 if __name__ == "__main__":

@@ -2,19 +2,28 @@
 
 Lifecycle (explicit, in the manner of dramatiq's workers):
 
-1. ``start()`` takes the database-wide service lease (one instance per database), then starts
-   the APScheduler jobs — poll, daily report, outbox retry, retention, lease renewal — and one
-   IMAP IDLE watcher thread per account whose server supports IDLE.
-2. SIGTERM / SIGINT handlers only set a flag; the main thread waits on it.
+1. ``start()`` takes the database-wide service lease (one instance per database) and starts
+   its :class:`~inboxwatch.storage.leases.LeaseKeeper` thread, then the APScheduler jobs —
+   poll, daily report, retention on two threads; the outbox (the only sender of alert mail)
+   on a third thread of its own, so a slow SMTP server never holds up polling — and one IMAP
+   IDLE watcher thread per account whose server supports IDLE. Lease renewal and ``health``
+   need no scheduler thread at all.
+2. SIGTERM / SIGINT handlers only set a flag; the main thread waits on it, and checks the
+   lease every second: when another process took it, or it could not be renewed for its
+   whole ttl (database unreachable), the service stops with ``EXIT_LEASE_LOST`` so that a
+   supervisor (systemd ``Restart=on-failure``) starts it again. Only a signal stops it with
+   ``EXIT_STOPPED`` (0).
 3. ``stop()`` shuts down in this order: tell the IDLE watchers to stop (they leave IDLE
-   within their short wait), stop the scheduler *waiting* for a running job so a sync batch
-   or a delivery finishes its commit, stop the metrics endpoint (if ``[metrics] listen``),
-   then release the lease and close the database.
+   within their short wait), stop renewing the lease, stop the scheduler *waiting* for a
+   running job so a sync batch or a delivery finishes its commit (after a lost lease, for
+   ``STOP_GRACE_SECONDS`` at most: a job may hang on the dead database), stop the metrics
+   endpoint (if ``[metrics] listen``), then release the lease and close the database.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -32,7 +41,7 @@ from inboxwatch.errors import ConfigError, CredentialError, ImapAuthError, Inbox
 from inboxwatch.oauth import Secret
 from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
-from inboxwatch.storage.leases import Lease, Leases
+from inboxwatch.storage.leases import LeaseKeeper, Leases
 from inboxwatch.storage.store import Store, utcnow
 from inboxwatch.ingest.sync import account_password, sync_account
 
@@ -42,7 +51,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SERVICE_LEASE = "service"
-LEASE_SECONDS = 120.0
+LEASE_SECONDS = 30.0  # renewed every 10 s by the LeaseKeeper thread
+STOP_GRACE_SECONDS = 10.0
+
+# Exit codes of ``inboxwatch run``: only a signal is a clean stop.
+EXIT_STOPPED = 0  # SIGTERM / SIGINT
+EXIT_LEASE_LOST = 75  # EX_TEMPFAIL: the lease was taken or lapsed (database unreachable)
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes, well under the 29-minute limit
 IDLE_RETRY_SECONDS = 30.0
 
@@ -96,9 +110,11 @@ class Service:
         self.ctx = ctx
         self.stopping = threading.Event()
         self.leases = Leases(store)
-        self.lease: Lease | None = None
+        self.keeper: LeaseKeeper | None = None
+        self.lease_problem: str | None = None
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(2)},
+            # delivery has a thread of its own: a slow SMTP server must not stall polling
+            executors={"default": ThreadPoolExecutor(2), "delivery": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=config.me.working_time.tz)
         self.login_holdoff = LoginHoldoff()
@@ -112,7 +128,8 @@ class Service:
 
     def start(self) -> None:
         """Take the lease (LockError if another instance runs) and start every job."""
-        self.lease = self.leases.acquire(SERVICE_LEASE, LEASE_SECONDS)
+        self.keeper = LeaseKeeper(self.leases, self.leases.acquire(SERVICE_LEASE,
+                                                                   LEASE_SECONDS)).start()
         self._schedule_jobs()
         self.scheduler.start()
         for account in self.config.accounts:
@@ -140,26 +157,47 @@ class Service:
         """Signal handler: only set the flag; the main thread does the stopping."""
         self.stopping.set()
 
-    def wait(self) -> None:
+    def wait(self) -> int:
+        """Block until a signal (EXIT_STOPPED) or until the lease is lost or lapsed
+        (EXIT_LEASE_LOST); returns the exit code."""
         while not self.stopping.wait(timeout=1.0):
-            pass
+            problem = self.keeper.problem() if self.keeper is not None else None
+            if problem is not None:
+                self.lease_problem = problem
+                logger.error("%s; stopping with exit code %d so that the service is "
+                             "restarted", problem, EXIT_LEASE_LOST)
+                return EXIT_LEASE_LOST
+        return EXIT_STOPPED
 
-    def stop(self) -> None:
-        """Stop in order: watchers, then the scheduler (waiting for a running job), then
-        the lease and the database."""
+    def stop(self) -> bool:
+        """Stop in order: watchers, lease renewal, the scheduler (waiting for a running
+        job), then the lease and the database. False when a job was still running after
+        STOP_GRACE_SECONDS of a stop for a lost lease."""
         self.stopping.set()
         for session in list(self.idle_sessions):
             session.interrupt()
         for thread in self.watchers:
             thread.join(timeout=IDLE_RETRY_SECONDS)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        lease = self.keeper.stop() if self.keeper is not None else None
+        grace = None if self.lease_problem is None else STOP_GRACE_SECONDS
+        finished = self._shutdown_scheduler(grace)
         if self.metrics is not None:  # after the jobs: a scrape never sees a closed database
             self.metrics.stop()
-        if self.lease is not None:
-            self.leases.release(self.lease)
+        if lease is not None and self.lease_problem is None:
+            self.leases.release(lease)  # a lost or lapsed lease is not ours to release
         self.store.close()
         logger.info("inboxwatch service stopped")
+        return finished
+
+    def _shutdown_scheduler(self, timeout: float | None) -> bool:
+        """Shut the scheduler down, waiting for running jobs at most *timeout* seconds."""
+        if not self.scheduler.running:
+            return True
+        waiter = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True},
+                                  daemon=True, name="scheduler-shutdown")
+        waiter.start()
+        waiter.join(timeout)
+        return not waiter.is_alive()
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -170,21 +208,11 @@ class Service:
         tz = self.scheduler.timezone  # the user's zone, not the host's
         self.scheduler.add_job(self.daily_report, CronTrigger(
             hour=report.time.hour, minute=report.time.minute, timezone=tz), id="report")
-        self.scheduler.add_job(self.deliver, IntervalTrigger(minutes=1), id="outbox")
-        self.scheduler.add_job(self.renew_lease, IntervalTrigger(seconds=LEASE_SECONDS / 3),
-                               id="lease")
+        self.scheduler.add_job(self.deliver, IntervalTrigger(minutes=1), id="outbox",
+                               executor="delivery")
         if self.config.retention_days:
             self.scheduler.add_job(self.retention, CronTrigger(hour=3, minute=17, timezone=tz),
                                    id="retention")
-
-    def renew_lease(self) -> None:
-        """Keep the service lease; if another process took it, stop rather than run twice."""
-        assert self.lease is not None
-        try:
-            self.lease = self.leases.renew(self.lease)
-        except InboxwatchError as exc:
-            logger.error("%s", exc)
-            self.stopping.set()
 
     def poll(self) -> None:
         """Sync every account; again if new mail was announced meanwhile (the scheduler
@@ -237,7 +265,8 @@ class Service:
             job.modify(next_run_time=datetime.now(self.scheduler.timezone))
 
     def daily_report(self) -> None:
-        """Build today's report, queue the alert e-mail when warranted, and send it."""
+        """Build today's report, queue the alert e-mail when warranted, and have the outbox
+        job send it now (the outbox job is the only sender)."""
         from inboxwatch.reporting.alerts import queue_daily_alert
 
         try:
@@ -246,10 +275,16 @@ class Service:
         except InboxwatchError as exc:
             logger.error("daily report failed: %s", exc)
             return
-        self.deliver()
+        self.deliver_soon()
+
+    def deliver_soon(self) -> None:
+        """Run the outbox job now, on its own thread."""
+        job = self.scheduler.get_job("outbox")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(self.scheduler.timezone))
 
     def deliver(self) -> None:
-        """Retry pending alert e-mails whose time has come."""
+        """Send pending alert e-mails whose time has come (each claimed before sending)."""
         from inboxwatch.reporting.mailer import deliver_pending, smtp_password
 
         smtp = self.config.smtp
@@ -315,14 +350,24 @@ class Service:
 
 
 def run_service(config: Config, store: Store, ctx: IngestContext) -> int:
-    """Run until SIGTERM/SIGINT; returns the exit code."""
+    """Run until SIGTERM/SIGINT (EXIT_STOPPED) or until the lease is lost or lapsed
+    (EXIT_LEASE_LOST); returns the exit code."""
     service = Service(config, store, ctx)
     # handlers first: a SIGTERM during start-up must still release the lease
     signal.signal(signal.SIGTERM, service.request_stop)
     signal.signal(signal.SIGINT, service.request_stop)
+    code = EXIT_STOPPED
+    finished = True
     try:
         service.start()
-        service.wait()
+        code = service.wait()
     finally:
-        service.stop()
-    return 0
+        finished = service.stop()
+    if not finished:
+        # a job hangs on the unreachable database; its thread would block the interpreter's
+        # exit forever, and the supervisor must see the exit code now
+        logger.error("a job is still running after %g s; exiting without it",
+                     STOP_GRACE_SECONDS)
+        logging.shutdown()
+        os._exit(code)
+    return code

@@ -5,6 +5,7 @@ database) and ``metrics`` (the same, as Prometheus text)."""
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TextIO
 
 from inboxwatch.app.metrics import failing_accounts, metrics_text, read_snapshot
@@ -13,6 +14,8 @@ from inboxwatch.errors import InboxwatchError
 from inboxwatch.storage.store import Store
 
 logger = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 10.0  # a health check that cannot answer by then says "unhealthy"
 
 
 def run_command(config: Config) -> int:
@@ -45,19 +48,36 @@ def health_problems(config: Config, store: Store) -> list[str]:
 
 
 def health_command(config: Config, out: TextIO) -> int:
-    """0 when the service runs and syncs; 1 with the reasons otherwise."""
-    try:
-        store = Store.open(config.database_url)
-    except InboxwatchError as exc:
-        out.write(f"unhealthy: {exc}\n")
+    """0 when the service runs and syncs; 1 with the reasons otherwise, also when the
+    database does not answer within HEALTH_TIMEOUT_SECONDS (a stalled server must not hang
+    the check that is meant to notice it)."""
+    answer: list[list[str]] = []
+    check = threading.Thread(target=lambda: answer.append(_check(config)), daemon=True,
+                             name="health-check")
+    check.start()
+    check.join(HEALTH_TIMEOUT_SECONDS)
+    if not answer:
+        out.write(f"unhealthy: the database did not answer within "
+                  f"{HEALTH_TIMEOUT_SECONDS:g} s\n")
         return 1
-    with store:
-        problems = health_problems(config, store)
-    if problems:
-        out.write("unhealthy: " + "; ".join(problems) + "\n")
+    if answer[0]:
+        out.write("unhealthy: " + "; ".join(answer[0]) + "\n")
         return 1
     out.write("healthy\n")
     return 0
+
+
+def _check(config: Config) -> list[str]:
+    try:
+        store = Store.open(config.database_url)
+    except InboxwatchError as exc:
+        return [str(exc)]
+    try:
+        return health_problems(config, store)
+    except InboxwatchError as exc:
+        return [str(exc)]
+    finally:
+        store.close()
 
 
 def metrics_command(config: Config, out: TextIO) -> int:

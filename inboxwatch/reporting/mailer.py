@@ -1,7 +1,13 @@
 """The alert e-mail: an outbox in the database, delivered over SMTP with retries.
 
-A message is queued once under a dedupe key (e.g. ``daily-report:2026-11-13``); delivery
-marks it sent in the same step that learns the server accepted it. A send that fails with a
+A message is queued once under a dedupe key (e.g. ``daily-report:2026-11-13``). A sender
+first *claims* the row in one conditional UPDATE (``pending`` → ``sending``, ``attempts`` + 1,
+``next_attempt_at`` = the claim's deadline); of several senders — the service's outbox job,
+``report --send``, another process — only the one whose UPDATE matched sends it. The claimed
+``attempts`` value fences the outcome: marking the row sent or failed matches only while the
+claim is still that sender's. A sender that crashed mid-send leaves the row ``sending``; after
+``CLAIM_SECONDS`` the row is claimed again and re-sent (with the same Message-ID). A send that
+fails with a
 temporary error (server down, 4xx, refused login) stays pending and is retried with
 exponential backoff; a permanent 5xx rejection is marked failed with the server's answer.
 The Message-ID is fixed when the mail is queued, so a retry is the same mail, not a new one.
@@ -20,6 +26,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import make_msgid
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -34,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+# Longer than any one send can take (a few SMTP commands, each bounded by the socket
+# timeout); a claim older than this belongs to a sender that died.
+CLAIM_SECONDS = 15 * 60.0
 
 
 @dataclass(frozen=True)
@@ -60,44 +70,65 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
 
 def deliver_pending(store: Store, smtp: SmtpConfig, password: Secret | None = None,
                     now: datetime | None = None) -> DeliveryReport:
-    """Try every pending message whose retry time has come; returns what happened."""
+    """Claim and send every message whose retry time has come (or whose sender died);
+    a message another sender claimed first is left to it. Returns what happened."""
     now = now or utcnow()
     query = select(outbox.c.id, outbox.c.recipients, outbox.c.mime, outbox.c.attempts).where(
-        outbox.c.status == "pending", outbox.c.next_attempt_at <= now).order_by(outbox.c.id)
+        outbox.c.status.in_(("pending", "sending")),
+        outbox.c.next_attempt_at <= now).order_by(outbox.c.id)
     with store.transaction() as conn:
         due = conn.execute(query).all()
-    sent = failed = 0
+    sent = failed = pending = 0
     errors: list[str] = []
     for row in due:
+        attempt = _claim(store, row.id, row.attempts, now)
+        if attempt is None:
+            continue  # another sender claimed it first
         try:
             send_mime(smtp, password, row.recipients, row.mime)
         except DeliveryError as exc:
             permanent = isinstance(exc.__cause__, smtplib.SMTPResponseException) and \
                 exc.__cause__.smtp_code >= 500 and exc.__cause__.smtp_code != 535
-            _record_failure(store, row.id, row.attempts, str(exc), permanent, now)
+            _record_failure(store, row.id, attempt, str(exc), permanent, now)
             errors.append(str(exc))
             failed += permanent
+            pending += not permanent
             continue
-        _record_sent(store, row.id, row.attempts)
+        _record_sent(store, row.id, attempt)
         sent += 1
-    return DeliveryReport(sent=sent, pending=len(due) - sent - failed, failed=failed,
-                          errors=tuple(errors))
+    return DeliveryReport(sent=sent, pending=pending, failed=failed, errors=tuple(errors))
 
 
-def _record_sent(store: Store, pk: int, attempts: int) -> None:
+def _claim(store: Store, pk: int, attempts: int, now: datetime) -> int | None:
+    """Take row *pk* for sending; its new attempt number, or None when another sender
+    changed it since we read it (the WHERE on *attempts* makes this atomic)."""
+    deadline = now + timedelta(seconds=CLAIM_SECONDS)
     with store.transaction() as conn:
-        conn.execute(update(outbox).where(outbox.c.id == pk).values(
-            status="sent", sent_at=utcnow(), attempts=attempts + 1, last_error=None))
+        claimed = conn.execute(update(outbox).where(
+            outbox.c.id == pk, outbox.c.attempts == attempts,
+            outbox.c.status.in_(("pending", "sending")), outbox.c.next_attempt_at <= now,
+        ).values(status="sending", attempts=attempts + 1, next_attempt_at=deadline)).rowcount
+    return attempts + 1 if claimed == 1 else None
 
 
-def _record_failure(store: Store, pk: int, attempts: int, error: str, permanent: bool,
+def _ours(pk: int, attempt: int) -> Any:
+    return (outbox.c.id == pk) & (outbox.c.status == "sending") & (outbox.c.attempts == attempt)
+
+
+def _record_sent(store: Store, pk: int, attempt: int) -> None:
+    with store.transaction() as conn:
+        conn.execute(update(outbox).where(_ours(pk, attempt)).values(
+            status="sent", sent_at=utcnow(), last_error=None))
+
+
+def _record_failure(store: Store, pk: int, attempt: int, error: str, permanent: bool,
                     now: datetime) -> None:
-    delay = min(FIRST_RETRY * (2 ** attempts), LONGEST_RETRY)
-    logger.warning("alert mail %s not delivered (attempt %d): %s", pk, attempts + 1, error)
+    delay = min(FIRST_RETRY * (2 ** (attempt - 1)), LONGEST_RETRY)
+    logger.warning("alert mail %s not delivered (attempt %d): %s", pk, attempt, error)
     with store.transaction() as conn:
-        conn.execute(update(outbox).where(outbox.c.id == pk).values(
-            status="failed" if permanent else "pending", attempts=attempts + 1,
-            last_error=error[:1000], next_attempt_at=now + delay))
+        conn.execute(update(outbox).where(_ours(pk, attempt)).values(
+            status="failed" if permanent else "pending", last_error=error[:1000],
+            next_attempt_at=now + delay))
 
 
 def smtp_password(smtp: SmtpConfig) -> Secret | None:

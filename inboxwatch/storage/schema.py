@@ -113,7 +113,7 @@ outbox = Table(
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("mime", LargeBinary, nullable=False),
-    Column("status", String(10), nullable=False, default="pending"),  # pending | sent
+    Column("status", String(10), nullable=False, default="pending"),  # pending/sending/sent/failed
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("next_attempt_at", DateTime),

@@ -215,8 +215,21 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+# Bounds on a PostgreSQL connection, so a dead or silent server becomes an error instead of a
+# wait without end: the TCP connect and login, a statement (a lock wait included), and a
+# peer that vanished (keepalive probes, after 30 s idle, every 10 s, 3 lost = dead).
+PG_CONNECT_TIMEOUT_S = 10
+PG_STATEMENT_TIMEOUT_MS = 300_000
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": PG_CONNECT_TIMEOUT_S,
+    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    "options": f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}",
+}
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # wait this long for another writer, then fail
 
 
 def create_db_engine(url: str) -> Engine:
@@ -230,8 +243,10 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
+    # a setting given in the URL wins over ours
+    connect_args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in parsed.query}
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except ImportError as exc:  # the driver is an extra: inboxwatch[postgres]
         raise StorageError(f"cannot use database {parsed.render_as_string()}: {exc}; for "
                            "PostgreSQL run: pip install 'inboxwatch[postgres]'") from exc
