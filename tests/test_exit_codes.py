@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import contextlib
 import socket
 import subprocess
 import threading
@@ -45,7 +46,8 @@ class SilentServer:
         self.port = int(self.sock.getsockname()[1])
         self.accepted = threading.Event()
         self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
 
     def _accept(self) -> None:
         while True:
@@ -57,7 +59,12 @@ class SilentServer:
             self.accepted.set()
 
     def close(self) -> None:
+        # close() alone does not wake a thread blocked in accept(); a lingering thread would
+        # make later tests' worker pools refuse to fork (workers.fork_is_safe)
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        self._thread.join(timeout=5)
         for conn in self.held:
             conn.close()
 
