@@ -55,7 +55,7 @@ PaymentKind = Literal["invoice", "reminder", "promise", "confirmation"]
 
 # An invoice number: at least three characters, with a digit, such as 2026/0112, INV-42,
 # E-ABC-2026-7; the word "invoice"/"számla" and an optional "no."/"#" before it.
-_NUMBER = r"#?\s*([a-z]{0,6}[-/]?\d[\w/.-]*\d|[a-z]{1,6}-?\d{2,})"
+_NUMBER = r"#?\s*((?:[a-z]{1,6}[-/]?){0,3}\d[\w/.-]*\d)"
 _NUMBER_RE: Final = re.compile(
     r"\b(?:invoice|inv\.|szamla|dijbekero)\s*(?:no\.?|nr\.?|number|szam|sorszam)?\s*:?\s*"
     + _NUMBER + r"(?![\w/])"
