@@ -125,6 +125,13 @@ _CONFIRMATION_OUT_RE: Final = re.compile(
     r"|\b(?:megerkezett|megkaptam|megkaptuk)\b[^.\n]{0,20}\b(?:utalas|ellenertek|osszeg)")
 
 
+# Every rule above needs one of these words: most mail is ruled out by one quick search.
+_ANY_RE: Final = re.compile(
+    r"pay|paid|invoice|szaml|dijbekero|fizet|utal|egyenlit|rendez|transfer|wire|settle"
+    r"|overdue|outstanding|balance|amount|money|reminder|emlekezteto|ellenertek|osszeg"
+    r"|tartozas|hatralek")
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
     """One message that speaks about payment: what it is, and the invoice number it names."""
@@ -149,6 +156,8 @@ def payment_kind(mail: Mail) -> PaymentKind | None:
     """What *mail* says about payment, by the rules in the module docstring, or None."""
     subject = fold(mail.subject)
     text = f"{subject}\n{fold(mail.new_text)}"
+    if _ANY_RE.search(text) is None:
+        return None
     if mail.incoming:
         if _CONFIRMATION_IN_RE.search(text):
             return "confirmation"
