@@ -130,6 +130,8 @@ class ClientConfig:
     monthly_revenue: float = 0.0
     currency: str = "EUR"
     working_time: WorkingTime | None = None
+    # Days from an invoice to its due date (the late_payment sign).
+    payment_terms_days: int = 8
 
 
 @dataclass(frozen=True)
@@ -555,7 +557,7 @@ def _positive_float(sec: _Section, key: str, default: float) -> float:
 
 def _client(sec: _Section, me: MeConfig) -> ClientConfig:
     sec.check_keys(("name", "addresses", "monthly_revenue", "currency", "working_hours",
-                    "working_days"))
+                    "working_days", "payment_terms_days"))
     addresses = tuple(a.lower() for a in sec.strings("addresses", required=True))
     for address in addresses:
         if "@" not in address:
@@ -574,6 +576,7 @@ def _client(sec: _Section, me: MeConfig) -> ClientConfig:
         monthly_revenue=revenue or 0.0,
         currency=sec.text("currency", "EUR") or "EUR",
         working_time=override,
+        payment_terms_days=_positive_int(sec, "payment_terms_days", 8),
     )
 
 

@@ -218,3 +218,12 @@ def test_missing_config_names_only_files_that_exist(
             load_config(tmp_path / "absent.toml")
         assert "run `inboxwatch init`" in str(missing.value)
         assert "config.example.toml" not in str(missing.value)
+
+
+def test_client_payment_terms_default_to_8_days_and_must_be_positive(tmp_path: Path) -> None:
+    client = '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
+    assert load_config(write(tmp_path, MINIMAL + client)).clients[0].payment_terms_days == 8
+    thirty = load_config(write(tmp_path, MINIMAL + client + "payment_terms_days = 30\n"))
+    assert thirty.clients[0].payment_terms_days == 30
+    assert "payment_terms_days" in error_for(tmp_path, MINIMAL + client
+                                             + "payment_terms_days = 0\n")

@@ -290,3 +290,53 @@ def test_binomial_tail() -> None:
     assert binomial_tail(2, 3, 0.5) == pytest.approx(0.5)
     # scipy.stats.binom.sf(7, 20, 0.05)
     assert binomial_tail(8, 20, 0.05) == pytest.approx(2.857e-6, rel=1e-3)
+
+
+# --- late_payment ---------------------------------------------------------------------
+
+
+def _invoices(days: list[int]) -> list[Mail]:
+    return [out(at(day, 9), "Please find attached my invoice.", f"Invoice 2026/{day:04d}")
+            for day in days]
+
+
+def test_a_late_payer_is_flagged_with_the_reminders_promise_and_overdue_invoice() -> None:
+    mails = sorted(plain_month(6) + _invoices([2, 4]) + [
+        inc(at(5, 11), "We have paid invoice 2026/0004.", subject="Re: Invoice 2026/0004"),
+        out(at(12, 9), "Friendly reminder: invoice 2026/0002 is overdue.", "Reminder"),
+        inc(at(12, 14), "Sorry, we'll transfer it next week.", subject="Re: Reminder"),
+        out(at(19, 9), "Payment reminder: invoice 2026/0002.", "Reminder"),
+        out(at(26, 9), "Invoice 2026/0002 is still unpaid, please settle it.", "Reminder"),
+    ], key=lambda m: m.date)
+    sign = score_client("C", mails, NOVEMBER, OFFICE).sign("late_payment")
+    assert sign.fired and sign.value == 3
+    notes = [e.note for e in sign.evidence]
+    assert notes.count("payment reminder you sent (invoice 2026/0002)") == 3
+    assert "promise to pay later" in notes
+    assert "invoice 2026/0002: 18 days overdue, no payment confirmed" in notes
+    assert sign.measures["open_overdue_invoices"] == 1
+
+
+def test_an_on_time_payer_with_as_many_invoices_is_not_flagged() -> None:
+    mails = sorted(plain_month(6) + _invoices([2, 4]) + [
+        inc(at(day + 3, 9), f"Átutaltam, köszönöm. 2026/{day:04d}", subject="Re: számla")
+        for day in (2, 4)], key=lambda m: m.date)
+    card = score_client("C", mails, NOVEMBER, OFFICE)
+    sign = card.sign("late_payment")
+    assert not sign.fired and sign.value == 0 and sign.measures["late_invoices"] == 0
+    assert sign.measures["median_days_to_pay"] == 3.0
+
+
+def test_invoices_that_are_never_confirmed_do_not_flag_a_silent_payer() -> None:
+    mails = sorted(plain_month(6) + _invoices([2, 4, 9]), key=lambda m: m.date)
+    assert not score_client("C", mails, NOVEMBER, OFFICE).sign("late_payment").fired
+
+
+def test_payment_terms_decide_when_an_invoice_is_late() -> None:
+    mails = sorted(plain_month(6) + _invoices([2]) + [
+        inc(at(20, 11), "We have paid the invoice.", subject="Re: Invoice")],
+        key=lambda m: m.date)
+    strict = score_client("C", mails, NOVEMBER, OFFICE, payment_terms_days=8)
+    lenient = score_client("C", mails, NOVEMBER, OFFICE, payment_terms_days=30)
+    assert strict.sign("late_payment").measures["late_invoices"] == 1
+    assert lenient.sign("late_payment").measures["late_invoices"] == 0

@@ -11,7 +11,9 @@ The decisions about a client that the report shows — trend, suggestions, flagg
 here too (:func:`client_report`); :mod:`inboxwatch.reporting.render` only renders them.
 
 A rule fires when its value reaches its threshold — and only when the client sent at least
-``min_messages`` messages in the window, so that two messages cannot make a pattern. Some
+``min_messages`` messages in the window, so that two messages cannot make a pattern
+(``late_payment`` excepted: the reminders are the user's own mail, and a client who
+pays late need not write much). Some
 rules have a second trigger or gate, named ``"<rule>.<setting>"`` in :data:`SETTINGS`; every
 threshold and setting can be overridden from ``[report.thresholds]`` in the config (quote the
 dotted ones: ``"chasing.within_hours" = 6``).
@@ -41,6 +43,14 @@ from typing import Literal
 from inboxwatch.hours import WorkingTime, working_window
 from inboxwatch.classifying.lexicons import CHASER_RE
 from inboxwatch.text import fold
+from inboxwatch.analysis.payments import (
+    DEFAULT_TERMS_DAYS,
+    InvoiceStatus,
+    PaymentEvent,
+    link_invoices,
+    median_days_to_pay,
+    payment_events,
+)
 from inboxwatch.analysis.conversations import (
     LOW_CONTENT_WORDS,
     Mail,
@@ -107,6 +117,10 @@ SETTINGS: Mapping[str, float] = {
     "peers.min_clients": 3.0,
     "peers.alpha": 0.01,
     "peers.baseline_floor": 0.05,
+    # late_payment also fires when an invoice was paid (or, reminded about and unconfirmed,
+    # is still open) this many days after its due date, or with this many such invoices open.
+    "late_payment.days_overdue": 30.0,
+    "late_payment.open_invoices": 2.0,
 }
 
 
@@ -200,6 +214,11 @@ class _History:
         self._incoming_dates = [m.date for m in self.incoming]
         self._found: dict[tuple[object, ...], tuple[list[datetime], tuple[Evidence, ...]]] = {}
 
+    @functools.cached_property
+    def payments(self) -> list[PaymentEvent]:
+        """The messages, both directions, that speak about invoices and payment."""
+        return payment_events(self.timeline.mails)
+
     def incoming_in(self, window: Window) -> Sequence[Mail]:
         """The client's messages inside *window*, by time."""
         return self.incoming[_inside(self._incoming_dates, window)]
@@ -230,6 +249,7 @@ class _Facts:
     window: Window
     wt: WorkingTime
     thresholds: Mapping[str, float]
+    payment_terms_days: float = DEFAULT_TERMS_DAYS
 
     @functools.cached_property
     def incoming(self) -> Sequence[Mail]:
@@ -449,6 +469,55 @@ def _chasing(facts: _Facts) -> _Finding:
                      "message"))
 
 
+def _payment_mails(history: _History, kind: str) -> Iterator[Evidence]:
+    notes = {"reminder": "payment reminder you sent", "promise": "promise to pay later"}
+    for event in history.payments:
+        if event.kind == kind:
+            number = f" (invoice {event.invoice})" if event.invoice else ""
+            yield Evidence(event.mail_id, event.date, event.subject, notes[kind] + number)
+
+
+def _invoice_note(invoice: InvoiceStatus) -> str:
+    name = f"invoice {invoice.number}" if invoice.number else "invoice"
+    if invoice.open_overdue:
+        return f"{name}: {invoice.overdue_days:.0f} days overdue, no payment confirmed"
+    return f"{name}: paid {invoice.overdue_days:.0f} days after its due date"
+
+
+def _paid_in(invoices: Iterable[InvoiceStatus], window: Window) -> list[InvoiceStatus]:
+    return [i for i in invoices if i.paid_at is not None and window.contains(i.paid_at)]
+
+
+def _late_payment(facts: _Facts) -> _Finding:
+    reminders = facts.found(_payment_mails, "reminder")
+    promises = facts.found(_payment_mails, "promise")
+    # as known at the window's end: open past their due date then, or paid late inside it
+    invoices = link_invoices(facts.history.payments, facts.window.end,
+                             facts.payment_terms_days)
+    paid = _paid_in(invoices, facts.window)
+    late = [i for i in invoices if i.open_overdue] + [i for i in paid if i.overdue_days > 0]
+    median = median_days_to_pay(paid)
+    open_late = [i for i in late if i.open_overdue]
+    worst = max((i.overdue_days for i in late), default=0.0)
+    average = statistics.mean(i.overdue_days for i in late) if late else 0.0
+    evidence = [*reminders, *promises,
+                *(Evidence(i.mail_id, i.sent_at, i.subject, _invoice_note(i)) for i in late)]
+    return _Finding(
+        value=float(len(reminders)),
+        evidence=tuple(sorted(evidence, key=lambda e: (e.date, e.message_id))),
+        explanation=(f"{len(reminders)} payment reminders sent, {len(promises)} promises to "
+                     f"pay later; {len(open_late)} invoices overdue and unpaid, "
+                     f"{len(late) - len(open_late)} paid late; at most {worst:.0f} days "
+                     f"overdue (payment terms {facts.payment_terms_days:g} days)"),
+        measures={"reminders": float(len(reminders)), "promises": float(len(promises)),
+                  "open_overdue_invoices": float(len(open_late)),
+                  "late_invoices": float(len(late)), "max_days_overdue": worst,
+                  "average_days_late": round(average, 1),
+                  "median_days_to_pay": median if median is not None else -1.0},
+        also_fires=(worst >= facts.setting("late_payment.days_overdue")
+                    or len(open_late) >= facts.setting("late_payment.open_invoices")))
+
+
 @dataclass(frozen=True)
 class WarningSign:
     """One warning sign, whole: what it measures (*measure*), its default threshold and unit,
@@ -469,6 +538,9 @@ class WarningSign:
     # Measured from the classifier's tags: fires only on evidence that stands out
     # (:func:`against_peers`), since a classifier's errors fall on every client alike.
     text_sign: bool = False
+    # Judged only for a client with ``min_messages`` messages in the window; a sign drawn
+    # from the user's own mail (reminders sent) does not need the client to write much.
+    needs_messages: bool = True
 
     def table_row(self) -> str:
         """The sign's row in the README's table of warning signs."""
@@ -565,6 +637,22 @@ SIGNS: tuple[WarningSign, ...] = (
         table_measure='"any update?" soon after their own previous message',
         table_threshold='3',
     ),
+    WarningSign(
+        name="late_payment", title="Pays late",
+        threshold=3.0, unit="count", weight=25.0, measure=_late_payment,
+        advice=(
+            "Put the payment terms in a written contract (e.g. 8 days from the invoice), "
+            "tell the client you stop work once an invoice is 15 days overdue, and ask this "
+            "client to pay in advance from now on."),
+        advice_hu=(
+            "Rögzítsd a fizetési határidőt írásos szerződésben (pl. a számla kiállításától "
+            "8 nap), jelezd, hogy 15 nap késés után felfüggeszted a munkát, és ettől az "
+            "ügyféltől ezentúl kérj előre fizetést."),
+        table_measure='payment reminders you sent; days invoices were overdue; '
+                      'unpaid overdue invoices',
+        table_threshold='3, or 30 days, or 2 invoices',
+        needs_messages=False,
+    ),
 )
 _SIGN = {sign.name: sign for sign in SIGNS}
 
@@ -576,7 +664,7 @@ def _sign(rule: WarningSign, finding: _Finding, thresholds: Mapping[str, float],
           incoming: int, min_messages: int) -> Sign:
     threshold = _threshold(rule, thresholds)
     reached = finding.value >= threshold or finding.also_fires
-    enough = incoming >= min_messages
+    enough = incoming >= min_messages or not rule.needs_messages
     fired = enough and finding.judgeable and reached
     explanation = finding.explanation
     if not enough:
@@ -589,22 +677,25 @@ def _sign(rule: WarningSign, finding: _Finding, thresholds: Mapping[str, float],
 
 
 def score_client(client: str, mails: Sequence[Mail], window: Window, wt: WorkingTime,
-                 thresholds: Mapping[str, float] | None = None, min_messages: int = 5
-                 ) -> Scorecard:
+                 thresholds: Mapping[str, float] | None = None, min_messages: int = 5,
+                 payment_terms_days: float = DEFAULT_TERMS_DAYS) -> Scorecard:
     """Evaluate every rule for *client* over *window*.
 
     *mails* are the client's messages in both directions; earlier ones than the window may be
     included (they help threading and chaser detection), later ones are ignored.
     """
-    return score_windows(client, mails, [window], wt, thresholds, min_messages)[0]
+    return score_windows(client, mails, [window], wt, thresholds, min_messages,
+                         payment_terms_days)[0]
 
 
 def score_windows(client: str, mails: Sequence[Mail], windows: Sequence[Window],
                   wt: WorkingTime, thresholds: Mapping[str, float] | None = None,
-                  min_messages: int = 5) -> list[Scorecard]:
+                  min_messages: int = 5, payment_terms_days: float = DEFAULT_TERMS_DAYS
+                  ) -> list[Scorecard]:
     """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
     history = _History(mails, wt, windows)
-    return [_scorecard(client, _Facts(history, window, wt, thresholds or {}), min_messages)
+    return [_scorecard(client, _Facts(history, window, wt, thresholds or {},
+                                      payment_terms_days), min_messages)
             for window in windows]
 
 

@@ -57,6 +57,7 @@ from inboxwatch.analysis.scoring import (
 )
 from inboxwatch.storage.store import Store
 from inboxwatch.analysis.conversations import Mail, unreplied
+from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS
 
 __all__ = [
     "CHART_DAYS",
@@ -220,17 +221,21 @@ class _Settings:
     thresholds: Mapping[str, float]
     min_messages: int
     window_days: int
+    payment_terms_days: int = DEFAULT_TERMS_DAYS
 
 
 def _settings(config: Config, client: str) -> _Settings:
     wt = next((c.working_time for c in config.clients
                if c.name == client and c.working_time is not None), config.me.working_time)
+    terms = next((c.payment_terms_days for c in config.clients if c.name == client),
+                 DEFAULT_TERMS_DAYS)
     return _Settings(wt, config.report.thresholds, config.report.min_messages,
-                     config.report.window_days)
+                     config.report.window_days, terms)
 
 
 def _score(client: str, mails: Sequence[Mail], window: Window, s: _Settings) -> Scorecard:
-    return score_client(client, mails, window, s.wt, s.thresholds, s.min_messages)
+    return score_client(client, mails, window, s.wt, s.thresholds, s.min_messages,
+                        s.payment_terms_days)
 
 
 def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo) -> dict[date, int]:
@@ -292,7 +297,7 @@ def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings
     for all of them."""
     windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
     return score_windows(name, mails, [*windows, windows[-1].before()], s.wt, s.thresholds,
-                         s.min_messages)
+                         s.min_messages, s.payment_terms_days)
 
 
 def _client_scores(cards: Sequence[Scorecard], mails: Sequence[Mail], day: date,
