@@ -36,8 +36,11 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl systemd >/dev/null; \
 	fi
 
+# Formatting is the tool's: `ruff format inboxwatch tests bench` (and `ruff check --fix` for
+# the import order) before committing.
 lint: $(STAMP)
 	$(BIN)/ruff check inboxwatch tests bench
+	$(BIN)/ruff format --check inboxwatch tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -31,8 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import command_line, ensure_model, machine_line, record, run_measured
-from bench.common import scratch_dir
+from bench.common import command_line, ensure_model, machine_line, record, run_measured, scratch_dir
 from bench.corpus import MailFactory
 
 
@@ -44,24 +43,33 @@ def jsonl_lines(count: int, seed: int) -> list[str]:
     for index, raw in enumerate(MailFactory(seed).messages(count)):
         parsed = parse_message(raw)
         date = parsed.date.isoformat() if parsed.date else None
-        lines.append(json.dumps({"id": index, "subject": parsed.subject,
-                                 "body": parsed.body_text, "date": date},
-                                ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {"id": index, "subject": parsed.subject, "body": parsed.body_text, "date": date},
+                ensure_ascii=False,
+            )
+        )
     return lines
 
 
 def cli_run(path: Path, models: Path) -> dict[str, Any]:
     out = path.with_suffix(".out")
-    argv = [sys.executable, "-c",
-            "import sys; from inboxwatch.app.cli import main; sys.stdin = open(sys.argv[1]); "
-            "sys.stdout = open(sys.argv[2], 'w'); raise SystemExit(main(sys.argv[3:]))",
-            str(path), str(out), "classify", "--models", str(models)]
+    argv = [
+        sys.executable,
+        "-c",
+        "import sys; from inboxwatch.app.cli import main; sys.stdin = open(sys.argv[1]); "
+        "sys.stdout = open(sys.argv[2], 'w'); raise SystemExit(main(sys.argv[3:]))",
+        str(path),
+        str(out),
+        "classify",
+        "--models",
+        str(models),
+    ]
     run = run_measured(argv)
     if run.returncode != 0:
         raise SystemExit(f"inboxwatch classify failed ({run.returncode}): {run.stderr}")
     answered = sum(1 for line in out.read_text("utf-8").splitlines() if line.strip())
-    return {"cli_seconds": run.seconds, "cli_answered": answered,
-            "cli_peak_rss_mb": run.max_rss_mb}
+    return {"cli_seconds": run.seconds, "cli_answered": answered, "cli_peak_rss_mb": run.max_rss_mb}
 
 
 def _cpu_seconds() -> float:
@@ -71,8 +79,8 @@ def _cpu_seconds() -> float:
 
 
 def in_process(lines: list[str], models: Path, latency_count: int) -> dict[str, Any]:
-    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.app.classify_commands import classify_stream
+    from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.parsing.cleaning import extract_new_content
 
     started = time.perf_counter()
@@ -103,20 +111,32 @@ def in_process(lines: list[str], models: Path, latency_count: int) -> dict[str, 
         classifier.classify(item["subject"], extract_new_content(item["body"]))
         latencies.append(time.perf_counter() - started)
     latencies.sort()
-    return {"model_load_s": load_s, "stream_seconds": stream_s, "stream_cpu_seconds": stream_cpu_s,
-            "baseline_seconds": baseline_s,
-            "latency_median_ms": statistics.median(latencies) * 1000,
-            "latency_p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-            "latency_max_ms": latencies[-1] * 1000, "latency_messages": len(latencies)}
+    return {
+        "model_load_s": load_s,
+        "stream_seconds": stream_s,
+        "stream_cpu_seconds": stream_cpu_s,
+        "baseline_seconds": baseline_s,
+        "latency_median_ms": statistics.median(latencies) * 1000,
+        "latency_p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "latency_max_ms": latencies[-1] * 1000,
+        "latency_messages": len(latencies),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--latency", type=int, default=1_000,
-                        help="messages classified one at a time for the latency figures")
-    parser.add_argument("--models", type=Path, help="model folder (default: models/, else "
-                        "one is trained from data/labelled)")
+    parser.add_argument(
+        "--latency",
+        type=int,
+        default=1_000,
+        help="messages classified one at a time for the latency figures",
+    )
+    parser.add_argument(
+        "--models",
+        type=Path,
+        help="model folder (default: models/, else one is trained from data/labelled)",
+    )
     parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args(argv)
 
@@ -132,23 +152,40 @@ def main(argv: list[str] | None = None) -> int:
     baseline = args.messages / figures["baseline_seconds"]
     cli_rate = args.messages / cli["cli_seconds"]
     print(f"model {model_note}; {args.messages} messages of JSON Lines")
-    print(f"inboxwatch classify (child process): {cli['cli_answered']} answers in "
-          f"{cli['cli_seconds']:.1f} s = {cli_rate:.0f} msg/s with start-up and model load; "
-          f"peak RSS {cli['cli_peak_rss_mb']:.0f} MB")
-    print(f"classify_stream after start-up (model and spaCy pipelines: "
-          f"{figures['model_load_s']:.2f} s): "
-          f"{figures['stream_seconds']:.1f} s = {rate:.0f} msg/s; "
-          f"{args.messages / figures['stream_cpu_seconds']:.0f} msg per CPU second (its worker "
-          "processes included)")
-    print(f"baseline (JSON decode + quote stripping only, same process): {baseline:.0f} msg/s; "
-          f"ratio classify/baseline {rate / baseline:.3f}")
-    print(f"one message at a time after start-up ({figures['latency_messages']} messages): "
-          f"median {figures['latency_median_ms']:.2f} ms, p95 {figures['latency_p95_ms']:.2f} "
-          f"ms, worst {figures['latency_max_ms']:.2f} ms")
-    record("classify", {"messages": args.messages, "msgs_per_s": rate,
-                        "msgs_per_cpu_s": args.messages / figures["stream_cpu_seconds"],
-                        "cli_msgs_per_s": cli_rate, "baseline_msgs_per_s": baseline,
-                        **cli, **figures}, command_line())
+    print(
+        f"inboxwatch classify (child process): {cli['cli_answered']} answers in "
+        f"{cli['cli_seconds']:.1f} s = {cli_rate:.0f} msg/s with start-up and model load; "
+        f"peak RSS {cli['cli_peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"classify_stream after start-up (model and spaCy pipelines: "
+        f"{figures['model_load_s']:.2f} s): "
+        f"{figures['stream_seconds']:.1f} s = {rate:.0f} msg/s; "
+        f"{args.messages / figures['stream_cpu_seconds']:.0f} msg per CPU second (its worker "
+        "processes included)"
+    )
+    print(
+        f"baseline (JSON decode + quote stripping only, same process): {baseline:.0f} msg/s; "
+        f"ratio classify/baseline {rate / baseline:.3f}"
+    )
+    print(
+        f"one message at a time after start-up ({figures['latency_messages']} messages): "
+        f"median {figures['latency_median_ms']:.2f} ms, p95 {figures['latency_p95_ms']:.2f} "
+        f"ms, worst {figures['latency_max_ms']:.2f} ms"
+    )
+    record(
+        "classify",
+        {
+            "messages": args.messages,
+            "msgs_per_s": rate,
+            "msgs_per_cpu_s": args.messages / figures["stream_cpu_seconds"],
+            "cli_msgs_per_s": cli_rate,
+            "baseline_msgs_per_s": baseline,
+            **cli,
+            **figures,
+        },
+        command_line(),
+    )
     return 0
 
 

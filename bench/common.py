@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 RESULTS = OUT / "results.jsonl"
 DEFAULT_POSTGRES = os.environ.get(
-    "IW_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    "IW_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def cpu_model() -> str:
@@ -37,22 +38,33 @@ def cpu_model() -> str:
 
 def machine() -> dict[str, Any]:
     """The machine a figure was measured on."""
-    return {"cpu": cpu_model(), "cores": os.cpu_count() or 1,
-            "python": platform.python_version(), "platform": platform.platform(terse=True),
-            "load": round(os.getloadavg()[0], 2)}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count() or 1,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "load": round(os.getloadavg()[0], 2),
+    }
 
 
 def machine_line() -> str:
     m = machine()
-    return (f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['platform']}; "
-            f"load average now {m['load']} (other work on the machine skews every figure)")
+    return (
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['platform']}; "
+        f"load average now {m['load']} (other work on the machine skews every figure)"
+    )
 
 
 def record(bench: str, figures: Mapping[str, Any], command: str) -> None:
     """Print nothing; append one result line for run_all's table."""
     OUT.mkdir(parents=True, exist_ok=True)
-    entry = {"bench": bench, "at": time.strftime("%Y-%m-%d %H:%M:%S"), "command": command,
-             "machine": machine(), **figures}
+    entry = {
+        "bench": bench,
+        "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": command,
+        "machine": machine(),
+        **figures,
+    }
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -183,18 +195,27 @@ class ChildRun:
     cpu_seconds: float  # user + system time of the child and the workers it waited for
 
 
-def run_measured(argv: list[str], env: Mapping[str, str] | None = None,
-                 cwd: Path = REPO) -> ChildRun:
+def run_measured(
+    argv: list[str], env: Mapping[str, str] | None = None, cwd: Path = REPO
+) -> ChildRun:
     """Run *argv* as a child, timing it and sampling its process tree's memory."""
     started = time.perf_counter()
     ticks = cpu_ticks()
-    process = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     memory = TreeMemory(process.pid).start()
     out_lines: list[str] = []
     err_lines: list[str] = []
-    readers = [threading.Thread(target=_drain, args=(process.stdout, out_lines), daemon=True),
-               threading.Thread(target=_drain, args=(process.stderr, err_lines), daemon=True)]
+    readers = [
+        threading.Thread(target=_drain, args=(process.stdout, out_lines), daemon=True),
+        threading.Thread(target=_drain, args=(process.stderr, err_lines), daemon=True),
+    ]
     for reader in readers:
         reader.start()
     _, status, usage = os.wait4(process.pid, 0)
@@ -204,8 +225,16 @@ def run_measured(argv: list[str], env: Mapping[str, str] | None = None,
     for reader in readers:
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return ChildRun(process.returncode, seconds, "".join(out_lines), "".join(err_lines),
-                    usage.ru_maxrss / 1024, memory, busy, usage.ru_utime + usage.ru_stime)
+    return ChildRun(
+        process.returncode,
+        seconds,
+        "".join(out_lines),
+        "".join(err_lines),
+        usage.ru_maxrss / 1024,
+        memory,
+        busy,
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def _drain(stream: Any, sink: list[str]) -> None:
@@ -235,8 +264,10 @@ def ensure_model(models_dir: Path | None, scratch: Path) -> tuple[Path, str]:
 
     trained = scratch / "models"
     if not _loads(trained):
-        print(f"no usable model in {wanted} ({reason[:90]}...); training one into {trained}",
-              flush=True)
+        print(
+            f"no usable model in {wanted} ({reason[:90]}...); training one into {trained}",
+            flush=True,
+        )
         started = time.perf_counter()
         train(REPO / "data" / "labelled", trained)
         print(f"trained in {time.perf_counter() - started:.0f} s", flush=True)

@@ -39,40 +39,72 @@ CLIENT_COUNT = 20
 BASE_DATE = datetime(2024, 1, 8, 8, 0, tzinfo=UTC)
 
 # How often each message shape occurs (weights; they need not sum to 100).
-FORMAT_WEIGHTS = {"plain8": 30, "plainqp": 17, "latin2": 5, "alt": 28, "html": 10,
-                  "attach": 10}
+FORMAT_WEIGHTS = {"plain8": 30, "plainqp": 17, "latin2": 5, "alt": 28, "html": 10, "attach": 10}
 REPLY_SHARE = 0.6
 OUTGOING_SHARE = 0.05
 UNKNOWN_SENDER_SHARE = 0.15
 
-_FIRST_NAMES = {"en": ("Martin", "Sarah", "Tom", "Emily", "James", "Olivia", "Daniel", "Mia"),
-                "hu": ("Gábor", "Réka", "Péter", "Zsófia", "László", "Eszter", "Bence",
-                       "Krisztina")}
-_LAST_NAMES = {"en": ("Walker", "Hughes", "Bennett", "Foster", "Hayes", "Price"),
-               "hu": ("Tóth", "Nagy", "Kovács", "Szabó", "Horváth", "Kiss")}
-_COMPANIES = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Napfény", "Zöldkert",
-              "Bárány", "Pixelműhely", "Brightside", "Greenleaf", "Northwind", "Contoso",
-              "Fabrikam", "Tükör", "Vértes", "Dunakavics", "Lumen", "Oakridge", "Kékfény")
-_FOOTERS = {"en": ("Sent from my iPhone", "Get Outlook for iOS", "Sent from my Galaxy"),
-            "hu": ("iPhone-ról küldve", "Küldve az Outlook alkalmazásból",
-                   "Samsung okostelefonról küldve")}
-_CLOSINGS = {"en": ("Best regards,", "Kind regards,", "Thanks,", "Cheers,"),
-             "hu": ("Üdvözlettel,", "Köszönöm,", "Üdv,", "Tisztelettel,")}
+_FIRST_NAMES = {
+    "en": ("Martin", "Sarah", "Tom", "Emily", "James", "Olivia", "Daniel", "Mia"),
+    "hu": ("Gábor", "Réka", "Péter", "Zsófia", "László", "Eszter", "Bence", "Krisztina"),
+}
+_LAST_NAMES = {
+    "en": ("Walker", "Hughes", "Bennett", "Foster", "Hayes", "Price"),
+    "hu": ("Tóth", "Nagy", "Kovács", "Szabó", "Horváth", "Kiss"),
+}
+_COMPANIES = (
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Napfény",
+    "Zöldkert",
+    "Bárány",
+    "Pixelműhely",
+    "Brightside",
+    "Greenleaf",
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tükör",
+    "Vértes",
+    "Dunakavics",
+    "Lumen",
+    "Oakridge",
+    "Kékfény",
+)
+_FOOTERS = {
+    "en": ("Sent from my iPhone", "Get Outlook for iOS", "Sent from my Galaxy"),
+    "hu": ("iPhone-ról küldve", "Küldve az Outlook alkalmazásból", "Samsung okostelefonról küldve"),
+}
+_CLOSINGS = {
+    "en": ("Best regards,", "Kind regards,", "Thanks,", "Cheers,"),
+    "hu": ("Üdvözlettel,", "Köszönöm,", "Üdv,", "Tisztelettel,"),
+}
 _DISCLAIMERS = {
     "en": "This e-mail and any attachments are confidential and intended solely for the "
-          "addressee. If you have received it in error, please notify the sender and delete "
-          "it. Any unauthorised use, disclosure or copying is prohibited.",
+    "addressee. If you have received it in error, please notify the sender and delete "
+    "it. Any unauthorised use, disclosure or copying is prohibited.",
     "hu": "Ez az e-mail és mellékletei bizalmas információt tartalmazhatnak, és kizárólag a "
-          "címzett részére szólnak. Ha tévedésből kapta, kérjük, értesítse a feladót, és "
-          "törölje az üzenetet.",
+    "címzett részére szólnak. Ha tévedésből kapta, kérjük, értesítse a feladót, és "
+    "törölje az üzenetet.",
 }
-_ATTACHMENTS = (("application/pdf", "pdf", "Ajánlat"), ("image/png", "png", "screenshot"),
-                ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                 "docx", "szerződés tervezet"))
-_OUTLOOK_STYLE = ("<head><meta http-equiv=\"Content-Type\" content=\"text/html; "
-                  "charset=utf-8\"><style type=\"text/css\" style=\"display:none;\"> "
-                  "P {margin-top:0;margin-bottom:0;} body{font-family:Calibri,Arial,"
-                  "Helvetica,sans-serif;font-size:12pt;color:rgb(0,0,0);}</style></head>")
+_ATTACHMENTS = (
+    ("application/pdf", "pdf", "Ajánlat"),
+    ("image/png", "png", "screenshot"),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        "szerződés tervezet",
+    ),
+)
+_OUTLOOK_STYLE = (
+    '<head><meta http-equiv="Content-Type" content="text/html; '
+    'charset=utf-8"><style type="text/css" style="display:none;"> '
+    "P {margin-top:0;margin-bottom:0;} body{font-family:Calibri,Arial,"
+    "Helvetica,sans-serif;font-size:12pt;color:rgb(0,0,0);}</style></head>"
+)
 
 
 @dataclass(frozen=True)
@@ -116,11 +148,21 @@ def client_name(index: int) -> str:
 def bench_config(database_url: str, clients: int = CLIENT_COUNT) -> dict[str, Any]:
     """An inboxwatch config (as parsed TOML) whose clients are the corpus's senders."""
     return {
-        "me": {"addresses": [ME_ADDR], "timezone": "Europe/Budapest",
-               "working_hours": "09:00-17:00", "working_days": "Mon-Fri"},
+        "me": {
+            "addresses": [ME_ADDR],
+            "timezone": "Europe/Budapest",
+            "working_hours": "09:00-17:00",
+            "working_days": "Mon-Fri",
+        },
         "database": {"url": database_url},
-        "clients": [{"name": client_name(i), "addresses": [f"@{client_domain(i)}"],
-                     "monthly_revenue": 300 + 50 * i} for i in range(clients)],
+        "clients": [
+            {
+                "name": client_name(i),
+                "addresses": [f"@{client_domain(i)}"],
+                "monthly_revenue": 300 + 50 * i,
+            }
+            for i in range(clients)
+        ],
     }
 
 
@@ -153,12 +195,16 @@ class MailFactory:
         fmt = rng.choices(self._formats, self._weights)[0]
         if fmt == "latin2" and lang != "hu":
             fmt = "plainqp"
-        subject = (("Re: " if lang == "en" or rng.random() < 0.7 else "Vá: ") + sample.subject
-                   if reply else sample.subject)
+        subject = (
+            ("Re: " if lang == "en" or rng.random() < 0.7 else "Vá: ") + sample.subject
+            if reply
+            else sample.subject
+        )
         headers = self._headers(i, rng, sender, recipient, subject, when, reply)
         body_plain = self._plain_text(rng, sample, sender, history)
-        return _assemble(headers, fmt, rng, body_plain,
-                         lambda: self._html_text(rng, sample, sender, history))
+        return _assemble(
+            headers, fmt, rng, body_plain, lambda: self._html_text(rng, sample, sender, history)
+        )
 
     # --- people and history -------------------------------------------------------------
 
@@ -176,19 +222,29 @@ class MailFactory:
             return Person(f"Newsletter {who}", f"info{who}@unknown{who % 97}.example", lang)
         return self._client_person(rng, lang)
 
-    def _history(self, rng: random.Random, lang: str, when: datetime
-                 ) -> list[tuple[Person, datetime, Sample]]:
+    def _history(
+        self, rng: random.Random, lang: str, when: datetime
+    ) -> list[tuple[Person, datetime, Sample]]:
         """The earlier messages of the thread, newest first."""
         pool = self.by_lang[lang] or list(self.samples)
         found = []
         for depth in range(rng.choice((1, 1, 2, 3))):
-            who = Person(ME_NAME, ME_ADDR, "hu") if depth % 2 == 0 else \
-                self._client_person(rng, lang)
+            who = (
+                Person(ME_NAME, ME_ADDR, "hu") if depth % 2 == 0 else self._client_person(rng, lang)
+            )
             found.append((who, when - timedelta(hours=3 * (depth + 1)), rng.choice(pool)))
         return found
 
-    def _headers(self, i: int, rng: random.Random, sender: Person, recipient: Person,
-                 subject: str, when: datetime, reply: bool) -> list[str]:
+    def _headers(
+        self,
+        i: int,
+        rng: random.Random,
+        sender: Person,
+        recipient: Person,
+        subject: str,
+        when: datetime,
+        reply: bool,
+    ) -> list[str]:
         headers = [
             f"Return-Path: <{sender.addr}>",
             f"Received: from mail.{sender.addr.split('@')[1]} (mail [192.0.2.{i % 250}]) by "
@@ -204,21 +260,32 @@ class MailFactory:
         if reply:
             parent = f"<bench-{self.seed}-{max(i - rng.randint(1, 50), 0)}-p@assist.example>"
             headers += [f"In-Reply-To: {parent}", f"References: {parent}"]
-        headers += ["MIME-Version: 1.0",
-                    "X-Mailer: " + rng.choice(("Microsoft Outlook 16.0", "iPhone Mail (21E236)",
-                                               "Mozilla Thunderbird", "Gmail"))]
+        headers += [
+            "MIME-Version: 1.0",
+            "X-Mailer: "
+            + rng.choice(
+                ("Microsoft Outlook 16.0", "iPhone Mail (21E236)", "Mozilla Thunderbird", "Gmail")
+            ),
+        ]
         return headers
 
     # --- bodies -------------------------------------------------------------------------
 
-    def _plain_text(self, rng: random.Random, sample: Sample, sender: Person,
-                    history: Sequence[tuple[Person, datetime, Sample]]) -> str:
+    def _plain_text(
+        self,
+        rng: random.Random,
+        sample: Sample,
+        sender: Person,
+        history: Sequence[tuple[Person, datetime, Sample]],
+    ) -> str:
         parts = [sample.body]
         lang = sample.lang
         roll = rng.random()
         if roll < 0.35:
-            parts.append(f"{rng.choice(_CLOSINGS[lang])}\n{sender.name}\n"
-                         f"{sender.addr.split('@')[1]} | +36 30 {rng.randint(1000000, 9999999)}")
+            parts.append(
+                f"{rng.choice(_CLOSINGS[lang])}\n{sender.name}\n"
+                f"{sender.addr.split('@')[1]} | +36 30 {rng.randint(1000000, 9999999)}"
+            )
         elif roll < 0.5:
             parts.append(f"-- \n{sender.name}\n{rng.choice(_COMPANIES)}")
         elif roll < 0.6:
@@ -228,29 +295,40 @@ class MailFactory:
         text = "\n\n".join(parts)
         outlook = rng.random() < 0.3
         for depth, (who, when, old) in enumerate(history):
-            text += "\n\n" + (_outlook_block(who, when, old) if outlook
-                              else _quoted(who, when, old, lang, depth))
+            text += "\n\n" + (
+                _outlook_block(who, when, old) if outlook else _quoted(who, when, old, lang, depth)
+            )
         return text
 
-    def _html_text(self, rng: random.Random, sample: Sample, sender: Person,
-                   history: Sequence[tuple[Person, datetime, Sample]]) -> str:
+    def _html_text(
+        self,
+        rng: random.Random,
+        sample: Sample,
+        sender: Person,
+        history: Sequence[tuple[Person, datetime, Sample]],
+    ) -> str:
         body = _paragraphs_html(sample.body)
         body += f"<p>{escape(rng.choice(_CLOSINGS[sample.lang]))}<br>{escape(sender.name)}</p>"
         for who, when, old in history:
-            attribution = (f"On {format_datetime(when)}, {escape(who.name)} "
-                           f"&lt;{who.addr}&gt; wrote:")
+            attribution = (
+                f"On {format_datetime(when)}, {escape(who.name)} &lt;{who.addr}&gt; wrote:"
+            )
             if rng.random() < 0.5:
-                body += (f'<div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
-                         f'{attribution}<br></div><blockquote class="gmail_quote" '
-                         f'style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);'
-                         f'padding-left:1ex">{_paragraphs_html(old.body)}</blockquote></div>')
+                body += (
+                    f'<div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+                    f'{attribution}<br></div><blockquote class="gmail_quote" '
+                    f'style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);'
+                    f'padding-left:1ex">{_paragraphs_html(old.body)}</blockquote></div>'
+                )
             else:
-                body += (f'<hr style="display:inline-block;width:98%"><div id="divRplyFwdMsg" '
-                         f'dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt">'
-                         f'<b>From:</b> {escape(who.name)} &lt;{who.addr}&gt;<br><b>Sent:</b> '
-                         f'{format_datetime(when)}<br><b>Subject:</b> {escape(old.subject)}'
-                         f'</font><div>&nbsp;</div></div><div>{_paragraphs_html(old.body)}</div>')
-        return f"<html>{_OUTLOOK_STYLE}<body dir=\"ltr\"><div>{body}</div></body></html>"
+                body += (
+                    f'<hr style="display:inline-block;width:98%"><div id="divRplyFwdMsg" '
+                    f'dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt">'
+                    f"<b>From:</b> {escape(who.name)} &lt;{who.addr}&gt;<br><b>Sent:</b> "
+                    f"{format_datetime(when)}<br><b>Subject:</b> {escape(old.subject)}"
+                    f"</font><div>&nbsp;</div></div><div>{_paragraphs_html(old.body)}</div>"
+                )
+        return f'<html>{_OUTLOOK_STYLE}<body dir="ltr"><div>{body}</div></body></html>'
 
 
 _ASCII_FOLD = str.maketrans("áéíóöőúüű", "aeiooouuu")
@@ -266,8 +344,7 @@ def _header_text(text: str) -> str:
 
 def _quoted(who: Person, when: datetime, old: Sample, lang: str, depth: int) -> str:
     if lang == "hu":
-        attribution = (f"{when:%Y. %m. %d.} {when:%H:%M}-kor {who.name} <{who.addr}> "
-                       "ezt írta:")
+        attribution = f"{when:%Y. %m. %d.} {when:%H:%M}-kor {who.name} <{who.addr}> ezt írta:"
     else:
         attribution = f"On {format_datetime(when)}, {who.name} <{who.addr}> wrote:"
     marker = ">" * (depth + 1)
@@ -276,14 +353,19 @@ def _quoted(who: Person, when: datetime, old: Sample, lang: str, depth: int) -> 
 
 
 def _outlook_block(who: Person, when: datetime, old: Sample) -> str:
-    return (f"________________________________\nFrom: {who.name} <{who.addr}>\n"
-            f"Sent: {format_datetime(when)}\nTo: {ME_NAME} <{ME_ADDR}>\n"
-            f"Subject: {old.subject}\n\n{old.body}")
+    return (
+        f"________________________________\nFrom: {who.name} <{who.addr}>\n"
+        f"Sent: {format_datetime(when)}\nTo: {ME_NAME} <{ME_ADDR}>\n"
+        f"Subject: {old.subject}\n\n{old.body}"
+    )
 
 
 def _paragraphs_html(text: str) -> str:
-    return "".join(f"<p>{escape(block).replace(chr(10), '<br>')}</p>"
-                   for block in text.split("\n\n") if block.strip())
+    return "".join(
+        f"<p>{escape(block).replace(chr(10), '<br>')}</p>"
+        for block in text.split("\n\n")
+        if block.strip()
+    )
 
 
 def _qp(text: str, charset: str = "utf-8") -> bytes:
@@ -312,15 +394,17 @@ def _text_part(plain: str, fmt: str) -> bytes:
     if fmt == "plain8":
         return _part("text/plain; charset=utf-8", "8bit", _crlf(plain))
     if fmt == "latin2":
-        return _part("text/plain; charset=iso-8859-2", "quoted-printable",
-                     _qp(plain, "iso-8859-2"))
+        return _part("text/plain; charset=iso-8859-2", "quoted-printable", _qp(plain, "iso-8859-2"))
     return _part('text/plain; charset="UTF-8"', "quoted-printable", _qp(plain))
 
 
 def _html_part(html: str, base64_encoded: bool) -> bytes:
     if base64_encoded:
-        return _part('text/html; charset="utf-8"', "base64",
-                     base64.encodebytes(html.encode("utf-8")).replace(b"\n", b"\r\n"))
+        return _part(
+            'text/html; charset="utf-8"',
+            "base64",
+            base64.encodebytes(html.encode("utf-8")).replace(b"\n", b"\r\n"),
+        )
     return _part('text/html; charset="utf-8"', "quoted-printable", _qp(html))
 
 
@@ -329,25 +413,32 @@ def _attachment_part(rng: random.Random) -> bytes:
     size = int(rng.triangular(10_000, 300_000, 40_000))
     data = base64.encodebytes(rng.randbytes(size)).replace(b"\n", b"\r\n")
     filename = f"{stem} {rng.randint(1, 99)}.{extension}"
-    disposition = (f'Content-Disposition: attachment; filename="{filename}"\r\n'
-                   if filename.isascii() else
-                   f'Content-Disposition: attachment; filename="{_header_text(filename)}"\r\n')
+    disposition = (
+        f'Content-Disposition: attachment; filename="{filename}"\r\n'
+        if filename.isascii()
+        else f'Content-Disposition: attachment; filename="{_header_text(filename)}"\r\n'
+    )
     return _part(f'{content_type}; name="{_header_text(filename)}"', "base64", data, disposition)
 
 
-def _assemble(headers: list[str], fmt: str, rng: random.Random, plain: str,
-              html_of: Callable[[], str]) -> bytes:
+def _assemble(
+    headers: list[str], fmt: str, rng: random.Random, plain: str, html_of: Callable[[], str]
+) -> bytes:
     boundary = f"=_bench_{rng.getrandbits(48):012x}"
     if fmt in ("plain8", "plainqp", "latin2"):
         return _crlf("\n".join(headers)) + b"\r\n" + _text_part(plain, fmt)
     if fmt == "html":
         return _crlf("\n".join(headers)) + b"\r\n" + _html_part(html_of(), rng.random() < 0.5)
-    alternative = _multipart("alternative", boundary + "_alt",
-                             [_text_part(plain, "plainqp"), _html_part(html_of(), False)])
+    alternative = _multipart(
+        "alternative",
+        boundary + "_alt",
+        [_text_part(plain, "plainqp"), _html_part(html_of(), False)],
+    )
     if fmt == "alt":
         content_type, payload = alternative
     else:
         inner = f"Content-Type: {alternative[0]}\r\n\r\n".encode() + alternative[1]
         content_type, payload = _multipart("mixed", boundary, [inner, _attachment_part(rng)])
-    return (_crlf("\n".join(headers)) + f"\r\nContent-Type: {content_type}\r\n\r\n".encode()
-            + payload)
+    return (
+        _crlf("\n".join(headers)) + f"\r\nContent-Type: {content_type}\r\n\r\n".encode() + payload
+    )

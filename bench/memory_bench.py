@@ -74,17 +74,28 @@ def main(argv: list[str] | None = None) -> int:
         reached = min(done + args.batch, args.messages)
         if reached // args.every != done // args.every or reached == args.messages:
             samples.append((reached, rss_mb()))
-            print(f"{reached:>8,} messages: RSS {samples[-1][1]:.0f} MB "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+            print(
+                f"{reached:>8,} messages: RSS {samples[-1][1]:.0f} MB "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
     warm = samples[min(1, len(samples) - 1)][1]  # after the first interval
-    figures = {"messages": args.messages, "model": model_note, "start_rss_mb": start_rss,
-               "rss_after_first_interval_mb": warm, "end_rss_mb": samples[-1][1],
-               "max_rss_mb": max(rss for _, rss in samples),
-               "growth_after_warm_up_mb": samples[-1][1] - warm,
-               "samples": samples, "seconds": time.perf_counter() - started}
-    print(f"model {model_note}; RSS {start_rss:.0f} MB loaded, {warm:.0f} MB after "
-          f"{samples[min(1, len(samples) - 1)][0]:,} messages, {samples[-1][1]:.0f} MB after "
-          f"{args.messages:,} (highest {figures['max_rss_mb']:.0f} MB)")
+    figures = {
+        "messages": args.messages,
+        "model": model_note,
+        "start_rss_mb": start_rss,
+        "rss_after_first_interval_mb": warm,
+        "end_rss_mb": samples[-1][1],
+        "max_rss_mb": max(rss for _, rss in samples),
+        "growth_after_warm_up_mb": samples[-1][1] - warm,
+        "samples": samples,
+        "seconds": time.perf_counter() - started,
+    }
+    print(
+        f"model {model_note}; RSS {start_rss:.0f} MB loaded, {warm:.0f} MB after "
+        f"{samples[min(1, len(samples) - 1)][0]:,} messages, {samples[-1][1]:.0f} MB after "
+        f"{args.messages:,} (highest {figures['max_rss_mb']:.0f} MB)"
+    )
     record("memory", figures, command_line())
     return 0
 

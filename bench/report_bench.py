@@ -48,12 +48,41 @@ from bench.common import (
 from bench.corpus import ME_ADDR, load_samples
 
 REPORT_DAY = date(2026, 11, 13)
-COLUMNS = ("account", "folder", "uidvalidity", "uid", "raw_sha256", "size", "message_id",
-           "in_reply_to", "references", "subject", "from_addr", "from_name", "to_addrs",
-           "date_utc", "stored_at", "direction", "client", "language", "new_text",
-           "content_words", "html_only", "has_attachments", "parse_error", "defects",
-           "urgent", "vague", "complaint", "after_hours", "p_urgent", "p_vague",
-           "p_complaint", "why", "model_version")
+COLUMNS = (
+    "account",
+    "folder",
+    "uidvalidity",
+    "uid",
+    "raw_sha256",
+    "size",
+    "message_id",
+    "in_reply_to",
+    "references",
+    "subject",
+    "from_addr",
+    "from_name",
+    "to_addrs",
+    "date_utc",
+    "stored_at",
+    "direction",
+    "client",
+    "language",
+    "new_text",
+    "content_words",
+    "html_only",
+    "has_attachments",
+    "parse_error",
+    "defects",
+    "urgent",
+    "vague",
+    "complaint",
+    "after_hours",
+    "p_urgent",
+    "p_vague",
+    "p_complaint",
+    "why",
+    "model_version",
+)
 
 
 def client_name(index: int) -> str:
@@ -62,11 +91,21 @@ def client_name(index: int) -> str:
 
 def report_config(database_url: str, clients: int) -> dict[str, Any]:
     return {
-        "me": {"addresses": [ME_ADDR], "timezone": "Europe/Budapest",
-               "working_hours": "09:00-17:00", "working_days": "Mon-Fri"},
+        "me": {
+            "addresses": [ME_ADDR],
+            "timezone": "Europe/Budapest",
+            "working_hours": "09:00-17:00",
+            "working_days": "Mon-Fri",
+        },
         "database": {"url": database_url},
-        "clients": [{"name": client_name(i), "addresses": [f"@c{i:03d}.example"],
-                     "monthly_revenue": 100 + (i * 37) % 2000} for i in range(clients)],
+        "clients": [
+            {
+                "name": client_name(i),
+                "addresses": [f"@c{i:03d}.example"],
+                "monthly_revenue": 100 + (i * 37) % 2000,
+            }
+            for i in range(clients)
+        ],
     }
 
 
@@ -99,18 +138,41 @@ def generate_rows(messages: int, clients: int, days: int, seed: int) -> Iterator
         sender = ME_ADDR if outgoing else f"someone@{domain}"
         subject = ("Re: " if parent else "") + sample.subject
         words = len(sample.body.split())
-        yield ("bench", "Sent" if outgoing else "INBOX", 1, uid, f"{uid:064x}",
-               len(sample.body) + 900, f"m{uid}@bench.example",
-               f"m{parent}@bench.example" if parent else None,
-               f"m{parent}@bench.example" if parent else "", subject, sender, "Someone",
-               f"someone@{domain}" if outgoing else ME_ADDR, when, stored,
-               "out" if outgoing else "in",
-               client_name(client) if client is not None else None, sample.lang,
-               sample.body, words // 2, False, rng.random() < 0.1, None, None,
-               incoming and rng.random() < rate, incoming and rng.random() < rate * 0.8,
-               incoming and rng.random() < rate * 0.5,
-               incoming and (when.hour < 7 or when.hour > 16 or when.weekday() >= 5),
-               0.0, 0.0, 0.0, "{}", "bench")
+        yield (
+            "bench",
+            "Sent" if outgoing else "INBOX",
+            1,
+            uid,
+            f"{uid:064x}",
+            len(sample.body) + 900,
+            f"m{uid}@bench.example",
+            f"m{parent}@bench.example" if parent else None,
+            f"m{parent}@bench.example" if parent else "",
+            subject,
+            sender,
+            "Someone",
+            f"someone@{domain}" if outgoing else ME_ADDR,
+            when,
+            stored,
+            "out" if outgoing else "in",
+            client_name(client) if client is not None else None,
+            sample.lang,
+            sample.body,
+            words // 2,
+            False,
+            rng.random() < 0.1,
+            None,
+            None,
+            incoming and rng.random() < rate,
+            incoming and rng.random() < rate * 0.8,
+            incoming and rng.random() < rate * 0.5,
+            incoming and (when.hour < 7 or when.hour > 16 or when.weekday() >= 5),
+            0.0,
+            0.0,
+            0.0,
+            "{}",
+            "bench",
+        )
 
 
 def fill(url: str, messages: int, clients: int, days: int, seed: int) -> float:
@@ -140,15 +202,19 @@ def _insert_sqlite(url: str, rows: Iterator[tuple[Any, ...]]) -> None:
         connection.execute("PRAGMA synchronous=OFF")
         batch: list[tuple[Any, ...]] = []
         for row in rows:
-            batch.append(tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
-                               for v in row))
+            batch.append(
+                tuple(
+                    v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+                    for v in row
+                )
+            )
             if len(batch) >= 20_000:
-                connection.executemany(f"INSERT INTO messages ({names}) VALUES "
-                                       f"({placeholders})", batch)
+                connection.executemany(
+                    f"INSERT INTO messages ({names}) VALUES ({placeholders})", batch
+                )
                 batch = []
         if batch:
-            connection.executemany(f"INSERT INTO messages ({names}) VALUES ({placeholders})",
-                                   batch)
+            connection.executemany(f"INSERT INTO messages ({names}) VALUES ({placeholders})", batch)
         connection.commit()
         connection.execute("ANALYZE")
         connection.commit()
@@ -162,8 +228,10 @@ def _copy_postgres(url: str, rows: Iterator[tuple[Any, ...]]) -> None:
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     names = ", ".join(f'"{c}"' for c in COLUMNS)
     with psycopg.connect(conninfo) as connection:
-        with connection.cursor() as cursor, \
-                cursor.copy(f"COPY messages ({names}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY messages ({names}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         connection.commit()
@@ -174,8 +242,10 @@ def _copy_postgres(url: str, rows: Iterator[tuple[Any, ...]]) -> None:
 def postgres_database(admin_url: str, name: str, create: bool) -> str:
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": name}).first() is not None
+        exists = (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            is not None
+        )
         if create and not exists:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
@@ -201,8 +271,8 @@ def baseline_seconds(url: str) -> float:
 
 
 def in_process(config_path: Path, repeats: int) -> tuple[list[float], int, float]:
-    from inboxwatch.reporting.build import build_report
     from inboxwatch.config import load_config
+    from inboxwatch.reporting.build import build_report
     from inboxwatch.reporting.render import render_json
     from inboxwatch.storage.store import Store
 
@@ -225,18 +295,37 @@ def in_process(config_path: Path, repeats: int) -> tuple[list[float], int, float
 
 def measure(kind: str, url: str, workdir: Path, clients: int, repeats: int) -> dict[str, Any]:
     config_path = write_toml(workdir / f"report-{kind}.toml", report_config(url, clients))
-    cli = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
-                        "report", "--format", "json", "--date", REPORT_DAY.isoformat()])
+    cli = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "inboxwatch.app.cli",
+            "--config",
+            str(config_path),
+            "report",
+            "--format",
+            "json",
+            "--date",
+            REPORT_DAY.isoformat(),
+        ]
+    )
     if cli.returncode != 0:
         raise SystemExit(f"report failed ({cli.returncode}): {cli.stderr[-2000:]}")
     report = json.loads(cli.stdout)
     times, size, cpu = in_process(config_path, repeats)
     base = baseline_seconds(url)
-    return {"database": kind, "cli_seconds": cli.seconds, "cli_peak_rss_mb": cli.max_rss_mb,
-            "first_seconds": times[0], "median_seconds": statistics.median(times),
-            "cpu_seconds_last": cpu,
-            "baseline_count_seconds": base, "clients_in_report": len(report["clients"]),
-            "flagged": len(report["flagged"]), "json_bytes": size}
+    return {
+        "database": kind,
+        "cli_seconds": cli.seconds,
+        "cli_peak_rss_mb": cli.max_rss_mb,
+        "first_seconds": times[0],
+        "median_seconds": statistics.median(times),
+        "cpu_seconds_last": cpu,
+        "baseline_count_seconds": base,
+        "clients_in_report": len(report["clients"]),
+        "flagged": len(report["flagged"]),
+        "json_bytes": size,
+    }
 
 
 def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -250,8 +339,11 @@ def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         name = ""
     else:
-        name = f"iw_bench_report_{tag.replace('-', '_')}" if args.keep \
+        name = (
+            f"iw_bench_report_{tag.replace('-', '_')}"
+            if args.keep
             else f"iw_bench_report_{secrets.token_hex(4)}"
+        )
         url = postgres_database(args.postgres, name, create=True)
         fresh = not args.keep or _empty(url)
     try:
@@ -266,13 +358,16 @@ def run_one(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any
     finally:
         if kind == "postgresql" and not args.keep:
             drop_postgres(args.postgres, name)
-    print(f"{kind}: report --format json over {args.messages} messages, {args.clients} clients "
-          f"({figures['clients_in_report']} in the report, {figures['flagged']} flagged): "
-          f"command {figures['cli_seconds']:.2f} s (start-up included, peak RSS "
-          f"{figures['cli_peak_rss_mb']:.0f} MB); in-process build+render median "
-          f"{figures['median_seconds']:.2f} s (first {figures['first_seconds']:.2f} s; CPU "
-          f"{figures['cpu_seconds_last']:.2f} s); "
-          f"baseline SELECT count(*) {figures['baseline_count_seconds']:.3f} s", flush=True)
+    print(
+        f"{kind}: report --format json over {args.messages} messages, {args.clients} clients "
+        f"({figures['clients_in_report']} in the report, {figures['flagged']} flagged): "
+        f"command {figures['cli_seconds']:.2f} s (start-up included, peak RSS "
+        f"{figures['cli_peak_rss_mb']:.0f} MB); in-process build+render median "
+        f"{figures['median_seconds']:.2f} s (first {figures['first_seconds']:.2f} s; CPU "
+        f"{figures['cpu_seconds_last']:.2f} s); "
+        f"baseline SELECT count(*) {figures['baseline_count_seconds']:.3f} s",
+        flush=True,
+    )
     return figures
 
 
@@ -291,14 +386,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--days", type=int, default=3 * 365,
-                        help="days the messages span, ending on the report day")
+    parser.add_argument(
+        "--days", type=int, default=3 * 365, help="days the messages span, ending on the report day"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, metavar="URL",
-                        help="PostgreSQL admin URL (a database is created on it)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the generated databases and reuse them next time")
+    parser.add_argument(
+        "--postgres",
+        default=DEFAULT_POSTGRES,
+        metavar="URL",
+        help="PostgreSQL admin URL (a database is created on it)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated databases and reuse them next time"
+    )
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args(argv)
 
@@ -307,8 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [args.only] if args.only else ["sqlite", "postgresql"]
     for kind in kinds:
         figures = run_one(kind, args, workdir)
-        record("report", {"messages": args.messages, "clients": args.clients,
-                          "days": args.days, **figures}, command_line())
+        record(
+            "report",
+            {"messages": args.messages, "clients": args.clients, "days": args.days, **figures},
+            command_line(),
+        )
     if not args.keep:
         for path in workdir.glob("report-*.db*"):
             path.unlink()

@@ -45,10 +45,12 @@ def plan(quick: bool) -> list[list[str]]:
     steps = [["bench.classify_bench"], ["bench.sync_bench", "--messages", "20000"]]
     if not quick:
         steps.append(["bench.sync_bench", "--messages", "100000", "--repeats", "3"])
-    steps.append(["bench.memory_bench"] + (["--messages", "20000", "--every", "2000"]
-                                           if quick else []))
-    steps.append(["bench.report_bench", "--repeats", "1"]
-                 + (["--messages", "200000"] if quick else []))
+    steps.append(
+        ["bench.memory_bench"] + (["--messages", "20000", "--every", "2000"] if quick else [])
+    )
+    steps.append(
+        ["bench.report_bench", "--repeats", "1"] + (["--messages", "200000"] if quick else [])
+    )
     steps.append(["bench.takeover_bench"])
     return steps
 
@@ -57,8 +59,11 @@ def run(step: list[str]) -> bool:
     print(f"\n=== {' '.join(step)}", flush=True)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", *step], cwd=REPO, check=False)
-    print(f"=== {step[0]} finished in {time.perf_counter() - started:.0f} s "
-          f"(exit {result.returncode})", flush=True)
+    print(
+        f"=== {step[0]} finished in {time.perf_counter() - started:.0f} s "
+        f"(exit {result.returncode})",
+        flush=True,
+    )
     return result.returncode == 0
 
 
@@ -95,7 +100,8 @@ def _rows(e: dict[str, Any]) -> list[str]:
             f"for the whole command) — {_ok(e['msgs_per_s'], 3000, True)} | {cmd} |",
             f"| classify one message after start-up | ≤ 10 ms | median "
             f"{e['latency_median_ms']:.1f} ms, p95 {e['latency_p95_ms']:.1f} ms, worst "
-            f"{e['latency_max_ms']:.1f} ms — {_ok(e['latency_p95_ms'], 10, False)} | {cmd} |"]
+            f"{e['latency_max_ms']:.1f} ms — {_ok(e['latency_p95_ms'], 10, False)} | {cmd} |",
+        ]
     if e["bench"] == "sync":
         n = f"{e['messages']:,}"
         rows = [
@@ -106,7 +112,8 @@ def _rows(e: dict[str, Any]) -> list[str]:
             f"| peak memory of that sync | ≤ 300 MB | main RSS {e['main_peak_rss_mb']:.0f} MB;"
             f" all {e['processes']} processes PSS {e['tree_peak_pss_mb']:.0f} MB (RSS sum "
             f"{e['tree_peak_rss_sum_mb']:.0f} MB) — {_ok(e['tree_peak_pss_mb'], 300, False)} "
-            f"| {cmd} |"]
+            f"| {cmd} |",
+        ]
         if "poll_nothing_new_ms" in e:
             rows += [
                 f"| poll, nothing new, {n} stored | ≤ 50 ms | median "
@@ -114,25 +121,29 @@ def _rows(e: dict[str, Any]) -> list[str]:
                 f"ms — {_ok(e['poll_nothing_new_ms'], 50, False)} | {cmd} |",
                 f"| poll with {e['poll_new_messages']} new, {n} stored | ≤ 0.5 s | median "
                 f"{e['poll_new_ms']:.0f} ms, worst {e['poll_new_max_ms']:.0f} ms — "
-                f"{_ok(e['poll_new_ms'], 500, False)} | {cmd} |"]
+                f"{_ok(e['poll_new_ms'], 500, False)} | {cmd} |",
+            ]
         return rows
     if e["bench"] == "memory":
         return [
             f"| RSS classifying {e['messages']:,} msgs of fresh vocabulary | flat | "
             f"{e['rss_after_first_interval_mb']:.0f} MB after the first interval, "
             f"{e['end_rss_mb']:.0f} MB at the end (highest {e['max_rss_mb']:.0f} MB) — "
-            f"{_ok(e['growth_after_warm_up_mb'], 30, False)} | {cmd} |"]
+            f"{_ok(e['growth_after_warm_up_mb'], 30, False)} | {cmd} |"
+        ]
     if e["bench"] == "report":
         return [
             f"| report --format json, {e['messages']:,} msgs, {e['clients']} clients "
             f"({e['database']}) | ≤ 3 s | {e['cli_seconds']:.1f} s command; build+render "
-            f"{e['median_seconds']:.1f} s — {_ok(e['cli_seconds'], 3, False)} | {cmd} |"]
+            f"{e['median_seconds']:.1f} s — {_ok(e['cli_seconds'], 3, False)} | {cmd} |"
+        ]
     if e["bench"] == "takeover":
         return [
             f"| takeover after SIGKILL, same host ({e['database']}) | ≤ 5 s (was the lease "
             f"ttl: 120 s for run, 300 s for poll) | median {e['median_ms']:.0f} ms, worst "
             f"{e['worst_ms']:.0f} ms over {e['kills']} kills — "
-            f"{_ok(e['worst_ms'], 5000, False)} | {cmd} |"]
+            f"{_ok(e['worst_ms'], 5000, False)} | {cmd} |"
+        ]
     return []
 
 
@@ -149,8 +160,11 @@ def update_readme(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the 100,000-message sync; report over 200,000 messages")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the 100,000-message sync; report over 200,000 messages",
+    )
     args = parser.parse_args(argv)
     print(machine_line(), flush=True)
     offset = RESULTS.stat().st_size if RESULTS.exists() else 0
@@ -158,9 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     failed = [" ".join(step) for step in plan(args.quick) if not run(step)]
     entries = results_since(offset)
     m = machine()
-    summary = (f"Measured {time.strftime('%Y-%m-%d')} on {m['cpu']}, {m['cores']} cores, "
-               f"Python {m['python']} (`make bench`{' --quick' if args.quick else ''}, "
-               f"{(time.perf_counter() - started) / 60:.0f} min).\n\n{table(entries)}")
+    summary = (
+        f"Measured {time.strftime('%Y-%m-%d')} on {m['cpu']}, {m['cores']} cores, "
+        f"Python {m['python']} (`make bench`{' --quick' if args.quick else ''}, "
+        f"{(time.perf_counter() - started) / 60:.0f} min).\n\n{table(entries)}"
+    )
     print(f"\n{summary}")
     update_readme(summary)
     if failed:

@@ -39,12 +39,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import (
+    command_line,
     ensure_model,
     machine_line,
     record,
     run_measured,
     scratch_dir,
-    command_line,
     write_toml,
 )
 from bench.corpus import MailFactory, bench_config
@@ -61,7 +61,7 @@ def warm_index(user: MailUser) -> float:
         client.select_folder("INBOX", readonly=True)
         uids = client.search("ALL")
         for start in range(0, len(uids), 5000):
-            client.fetch(uids[start:start + 5000], ["RFC822.SIZE"])
+            client.fetch(uids[start : start + 5000], ["RFC822.SIZE"])
     return time.perf_counter() - started
 
 
@@ -81,7 +81,7 @@ def bare_imapclient_rate(user: MailUser, batch: int) -> tuple[int, int, float]:
         client.select_folder("INBOX", readonly=True)
         uids = client.search("ALL")
         for start in range(0, len(uids), batch):
-            for data in client.fetch(uids[start:start + batch], ["BODY.PEEK[]"]).values():
+            for data in client.fetch(uids[start : start + batch], ["BODY.PEEK[]"]).values():
                 fetched += 1
                 size += len(data[b"BODY[]"])
     return fetched, size, time.perf_counter() - started
@@ -114,44 +114,76 @@ class Database:
         engine.dispose()
 
 
-def write_config(workdir: Path, user: MailUser, database_url: str, models: Path,
-                 batch_messages: int) -> Path:
+def write_config(
+    workdir: Path, user: MailUser, database_url: str, models: Path, batch_messages: int
+) -> Path:
     config: dict[str, Any] = bench_config(database_url)
-    config["accounts"] = [{
-        "name": "acct-bench", "host": "127.0.0.1", "port": user.server.port,
-        "security": "none", "username": user.name, "password_env": PASSWORD_ENV,
-        "folders": ["INBOX"], "sent_folder": "Sent", "timeout_seconds": 300.0,
-        "batch_messages": batch_messages,
-    }]
+    config["accounts"] = [
+        {
+            "name": "acct-bench",
+            "host": "127.0.0.1",
+            "port": user.server.port,
+            "security": "none",
+            "username": user.name,
+            "password_env": PASSWORD_ENV,
+            "folders": ["INBOX"],
+            "sent_folder": "Sent",
+            "timeout_seconds": 300.0,
+            "batch_messages": batch_messages,
+        }
+    ]
     config["models"] = {"dir": str(models)}
     return write_toml(workdir / "bench.toml", config)
 
 
 def initial_sync(config_path: Path, password: str) -> dict[str, Any]:
     env = {**os.environ, PASSWORD_ENV: password}
-    run = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
-                        "poll", "--once"], env=env)
+    run = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "inboxwatch.app.cli",
+            "--config",
+            str(config_path),
+            "poll",
+            "--once",
+        ],
+        env=env,
+    )
     if run.returncode != 0:
         raise SystemExit(f"poll --once failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
     match = _ELAPSED_RE.search(run.stdout)
     if match is None:
         raise SystemExit(f"unexpected poll output:\n{run.stdout}")
-    return {"stored": int(match.group(1)), "sync_seconds": float(match.group(2)),
-            "wall_seconds": run.seconds, "output": run.stdout.strip(),
-            "main_peak_rss_mb": run.max_rss_mb, "tree_peak_pss_mb": run.memory.peak_pss_mb,
-            "tree_peak_rss_sum_mb": run.memory.peak_rss_sum_mb,
-            "processes": run.memory.peak_processes, "cpu_busy": run.cpu_busy,
-            "cpu_seconds": run.cpu_seconds}
+    return {
+        "stored": int(match.group(1)),
+        "sync_seconds": float(match.group(2)),
+        "wall_seconds": run.seconds,
+        "output": run.stdout.strip(),
+        "main_peak_rss_mb": run.max_rss_mb,
+        "tree_peak_pss_mb": run.memory.peak_pss_mb,
+        "tree_peak_rss_sum_mb": run.memory.peak_rss_sum_mb,
+        "processes": run.memory.peak_processes,
+        "cpu_busy": run.cpu_busy,
+        "cpu_seconds": run.cpu_seconds,
+    }
 
 
-def incremental_polls(config_path: Path, password: str, user: MailUser, factory: MailFactory,
-                      first_new: int, new: int, repeats: int) -> dict[str, Any]:
+def incremental_polls(
+    config_path: Path,
+    password: str,
+    user: MailUser,
+    factory: MailFactory,
+    first_new: int,
+    new: int,
+    repeats: int,
+) -> dict[str, Any]:
     """Median and worst time of in-process polls with nothing new, then with *new* new."""
     from inboxwatch.classifying.classifier import Classifier
     from inboxwatch.config import load_config
     from inboxwatch.ingest.pipeline import IngestContext
-    from inboxwatch.storage.store import Store
     from inboxwatch.ingest.sync import poll_all
+    from inboxwatch.storage.store import Store
 
     os.environ[PASSWORD_ENV] = password
     config = load_config(config_path)
@@ -179,10 +211,14 @@ def incremental_polls(config_path: Path, password: str, user: MailUser, factory:
             assert reports[0].inserted == new, reports[0].lines()
     finally:
         store.close()
-    return {"poll_nothing_new_ms": statistics.median(idle) * 1000,
-            "poll_nothing_new_max_ms": max(idle) * 1000,
-            "poll_new_ms": statistics.median(busy) * 1000, "poll_new_max_ms": max(busy) * 1000,
-            "bare_fetch_new_ms": statistics.median(bare) * 1000, "poll_new_messages": new}
+    return {
+        "poll_nothing_new_ms": statistics.median(idle) * 1000,
+        "poll_nothing_new_max_ms": max(idle) * 1000,
+        "poll_new_ms": statistics.median(busy) * 1000,
+        "poll_new_max_ms": max(busy) * 1000,
+        "bare_fetch_new_ms": statistics.median(bare) * 1000,
+        "poll_new_messages": new,
+    }
 
 
 def bare_fetch_new(user: MailUser, new: int) -> float:
@@ -198,19 +234,35 @@ def bare_fetch_new(user: MailUser, new: int) -> float:
 
 def cli_poll_wall(config_path: Path, password: str) -> float:
     """Wall time of ``inboxwatch poll --once`` with nothing new, start-up included."""
-    run = run_measured([sys.executable, "-m", "inboxwatch.app.cli", "--config", str(config_path),
-                        "poll", "--once"], env={**os.environ, PASSWORD_ENV: password})
+    run = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "inboxwatch.app.cli",
+            "--config",
+            str(config_path),
+            "poll",
+            "--once",
+        ],
+        env={**os.environ, PASSWORD_ENV: password},
+    )
     return run.seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--database", metavar="URL",
-                        help="PostgreSQL admin URL: a fresh database is created on it "
-                             "(default: a fresh SQLite file)")
-    parser.add_argument("--models", type=Path, help="model folder (default: models/, else "
-                        "one is trained from data/labelled)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="PostgreSQL admin URL: a fresh database is created on it "
+        "(default: a fresh SQLite file)",
+    )
+    parser.add_argument(
+        "--models",
+        type=Path,
+        help="model folder (default: models/, else one is trained from data/labelled)",
+    )
     parser.add_argument("--batch-messages", type=int, default=200)
     parser.add_argument("--new", type=int, default=10, help="new messages per busy poll")
     parser.add_argument("--repeats", type=int, default=5)
@@ -230,46 +282,69 @@ def main(argv: list[str] | None = None) -> int:
         seeded = user.seed(factory.messages(args.messages))
         seed_s = time.perf_counter() - started
         index_s = warm_index(user)
-        print(f"seeded {seeded} messages in {seed_s:.1f} s; Dovecot indexed them in "
-              f"{index_s:.1f} s; model {model_note}; database {database.kind}", flush=True)
+        print(
+            f"seeded {seeded} messages in {seed_s:.1f} s; Dovecot indexed them in "
+            f"{index_s:.1f} s; model {model_note}; database {database.kind}",
+            flush=True,
+        )
         fetched, size, seconds = bare_imapclient_rate(user, args.batch_messages)
         baseline = fetched / seconds
-        print(f"bare imapclient BODY.PEEK[] loop: {fetched} messages ({size / 2**20:.0f} MB) "
-              f"in {seconds:.1f} s = {baseline:.0f} msg/s", flush=True)
+        print(
+            f"bare imapclient BODY.PEEK[] loop: {fetched} messages ({size / 2**20:.0f} MB) "
+            f"in {seconds:.1f} s = {baseline:.0f} msg/s",
+            flush=True,
+        )
         config_path = write_config(workdir, user, database.url, models, args.batch_messages)
         sync = initial_sync(config_path, user.password)
         rate = sync["stored"] / sync["sync_seconds"]
         wall_rate = sync["stored"] / sync["wall_seconds"]
         print(sync["output"])
-        print(f"initial sync (poll --once): {sync['stored']} stored; sync "
-              f"{sync['sync_seconds']:.1f} s = {rate:.0f} msg/s; whole command "
-              f"{sync['wall_seconds']:.1f} s = {wall_rate:.0f} msg/s "
-              "(start-up and model load included)")
+        print(
+            f"initial sync (poll --once): {sync['stored']} stored; sync "
+            f"{sync['sync_seconds']:.1f} s = {rate:.0f} msg/s; whole command "
+            f"{sync['wall_seconds']:.1f} s = {wall_rate:.0f} msg/s "
+            "(start-up and model load included)"
+        )
         cpu_ms = sync["cpu_seconds"] * 1000 / max(sync["stored"], 1)
-        print(f"ratio sync/bare fetch: {rate / baseline:.2f}; the machine's cores were "
-              f"{sync['cpu_busy']:.0%} busy meanwhile (Dovecot and anyone else included); "
-              f"CPU time of the command and its workers: {cpu_ms:.2f} ms per message "
-              "(start-up included; Dovecot not)")
-        print(f"peak memory: main process RSS {sync['main_peak_rss_mb']:.0f} MB; whole process "
-              f"tree ({sync['processes']} processes) PSS {sync['tree_peak_pss_mb']:.0f} MB "
-              f"(RSS summed {sync['tree_peak_rss_sum_mb']:.0f} MB)", flush=True)
+        print(
+            f"ratio sync/bare fetch: {rate / baseline:.2f}; the machine's cores were "
+            f"{sync['cpu_busy']:.0%} busy meanwhile (Dovecot and anyone else included); "
+            f"CPU time of the command and its workers: {cpu_ms:.2f} ms per message "
+            "(start-up included; Dovecot not)"
+        )
+        print(
+            f"peak memory: main process RSS {sync['main_peak_rss_mb']:.0f} MB; whole process "
+            f"tree ({sync['processes']} processes) PSS {sync['tree_peak_pss_mb']:.0f} MB "
+            f"(RSS summed {sync['tree_peak_rss_sum_mb']:.0f} MB)",
+            flush=True,
+        )
         figures: dict[str, Any] = {
-            "messages": args.messages, "database": database.kind, "megabytes": size / 2**20,
-            "baseline_msgs_per_s": baseline, "sync_msgs_per_s": rate,
-            "sync_wall_msgs_per_s": wall_rate, "ratio": rate / baseline,
+            "messages": args.messages,
+            "database": database.kind,
+            "megabytes": size / 2**20,
+            "baseline_msgs_per_s": baseline,
+            "sync_msgs_per_s": rate,
+            "sync_wall_msgs_per_s": wall_rate,
+            "ratio": rate / baseline,
             "cpu_ms_per_message": sync["cpu_seconds"] * 1000 / max(sync["stored"], 1),
-            **{k: v for k, v in sync.items() if k != "output"}}
+            **{k: v for k, v in sync.items() if k != "output"},
+        }
         if not args.no_incremental:
-            polls = incremental_polls(config_path, user.password, user, factory,
-                                      args.messages, args.new, args.repeats)
+            polls = incremental_polls(
+                config_path, user.password, user, factory, args.messages, args.new, args.repeats
+            )
             cli_wall = cli_poll_wall(config_path, user.password)
-            print(f"poll, nothing new, over {args.messages} stored: median "
-                  f"{polls['poll_nothing_new_ms']:.0f} ms (worst "
-                  f"{polls['poll_nothing_new_max_ms']:.0f} ms); as a fresh "
-                  f"`inboxwatch poll --once` process {cli_wall:.2f} s")
-            print(f"poll with {args.new} new: median {polls['poll_new_ms']:.0f} ms (worst "
-                  f"{polls['poll_new_max_ms']:.0f} ms); baseline, a bare imapclient session "
-                  f"fetching {args.new} new ones: median {polls['bare_fetch_new_ms']:.0f} ms")
+            print(
+                f"poll, nothing new, over {args.messages} stored: median "
+                f"{polls['poll_nothing_new_ms']:.0f} ms (worst "
+                f"{polls['poll_nothing_new_max_ms']:.0f} ms); as a fresh "
+                f"`inboxwatch poll --once` process {cli_wall:.2f} s"
+            )
+            print(
+                f"poll with {args.new} new: median {polls['poll_new_ms']:.0f} ms (worst "
+                f"{polls['poll_new_max_ms']:.0f} ms); baseline, a bare imapclient session "
+                f"fetching {args.new} new ones: median {polls['bare_fetch_new_ms']:.0f} ms"
+            )
             figures.update(polls, cli_poll_wall_s=cli_wall)
         record("sync", figures, command_line())
     finally:

@@ -38,9 +38,14 @@ CONFIG = {"me": {"addresses": ["anna@assist.example"]}, "polling": {"interval_mi
 
 
 def _start_child(url: str) -> subprocess.Popen[str]:
-    child = subprocess.Popen([sys.executable, "-m", "tests.tools.service", "--db", url],
-                             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.tools.service", "--db", url],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert child.stdout is not None
     if child.stdout.readline().strip() != "started":
         raise SystemExit(f"the service did not start on {url}")
@@ -97,13 +102,23 @@ def main(argv: list[str] | None = None) -> int:
     print(machine_line(), flush=True)
     for kind in [args.only] if args.only else ["sqlite", "postgresql"]:
         times = measure(kind, args.repeats, args.postgres)
-        print(f"takeover after SIGKILL ({kind}): median {statistics.median(times) * 1000:.0f}"
-              f" ms, worst {max(times) * 1000:.0f} ms over {len(times)} kills "
-              f"(lease ttl {daemon.LEASE_SECONDS:g} s)", flush=True)
-        record("takeover", {"database": kind, "kills": len(times),
-                            "median_ms": statistics.median(times) * 1000,
-                            "worst_ms": max(times) * 1000,
-                            "lease_seconds": daemon.LEASE_SECONDS}, command_line())
+        print(
+            f"takeover after SIGKILL ({kind}): median {statistics.median(times) * 1000:.0f}"
+            f" ms, worst {max(times) * 1000:.0f} ms over {len(times)} kills "
+            f"(lease ttl {daemon.LEASE_SECONDS:g} s)",
+            flush=True,
+        )
+        record(
+            "takeover",
+            {
+                "database": kind,
+                "kills": len(times),
+                "median_ms": statistics.median(times) * 1000,
+                "worst_ms": max(times) * 1000,
+                "lease_seconds": daemon.LEASE_SECONDS,
+            },
+            command_line(),
+        )
     return 0
 
 

@@ -83,16 +83,27 @@ class Provider:
 _MS_LOGIN = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0"
 PROVIDERS = {
     "gmail": Provider(
-        imap_host="imap.gmail.com", smtp_host="smtp.gmail.com", smtp_security="tls",
+        imap_host="imap.gmail.com",
+        smtp_host="smtp.gmail.com",
+        smtp_security="tls",
         token_url="https://oauth2.googleapis.com/token",
-        authorize_url="https://accounts.google.com/o/oauth2/v2/auth", device_code_url=None,
-        scopes=("https://mail.google.com/",)),
+        authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+        device_code_url=None,
+        scopes=("https://mail.google.com/",),
+    ),
     "microsoft365": Provider(
-        imap_host="outlook.office365.com", smtp_host="smtp.office365.com",
-        smtp_security="starttls", token_url=_MS_LOGIN + "/token", authorize_url=None,
+        imap_host="outlook.office365.com",
+        smtp_host="smtp.office365.com",
+        smtp_security="starttls",
+        token_url=_MS_LOGIN + "/token",
+        authorize_url=None,
         device_code_url=_MS_LOGIN + "/devicecode",
-        scopes=("https://outlook.office.com/IMAP.AccessAsUser.All",
-                "https://outlook.office.com/SMTP.Send", "offline_access")),
+        scopes=(
+            "https://outlook.office.com/IMAP.AccessAsUser.All",
+            "https://outlook.office.com/SMTP.Send",
+            "offline_access",
+        ),
+    ),
 }
 
 
@@ -268,9 +279,7 @@ class _Section:
 
     def fail(self, key: str, expected: str) -> ConfigError:
         value = self.data.get(key, "<missing>")
-        return ConfigError(
-            f"{self.where}: {self._key(key)}: expected {expected}, got {value!r}"
-        )
+        return ConfigError(f"{self.where}: {self._key(key)}: expected {expected}, got {value!r}")
 
     def _key(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -282,8 +291,15 @@ class _Section:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ConfigError(f"{self.where}: {self._key(key)}: unknown key{hint}")
 
-    def get(self, key: str, kind: type[T], default: T | None = None, required: bool = False,
-            check: Callable[[T], bool] | None = None, expected: str = "") -> T | None:
+    def get(
+        self,
+        key: str,
+        kind: type[T],
+        default: T | None = None,
+        required: bool = False,
+        check: Callable[[T], bool] | None = None,
+        expected: str = "",
+    ) -> T | None:
         if key not in self.data:
             if required:
                 raise ConfigError(f"{self.where}: {self._key(key)}: required key is missing")
@@ -298,12 +314,19 @@ class _Section:
         return value
 
     def text(self, key: str, default: str | None = None, required: bool = False) -> str | None:
-        return self.get(key, str, default, required, lambda s: bool(s.strip()),
-                        "a non-empty string")
+        return self.get(
+            key, str, default, required, lambda s: bool(s.strip()), "a non-empty string"
+        )
 
     def strings(self, key: str, required: bool = False) -> tuple[str, ...]:
-        value = self.get(key, list, [], required, lambda v: all(
-            isinstance(s, str) and s.strip() for s in v), "a list of non-empty strings")
+        value = self.get(
+            key,
+            list,
+            [],
+            required,
+            lambda v: all(isinstance(s, str) and s.strip() for s in v),
+            "a list of non-empty strings",
+        )
         return tuple(s.strip() for s in value or [])
 
     def table(self, key: str) -> _Section:
@@ -332,8 +355,9 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like "
-                         "'Europe/Budapest')") from exc
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like 'Europe/Budapest')"
+        ) from exc
 
 
 def _clock(text: str) -> time:
@@ -343,16 +367,16 @@ def _clock(text: str) -> time:
         raise ValueError(f"expected a time like '07:30', got {text!r}") from exc
 
 
-def _working_time(sec: _Section, tz: ZoneInfo, holidays: str | None,
-                  hours_default: str, days_default: str) -> WorkingTime:
+def _working_time(
+    sec: _Section, tz: ZoneInfo, holidays: str | None, hours_default: str, days_default: str
+) -> WorkingTime:
     start, end = sec.convert("working_hours", parse_hours, hours_default)
     days = sec.convert("working_days", parse_days, days_default)
     return WorkingTime(tz=tz, start=start, end=end, days=days, holidays_country=holidays)
 
 
 def _me(sec: _Section) -> MeConfig:
-    sec.check_keys(("name", "addresses", "timezone", "working_hours", "working_days",
-                    "holidays"))
+    sec.check_keys(("name", "addresses", "timezone", "working_hours", "working_days", "holidays"))
     tz = sec.convert("timezone", _zone, "UTC")
     holidays = sec.text("holidays")
     if holidays is not None:
@@ -375,9 +399,11 @@ def _security(sec: _Section, host: str, default: Security) -> Security:
     if value not in _SECURITY:
         raise sec.fail("security", "one of 'tls', 'starttls', 'none'")
     if value == "none" and host not in _LOOPBACK:
-        raise ConfigError(f"{sec.where}: {sec.path}.security: 'none' sends your password "
-                          f"in clear text and is allowed only for a loopback host, not {host!r}"
-                          "; use 'tls' or 'starttls'")
+        raise ConfigError(
+            f"{sec.where}: {sec.path}.security: 'none' sends your password "
+            f"in clear text and is allowed only for a loopback host, not {host!r}"
+            "; use 'tls' or 'starttls'"
+        )
     return value  # type: ignore[return-value]
 
 
@@ -387,29 +413,64 @@ def _password_source(sec: _Section) -> tuple[str | None, str | None, str | None]
         sec.warnings.append(
             f"{sec.where}: {sec.path}.password: a literal password in the config file is "
             "ignored; set password_env (an environment variable), password_file or "
-            "password_command")
+            "password_command"
+        )
     env = sec.text("password_env")
     command = sec.text("password_command")
     file = sec.text("password_file")
-    chosen = [key for key, value in (("password_env", env), ("password_command", command),
-                                     ("password_file", file)) if value]
+    chosen = [
+        key
+        for key, value in (
+            ("password_env", env),
+            ("password_command", command),
+            ("password_file", file),
+        )
+        if value
+    ]
     if len(chosen) > 1:
-        raise ConfigError(f"{sec.where}: {sec.path}: set only one of "
-                          f"{' and '.join(chosen)}")
+        raise ConfigError(f"{sec.where}: {sec.path}: set only one of {' and '.join(chosen)}")
     return env, command, file
 
 
-_ACCOUNT_KEYS = ("name", "provider", "host", "port", "security", "username", "auth",
-                 "password_env", "password_command", "password_file", "password",
-                 "token_command", "oauth", "folders", "sent_folder", "ca_file", "allow_write",
-                 "batch_messages", "batch_bytes", "timeout_seconds")
-_OAUTH_KEYS = ("client_id", "client_secret_env", "tenant", "token_file", "token_url",
-               "authorize_url", "device_code_url", "scopes", "mechanism")
+_ACCOUNT_KEYS = (
+    "name",
+    "provider",
+    "host",
+    "port",
+    "security",
+    "username",
+    "auth",
+    "password_env",
+    "password_command",
+    "password_file",
+    "password",
+    "token_command",
+    "oauth",
+    "folders",
+    "sent_folder",
+    "ca_file",
+    "allow_write",
+    "batch_messages",
+    "batch_bytes",
+    "timeout_seconds",
+)
+_OAUTH_KEYS = (
+    "client_id",
+    "client_secret_env",
+    "tenant",
+    "token_file",
+    "token_url",
+    "authorize_url",
+    "device_code_url",
+    "scopes",
+    "mechanism",
+)
 
 
 def _port(sec: _Section, default: int) -> int:
-    port = sec.get("port", int, default, check=lambda p: 0 < p < 65536,
-                   expected="an integer port 1-65535")
+    port = sec.get(
+        "port", int, default, check=lambda p: 0 < p < 65536, expected="an integer port 1-65535"
+    )
     assert port is not None
     return port
 
@@ -430,25 +491,29 @@ def _auth(sec: _Section) -> Auth:
     return value  # type: ignore[return-value]
 
 
-def _login_source(sec: _Section, auth: Auth, required: bool
-                  ) -> tuple[str | None, str | None, str | None]:
+def _login_source(
+    sec: _Section, auth: Auth, required: bool
+) -> tuple[str | None, str | None, str | None]:
     """The password source (password_env, password_command, password_file); with OAuth2
     there must be none (and no token keys otherwise)."""
     env, command, file = _password_source(sec)
     if auth == "oauth2":
         if env or command or file:
-            raise ConfigError(f"{sec.where}: {sec.path}: auth = \"oauth2\" uses a token, not "
-                              "a password: remove password_env / password_command / "
-                              "password_file")
+            raise ConfigError(
+                f'{sec.where}: {sec.path}: auth = "oauth2" uses a token, not '
+                "a password: remove password_env / password_command / "
+                "password_file"
+            )
         return None, None, None
     for key in ("token_command", "oauth", "oauth_account"):
         if key in sec.data:
-            raise ConfigError(f"{sec.where}: {sec.path}.{key}: only used with "
-                              "auth = \"oauth2\"")
+            raise ConfigError(f'{sec.where}: {sec.path}.{key}: only used with auth = "oauth2"')
     if required and not env and not command and not file:
-        raise ConfigError(f"{sec.where}: {sec.path}: set password_env (the name of an "
-                          "environment variable holding the password), password_file or "
-                          "password_command")
+        raise ConfigError(
+            f"{sec.where}: {sec.path}: set password_env (the name of an "
+            "environment variable holding the password), password_file or "
+            "password_command"
+        )
     return env, command, file
 
 
@@ -459,13 +524,16 @@ def _oauth(sec: _Section, provider: Provider | None, base: Path, name: str) -> O
     table.check_keys(_OAUTH_KEYS)
     if command:
         if table.data:
-            raise ConfigError(f"{sec.where}: {sec.path}: set token_command or an oauth "
-                              "table, not both")
+            raise ConfigError(
+                f"{sec.where}: {sec.path}: set token_command or an oauth table, not both"
+            )
         return OAuthConfig(token_command=command)
     if not table.data:
-        raise ConfigError(f"{sec.where}: {sec.path}: auth = \"oauth2\" needs token_command "
-                          "(an external helper) or an oauth table with client_id "
-                          "(see the README: Gmail / Microsoft 365)")
+        raise ConfigError(
+            f'{sec.where}: {sec.path}: auth = "oauth2" needs token_command '
+            "(an external helper) or an oauth table with client_id "
+            "(see the README: Gmail / Microsoft 365)"
+        )
     tenant = table.text("tenant", "organizations") or "organizations"
 
     def preset(key: str) -> str | None:
@@ -483,8 +551,10 @@ def _oauth(sec: _Section, provider: Provider | None, base: Path, name: str) -> O
         mechanism=_mechanism(table),
     )
     if not oauth.token_url or not (oauth.authorize_url or oauth.device_code_url):
-        raise ConfigError(f"{sec.where}: {table.path}: without a provider, set token_url and "
-                          "authorize_url (browser sign-in) or device_code_url (device code)")
+        raise ConfigError(
+            f"{sec.where}: {table.path}: without a provider, set token_url and "
+            "authorize_url (browser sign-in) or device_code_url (device code)"
+        )
     return oauth
 
 
@@ -511,8 +581,10 @@ def _account(sec: _Section, base: Path) -> AccountConfig:
     env, command, file = _login_source(sec, auth, required=True)
     name = sec.text("name", required=True) or ""
     if provider is PROVIDERS["microsoft365"] and auth == "password":
-        sec.warnings.append(f"{sec.where}: {sec.path}: Microsoft 365 refuses password logins "
-                            "over IMAP; set auth = \"oauth2\" (see the README)")
+        sec.warnings.append(
+            f"{sec.where}: {sec.path}: Microsoft 365 refuses password logins "
+            'over IMAP; set auth = "oauth2" (see the README)'
+        )
     oauth = _oauth(sec, provider, base, name) if auth == "oauth2" else None
     return AccountConfig(
         name=name,
@@ -556,20 +628,32 @@ def _positive_float(sec: _Section, key: str, default: float) -> float:
 
 
 def _client(sec: _Section, me: MeConfig) -> ClientConfig:
-    sec.check_keys(("name", "addresses", "monthly_revenue", "currency", "working_hours",
-                    "working_days", "payment_terms_days"))
+    sec.check_keys(
+        (
+            "name",
+            "addresses",
+            "monthly_revenue",
+            "currency",
+            "working_hours",
+            "working_days",
+            "payment_terms_days",
+        )
+    )
     addresses = tuple(a.lower() for a in sec.strings("addresses", required=True))
     for address in addresses:
         if "@" not in address:
-            raise sec.fail("addresses", "addresses like 'boss@acme.example' or domains like "
-                           "'@acme.example'")
+            raise sec.fail(
+                "addresses", "addresses like 'boss@acme.example' or domains like '@acme.example'"
+            )
     override = None
     if "working_hours" in sec.data or "working_days" in sec.data:
         wt = me.working_time
-        override = _working_time(sec, wt.tz, wt.holidays_country,
-                                 f"{wt.start:%H:%M}-{wt.end:%H:%M}", "Mon-Sun")
-    revenue = sec.get("monthly_revenue", float, 0.0, check=lambda v: v >= 0,
-                      expected="a number >= 0")
+        override = _working_time(
+            sec, wt.tz, wt.holidays_country, f"{wt.start:%H:%M}-{wt.end:%H:%M}", "Mon-Sun"
+        )
+    revenue = sec.get(
+        "monthly_revenue", float, 0.0, check=lambda v: v >= 0, expected="a number >= 0"
+    )
     return ClientConfig(
         name=_client_name(sec),
         addresses=addresses,
@@ -585,8 +669,11 @@ def _client_name(sec: _Section) -> str:
     character: the name is printed in the report and the alert mail."""
     name = sec.text("name", required=True) or ""
     if scrub_controls(name) != name:
-        raise sec.fail("name", "a name without line breaks, control characters or "
-                       "invisible formatting characters (such as bidi overrides)")
+        raise sec.fail(
+            "name",
+            "a name without line breaks, control characters or "
+            "invisible formatting characters (such as bidi overrides)",
+        )
     return name
 
 
@@ -599,8 +686,9 @@ def _polling(sec: _Section) -> PollingConfig:
 
 
 def _report(sec: _Section) -> ReportConfig:
-    sec.check_keys(("time", "window_days", "send_when_unchanged", "recipients",
-                    "thresholds", "min_messages"))
+    sec.check_keys(
+        ("time", "window_days", "send_when_unchanged", "recipients", "thresholds", "min_messages")
+    )
     thresholds = sec.table("thresholds")
     for key in thresholds.data:
         thresholds.get(key, float, expected="a number")
@@ -615,9 +703,25 @@ def _report(sec: _Section) -> ReportConfig:
 
 
 def _smtp(sec: _Section, accounts: tuple[AccountConfig, ...]) -> SmtpConfig:
-    sec.check_keys(("provider", "host", "port", "security", "username", "auth",
-                    "password_env", "password_command", "password_file", "password",
-                    "token_command", "oauth_account", "from", "ca_file", "timeout_seconds"))
+    sec.check_keys(
+        (
+            "provider",
+            "host",
+            "port",
+            "security",
+            "username",
+            "auth",
+            "password_env",
+            "password_command",
+            "password_file",
+            "password",
+            "token_command",
+            "oauth_account",
+            "from",
+            "ca_file",
+            "timeout_seconds",
+        )
+    )
     provider = _provider(sec)
     host = sec.text("host", provider.smtp_host if provider else None, required=not provider)
     assert host is not None
@@ -645,31 +749,47 @@ def _smtp(sec: _Section, accounts: tuple[AccountConfig, ...]) -> SmtpConfig:
     )
 
 
-def _smtp_oauth(sec: _Section, accounts: tuple[AccountConfig, ...], username: str | None
-                ) -> tuple[OAuthConfig, str]:
+def _smtp_oauth(
+    sec: _Section, accounts: tuple[AccountConfig, ...], username: str | None
+) -> tuple[OAuthConfig, str]:
     """SMTP's token: its own token_command, or the token store of one of the accounts
     (one sign-in covers both when its scopes include sending, as the presets' do)."""
     command = sec.text("token_command")
     reuse = sec.text("oauth_account")
     if bool(command) == bool(reuse):
-        raise ConfigError(f"{sec.where}: smtp: auth = \"oauth2\" needs token_command, or "
-                          "oauth_account = the name of an account signed in with OAuth2")
+        raise ConfigError(
+            f'{sec.where}: smtp: auth = "oauth2" needs token_command, or '
+            "oauth_account = the name of an account signed in with OAuth2"
+        )
     if command:
         oauth = OAuthConfig(token_command=command)
     else:
         account = next((a for a in accounts if a.name == reuse and a.oauth), None)
         if account is None or account.oauth is None:
-            raise sec.fail("oauth_account", "the name of an [[accounts]] entry with "
-                           "auth = \"oauth2\"")
+            raise sec.fail(
+                "oauth_account", 'the name of an [[accounts]] entry with auth = "oauth2"'
+            )
         oauth, username = account.oauth, username or account.username
     if not username:
-        raise ConfigError(f"{sec.where}: smtp.username: required with auth = \"oauth2\"")
+        raise ConfigError(f'{sec.where}: smtp.username: required with auth = "oauth2"')
     return oauth, username
 
 
-_TOP_KEYS = ("database", "me", "accounts", "clients", "polling", "report", "smtp",
-             "suggestions", "retention", "models", "health", "metrics",
-             "waiting")
+_TOP_KEYS = (
+    "database",
+    "me",
+    "accounts",
+    "clients",
+    "polling",
+    "report",
+    "smtp",
+    "suggestions",
+    "retention",
+    "models",
+    "health",
+    "metrics",
+    "waiting",
+)
 
 
 def _resolve_db_url(url: str) -> str:
@@ -678,7 +798,7 @@ def _resolve_db_url(url: str) -> str:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or url == prefix + ":memory:":
         return url
-    path = Path(url[len(prefix):]).expanduser()
+    path = Path(url[len(prefix) :]).expanduser()
     if path.is_absolute():
         return prefix + str(path)
     return prefix + str((data_dir() / path).resolve())
@@ -719,22 +839,37 @@ def parse_config(data: Mapping[str, Any], where: str, path: Path | None = None) 
 
 def _suggestions(sec: _Section) -> SuggestionsConfig:
     sec.check_keys(("enabled", "write_keywords"))
-    return SuggestionsConfig(enabled=bool(sec.get("enabled", bool, False)),
-                             write_keywords=bool(sec.get("write_keywords", bool, False)))
+    return SuggestionsConfig(
+        enabled=bool(sec.get("enabled", bool, False)),
+        write_keywords=bool(sec.get("write_keywords", bool, False)),
+    )
 
 
 def _health(sec: _Section) -> HealthConfig:
     sec.check_keys(("max_sync_age_minutes",))
-    return HealthConfig(sec.get("max_sync_age_minutes", float, None, check=lambda v: v > 0,
-                                expected="a positive number of minutes"))
+    return HealthConfig(
+        sec.get(
+            "max_sync_age_minutes",
+            float,
+            None,
+            check=lambda v: v > 0,
+            expected="a positive number of minutes",
+        )
+    )
 
 
 def _waiting(sec: _Section) -> WaitingConfig:
     sec.check_keys(("after_working_hours", "days"))
-    hours = sec.get("after_working_hours", float, 16.0, check=lambda v: v >= 0,
-                    expected="a number of working hours >= 0")
-    return WaitingConfig(after_working_hours=16.0 if hours is None else hours,
-                         days=_positive_int(sec, "days", 14))
+    hours = sec.get(
+        "after_working_hours",
+        float,
+        16.0,
+        check=lambda v: v >= 0,
+        expected="a number of working hours >= 0",
+    )
+    return WaitingConfig(
+        after_working_hours=16.0 if hours is None else hours, days=_positive_int(sec, "days", 14)
+    )
 
 
 def _metrics(sec: _Section) -> MetricsConfig:
@@ -779,8 +914,10 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{where}: no such file; run `inboxwatch init` to write a starter "
-                          "config, or pass --config") from exc
+        raise ConfigError(
+            f"{where}: no such file; run `inboxwatch init` to write a starter "
+            "config, or pass --config"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read the file: {exc}") from exc
     try:
@@ -797,8 +934,7 @@ def load_config(path: Path) -> Config:
 def _permission_warning(path: Path) -> str | None:
     mode = path.stat().st_mode
     if mode & (stat.S_IRGRP | stat.S_IROTH):
-        return (f"{path}: the config file is readable by other users; "
-                f"run: chmod 600 {path}")
+        return f"{path}: the config file is readable by other users; run: chmod 600 {path}"
     return None
 
 

@@ -25,8 +25,9 @@ _POLL_SECONDS = 0.05
 _MAX_OUTPUT_BYTES = 1 << 20  # a password is the first line; more is not kept
 
 
-def resolve_password(what: str, env: str | None, command: str | None,
-                     file: str | None = None) -> str:
+def resolve_password(
+    what: str, env: str | None, command: str | None, file: str | None = None
+) -> str:
     """Return the password for *what* (e.g. "account 'work'") from *env*, *file* or *command*.
 
     Neither the command's output nor the file's content is ever included in an error
@@ -38,15 +39,18 @@ def resolve_password(what: str, env: str | None, command: str | None,
         return _from_file(what, file)
     if command:
         return run_secret_command(what, command, "password_command")
-    raise CredentialError(f"{what}: no password source; set password_env, password_file or "
-                          "password_command")
+    raise CredentialError(
+        f"{what}: no password source; set password_env, password_file or password_command"
+    )
 
 
 def _from_env(what: str, name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise CredentialError(f"{what}: the environment variable {name} is not set or empty; "
-                              f"export {name}=... before starting inboxwatch")
+        raise CredentialError(
+            f"{what}: the environment variable {name} is not set or empty; "
+            f"export {name}=... before starting inboxwatch"
+        )
     return value
 
 
@@ -54,22 +58,29 @@ def _from_file(what: str, name: str) -> str:
     """The first line of the file *name* (environment variables and ~ expanded)."""
     path = Path(os.path.expandvars(name)).expanduser()
     if "$" in str(path):
-        raise CredentialError(f"{what}: password_file {name}: an environment variable in it "
-                              "is not set (CREDENTIALS_DIRECTORY is set only inside a systemd "
-                              "unit with LoadCredential=); start it from the unit, or use a "
-                              "plain path")
+        raise CredentialError(
+            f"{what}: password_file {name}: an environment variable in it "
+            "is not set (CREDENTIALS_DIRECTORY is set only inside a systemd "
+            "unit with LoadCredential=); start it from the unit, or use a "
+            "plain path"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise CredentialError(f"{what}: password_file {path}: no such file; create it "
-                              f"(mode 600) with the password on its first line") from exc
+        raise CredentialError(
+            f"{what}: password_file {path}: no such file; create it "
+            f"(mode 600) with the password on its first line"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise CredentialError(f"{what}: password_file {path}: cannot read it "
-                              f"({type(exc).__name__}); check its owner and mode") from exc
+        raise CredentialError(
+            f"{what}: password_file {path}: cannot read it "
+            f"({type(exc).__name__}); check its owner and mode"
+        ) from exc
     password = text.splitlines()[0] if text else ""
     if not password:
-        raise CredentialError(f"{what}: password_file {path} is empty; put the password on "
-                              "its first line")
+        raise CredentialError(
+            f"{what}: password_file {path} is empty; put the password on its first line"
+        )
     return password
 
 
@@ -83,8 +94,9 @@ def run_secret_command(what: str, command: str, key: str) -> str:
     except (OSError, ValueError) as exc:
         raise CredentialError(f"{what}: {key} could not be run: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
-        raise CredentialError(f"{what}: {key} did not finish within "
-                              f"{COMMAND_TIMEOUT_SECONDS} s") from exc
+        raise CredentialError(
+            f"{what}: {key} did not finish within {COMMAND_TIMEOUT_SECONDS} s"
+        ) from exc
     if status != 0:
         raise CredentialError(f"{what}: {key} failed with exit status {status}")
     text = _utf8(output)

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from inboxwatch.text import fold
 
-
 __all__ = [
     "WorkingHoursTally",
     "WorkingTime",
@@ -127,8 +126,7 @@ def _calendar(country: str, subdivision: str | None, year: int) -> _Calendar:
     import holidays  # a third of a second to import: only when a country is configured
 
     found = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    return _Calendar(frozenset(found.keys()),
-                     frozenset(getattr(found, "weekend_workdays", ())))
+    return _Calendar(frozenset(found.keys()), frozenset(getattr(found, "weekend_workdays", ())))
 
 
 def _check_country(country: str, subdivision: str | None) -> None:

@@ -94,8 +94,9 @@ class CommandTokens:
 class TokenStore:
     """Access tokens from a refresh token kept in *oauth.token_file*."""
 
-    def __init__(self, what: str, account: str, oauth: OAuthConfig,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, what: str, account: str, oauth: OAuthConfig, clock: Callable[[], float] = time.time
+    ) -> None:
         assert oauth.token_file is not None and oauth.token_url is not None
         self.what = what
         self.account = account
@@ -121,23 +122,36 @@ class TokenStore:
         try:
             return load_tokens(self.path)
         except FileNotFoundError:
-            raise TokenError(f"{self.what}: not signed in yet (no token file {self.path}); "
-                             f"run: inboxwatch auth login {self.account}") from None
+            raise TokenError(
+                f"{self.what}: not signed in yet (no token file {self.path}); "
+                f"run: inboxwatch auth login {self.account}"
+            ) from None
 
     def _refresh(self, tokens: Tokens) -> Tokens:
-        fields = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token,
-                  "scope": " ".join(self.oauth.scopes)}
+        fields = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+            "scope": " ".join(self.oauth.scopes),
+        }
         answer = _post(self.what, str(self.oauth.token_url), _with_client(self.oauth, fields))
         # Microsoft answers interaction_required when a policy demands a new sign-in.
-        if answer.get("error") in ("invalid_grant", "interaction_required",
-                                   "unauthorized_client", "invalid_client"):
+        if answer.get("error") in (
+            "invalid_grant",
+            "interaction_required",
+            "unauthorized_client",
+            "invalid_client",
+        ):
             raise TokenError(
                 f"{self.what}: the sign-in was revoked or has expired ({answer['error']}); "
-                f"sign in again: inboxwatch auth login {self.account}")
+                f"sign in again: inboxwatch auth login {self.account}"
+            )
         fresh = tokens_from(self.what, answer, self.clock(), tokens.refresh_token)
         save_tokens(self.path, fresh)
-        logger.info("%s: access token refreshed, valid for %.0f s", self.what,
-                    fresh.expires_at - self.clock())
+        logger.info(
+            "%s: access token refreshed, valid for %.0f s",
+            self.what,
+            fresh.expires_at - self.clock(),
+        )
         return fresh
 
 
@@ -161,23 +175,31 @@ def load_tokens(path: Path) -> Tokens:
     """Read the token file; FileNotFoundError when there is none, TokenError when broken."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Tokens(access_token=str(data["access_token"]),
-                      refresh_token=str(data["refresh_token"]),
-                      expires_at=float(data["expires_at"]))
+        return Tokens(
+            access_token=str(data["access_token"]),
+            refresh_token=str(data["refresh_token"]),
+            expires_at=float(data["expires_at"]),
+        )
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise TokenError(f"the token file {path} cannot be read ({type(exc).__name__}); "
-                         "delete it and sign in again with inboxwatch auth login") from None
+        raise TokenError(
+            f"the token file {path} cannot be read ({type(exc).__name__}); "
+            "delete it and sign in again with inboxwatch auth login"
+        ) from None
 
 
 def save_tokens(path: Path, tokens: Tokens) -> None:
     """Write the token file atomically, readable by its owner only (0600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    data = json.dumps({"access_token": tokens.access_token,
-                       "refresh_token": tokens.refresh_token,
-                       "expires_at": tokens.expires_at}).encode()
+    data = json.dumps(
+        {
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_at": tokens.expires_at,
+        }
+    ).encode()
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
@@ -187,8 +209,9 @@ def save_tokens(path: Path, tokens: Tokens) -> None:
     os.replace(temporary, path)
 
 
-def tokens_from(what: str, answer: dict[str, Any], now: float,
-                refresh_token: str | None = None) -> Tokens:
+def tokens_from(
+    what: str, answer: dict[str, Any], now: float, refresh_token: str | None = None
+) -> Tokens:
     """Tokens from a token endpoint's JSON answer (the refresh token may be kept)."""
     if "error" in answer:
         raise TokenError(f"{what}: the token endpoint refused: {_error_text(answer)}")
@@ -197,8 +220,10 @@ def tokens_from(what: str, answer: dict[str, Any], now: float,
     if not isinstance(access, str) or not access:
         raise TokenError(f"{what}: the token endpoint answered without an access token")
     if not isinstance(refresh, str) or not refresh:
-        raise TokenError(f"{what}: the sign-in gave no refresh token; for Microsoft 365 the "
-                         "scopes must include offline_access")
+        raise TokenError(
+            f"{what}: the sign-in gave no refresh token; for Microsoft 365 the "
+            "scopes must include offline_access"
+        )
     expires_in = answer.get("expires_in", 3600)
     return Tokens(access, refresh, now + float(expires_in))
 
@@ -211,8 +236,10 @@ def _with_client(oauth: OAuthConfig, fields: dict[str, str]) -> dict[str, str]:
     if oauth.client_secret_env:
         secret = os.environ.get(oauth.client_secret_env)
         if not secret:
-            raise TokenError(f"the environment variable {oauth.client_secret_env} (the OAuth "
-                             "client secret) is not set or empty")
+            raise TokenError(
+                f"the environment variable {oauth.client_secret_env} (the OAuth "
+                "client secret) is not set or empty"
+            )
         fields["client_secret"] = secret
     return fields
 
@@ -220,20 +247,24 @@ def _with_client(oauth: OAuthConfig, fields: dict[str, str]) -> dict[str, str]:
 def _post(what: str, url: str, fields: dict[str, str]) -> dict[str, Any]:
     """POST a form to an OAuth endpoint; its JSON answer, error answers (4xx) included."""
     request = urllib.request.Request(
-        url, data=urllib.parse.urlencode(fields).encode(), method="POST",
-        headers={"Accept": "application/json",
-                 "Content-Type": "application/x-www-form-urlencoded"})
+        url,
+        data=urllib.parse.urlencode(fields).encode(),
+        method="POST",
+        headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         body = exc.read()
         if exc.code >= 500 or not body:
-            raise TokenError(f"{what}: the token endpoint {_host(url)} answered HTTP "
-                             f"{exc.code}; will retry") from None
+            raise TokenError(
+                f"{what}: the token endpoint {_host(url)} answered HTTP {exc.code}; will retry"
+            ) from None
     except (OSError, ValueError) as exc:
-        raise TokenError(f"{what}: cannot reach the token endpoint {_host(url)} ({exc}); "
-                         "will retry") from None
+        raise TokenError(
+            f"{what}: cannot reach the token endpoint {_host(url)} ({exc}); will retry"
+        ) from None
     try:
         answer = json.loads(body)
     except ValueError:
@@ -255,13 +286,19 @@ def _error_text(answer: dict[str, Any]) -> str:
 # --- sign-in ----------------------------------------------------------------------------
 
 
-def sign_in(what: str, oauth: OAuthConfig, show: Callable[[str], None],
-            open_browser: Callable[[str], object] | None = None) -> Tokens:
+def sign_in(
+    what: str,
+    oauth: OAuthConfig,
+    show: Callable[[str], None],
+    open_browser: Callable[[str], object] | None = None,
+) -> Tokens:
     """Sign in interactively (device code when configured, else the browser loopback flow)
     and save the tokens to the token file."""
     if oauth.token_command or oauth.token_file is None:
-        raise TokenError(f"{what}: tokens come from token_command; there is nothing to sign "
-                         "in to (run the helper's own sign-in)")
+        raise TokenError(
+            f"{what}: tokens come from token_command; there is nothing to sign "
+            "in to (run the helper's own sign-in)"
+        )
     if oauth.device_code_url:
         tokens = device_login(what, oauth, show)
     else:
@@ -270,16 +307,25 @@ def sign_in(what: str, oauth: OAuthConfig, show: Callable[[str], None],
     return tokens
 
 
-def device_login(what: str, oauth: OAuthConfig, show: Callable[[str], None],
-                 sleep: Callable[[float], None] = time.sleep) -> Tokens:
+def device_login(
+    what: str,
+    oauth: OAuthConfig,
+    show: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> Tokens:
     """RFC 8628: show the code and the address, then poll the token endpoint until the user
     has approved (or refused, or the code expired)."""
-    start = _post(what, str(oauth.device_code_url),
-                  _with_client(oauth, {"scope": " ".join(oauth.scopes)}))
+    start = _post(
+        what, str(oauth.device_code_url), _with_client(oauth, {"scope": " ".join(oauth.scopes)})
+    )
     if "error" in start or "device_code" not in start:
         raise TokenError(f"{what}: the device-code request was refused: {_error_text(start)}")
-    show(str(start.get("message") or f"Open {start.get('verification_uri')} and enter the "
-                                       f"code {start.get('user_code')}"))
+    show(
+        str(
+            start.get("message")
+            or f"Open {start.get('verification_uri')} and enter the code {start.get('user_code')}"
+        )
+    )
     interval = float(start.get("interval", 5))
     deadline = time.monotonic() + float(start.get("expires_in", SIGN_IN_TIMEOUT_SECONDS))
     fields = {"grant_type": DEVICE_GRANT, "device_code": str(start["device_code"])}
@@ -296,9 +342,13 @@ def device_login(what: str, oauth: OAuthConfig, show: Callable[[str], None],
     raise TokenError(f"{what}: the code was not entered in time; run auth login again")
 
 
-def loopback_login(what: str, oauth: OAuthConfig, show: Callable[[str], None],
-                   open_browser: Callable[[str], object] | None = None,
-                   timeout: float = SIGN_IN_TIMEOUT_SECONDS) -> Tokens:
+def loopback_login(
+    what: str,
+    oauth: OAuthConfig,
+    show: Callable[[str], None],
+    open_browser: Callable[[str], object] | None = None,
+    timeout: float = SIGN_IN_TIMEOUT_SECONDS,
+) -> Tokens:
     """The installed-app flow: the browser signs in and is sent back to a one-shot server
     on 127.0.0.1 with a code, which is exchanged (with the PKCE verifier) for tokens."""
     verifier = secrets.token_urlsafe(64)
@@ -315,26 +365,35 @@ def loopback_login(what: str, oauth: OAuthConfig, show: Callable[[str], None],
     finally:
         server.server_close()
     if query is None:
-        raise TokenError(f"{what}: no sign-in arrived within {timeout:.0f} s; run auth login "
-                         "again")
+        raise TokenError(f"{what}: no sign-in arrived within {timeout:.0f} s; run auth login again")
     if query.get("state") != state:
         raise TokenError(f"{what}: the sign-in answer did not match this request; try again")
     if "code" not in query:
         raise TokenError(f"{what}: sign-in refused: {query.get('error', 'no code returned')}")
-    fields = {"grant_type": "authorization_code", "code": query["code"],
-              "redirect_uri": redirect, "code_verifier": verifier}
+    fields = {
+        "grant_type": "authorization_code",
+        "code": query["code"],
+        "redirect_uri": redirect,
+        "code_verifier": verifier,
+    }
     answer = _post(what, str(oauth.token_url), _with_client(oauth, fields))
     return tokens_from(what, answer, time.time())
 
 
 def _authorize_url(oauth: OAuthConfig, redirect: str, state: str, verifier: str) -> str:
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    params = {"client_id": oauth.client_id or "", "response_type": "code",
-              "redirect_uri": redirect, "scope": " ".join(oauth.scopes), "state": state,
-              "code_challenge": challenge.rstrip(b"=").decode(),
-              "code_challenge_method": "S256",
-              # Google issues a refresh token only for offline access with consent.
-              "access_type": "offline", "prompt": "consent"}
+    params = {
+        "client_id": oauth.client_id or "",
+        "response_type": "code",
+        "redirect_uri": redirect,
+        "scope": " ".join(oauth.scopes),
+        "state": state,
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        # Google issues a refresh token only for offline access with consent.
+        "access_type": "offline",
+        "prompt": "consent",
+    }
     return f"{oauth.authorize_url}?{urllib.parse.urlencode(params)}"
 
 

@@ -36,13 +36,15 @@ if TYPE_CHECKING:
     from inboxwatch.ingest.pipeline import IngestContext
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "IW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    "IW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 _users = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _platform_dirs(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _platform_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Commands that fall back to the platform's config and data folders get throwaway
     ones, never the real ~/.config/inboxwatch or ~/.local/share/inboxwatch."""
     home = tmp_path_factory.mktemp("xdg")
@@ -96,8 +98,11 @@ def postgres_database() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except SQLAlchemyError as exc:
         admin.dispose()
-        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for these tests "
-                    f"(start it, or set IW_TEST_POSTGRES): {exc}", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL at {POSTGRES_ADMIN_URL} is required for these tests "
+            f"(start it, or set IW_TEST_POSTGRES): {exc}",
+            pytrace=False,
+        )
     yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -136,11 +141,18 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 
 TEST_CONFIG = {
-    "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest",
-           "working_hours": "09:00-17:00", "working_days": "Mon-Fri"},
+    "me": {
+        "addresses": ["anna@assist.example"],
+        "timezone": "Europe/Budapest",
+        "working_hours": "09:00-17:00",
+        "working_days": "Mon-Fri",
+    },
     "clients": [
-        {"name": "Acme Kft.", "addresses": ["boss@acme.example", "@acme.example"],
-         "monthly_revenue": 1200},
+        {
+            "name": "Acme Kft.",
+            "addresses": ["boss@acme.example", "@acme.example"],
+            "monthly_revenue": 1200,
+        },
         {"name": "Globex", "addresses": ["cfo@globex.example"], "monthly_revenue": 800},
     ],
 }

@@ -24,8 +24,8 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -115,10 +115,27 @@ def make_self_signed_cert(folder: Path, name: str = "localhost") -> tuple[Path, 
     """Write cert.pem/key.pem for *name* and 127.0.0.1 with the openssl CLI."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name},IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name},IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -148,8 +165,9 @@ class DovecotServer:
     mail_gid: int
 
     @classmethod
-    def start(cls, *, tls: bool = False, introspection_url: str | None = None,
-              sent_mailbox: str = "Sent") -> DovecotServer:
+    def start(
+        cls, *, tls: bool = False, introspection_url: str | None = None, sent_mailbox: str = "Sent"
+    ) -> DovecotServer:
         """Start a server; with *introspection_url* it also takes OAuth2 tokens (XOAUTH2,
         OAUTHBEARER) and checks them there; *sent_mailbox* is the folder flagged \\Sent."""
         root = Path(tempfile.mkdtemp(prefix="iw-dovecot-"))
@@ -163,15 +181,25 @@ class DovecotServer:
         mail_uid, mail_gid = _mail_ids()
         if introspection_url:
             (root / "oauth2.conf").write_text(_OAUTH_CONF.format(url=introspection_url))
-        (root / "dovecot.conf").write_text(_CONFIG.format(
-            dir=root, port=port, tls_port=tls_port if tls else 0, sent_mailbox=sent_mailbox,
-            oauth_mechanisms=" xoauth2 oauthbearer" if introspection_url else "",
-            oauth_passdb=_OAUTH_PASSDB.format(dir=root) if introspection_url else "",
-            internal_users=_internal_users(), ssl=_SSL_ON.format(dir=root) if tls else "ssl = no"),
-            encoding="utf-8")
+        (root / "dovecot.conf").write_text(
+            _CONFIG.format(
+                dir=root,
+                port=port,
+                tls_port=tls_port if tls else 0,
+                sent_mailbox=sent_mailbox,
+                oauth_mechanisms=" xoauth2 oauthbearer" if introspection_url else "",
+                oauth_passdb=_OAUTH_PASSDB.format(dir=root) if introspection_url else "",
+                internal_users=_internal_users(),
+                ssl=_SSL_ON.format(dir=root) if tls else "ssl = no",
+            ),
+            encoding="utf-8",
+        )
         os.chown(root / "mail", mail_uid, mail_gid)
-        process = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         server = cls(root, port, tls_port, cert, process, mail_uid, mail_gid)
         try:
             _wait_for_greeting(port, time.monotonic() + START_TIMEOUT_S)
@@ -215,12 +243,17 @@ class DovecotServer:
         home.mkdir()
         os.chown(home, self.mail_uid, self.mail_gid)
         (self.root / "users" / name).write_text(
-            f"{name}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}::\n")
+            f"{name}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}::\n"
+        )
         return MailUser(self, name, password, home)
 
     def doveadm(self, *args: str) -> str:
-        result = subprocess.run([DOVEADM, "-c", str(self.config_path), *args],
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [DOVEADM, "-c", str(self.config_path), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {result.stderr.strip()}")
         return result.stdout
@@ -237,8 +270,9 @@ def _internal_users() -> str:
     if os.geteuid() == 0:
         return ""  # keep Debian's dovecot/dovenull service users
     me = pwd.getpwuid(os.getuid()).pw_name
-    return (f"default_internal_user = {me}\ndefault_internal_group = {me}\n"
-            f"default_login_user = {me}\n")
+    return (
+        f"default_internal_user = {me}\ndefault_internal_group = {me}\ndefault_login_user = {me}\n"
+    )
 
 
 _counter = itertools.count()
@@ -256,10 +290,17 @@ class MailUser:
     def account(self, **changes: object) -> AccountConfig:
         """An AccountConfig pointing at this mailbox over plain loopback IMAP."""
         account = AccountConfig(
-            name=f"acct-{self.name}", host="127.0.0.1", port=self.server.port,
-            security="none", username=self.name, password_env="IW_TEST_PASSWORD",
-            password_command=None, folders=("INBOX",), sent_folder="Sent",
-            timeout_seconds=10.0)
+            name=f"acct-{self.name}",
+            host="127.0.0.1",
+            port=self.server.port,
+            security="none",
+            username=self.name,
+            password_env="IW_TEST_PASSWORD",
+            password_command=None,
+            folders=("INBOX",),
+            sent_folder="Sent",
+            timeout_seconds=10.0,
+        )
         return replace(account, **changes)  # type: ignore[arg-type]
 
     def maildir(self, folder: str = "INBOX") -> Path:
@@ -307,7 +348,7 @@ class MailUser:
             uids = client.search("ALL")
             found: dict[int, bytes] = {}
             for start in range(0, len(uids), 500):
-                chunk = uids[start:start + 500]
+                chunk = uids[start : start + 500]
                 for uid, data in client.fetch(chunk, ["BODY.PEEK[]"]).items():
                     found[uid] = data[b"BODY[]"]
             return found
@@ -321,18 +362,30 @@ class MailUser:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
             # \Recent belongs to the session, not the message: leave it out.
-            return {uid: tuple(f for f in data[b"FLAGS"] if f != b"\\Recent")
-                    for uid, data in client.fetch(uids, ["FLAGS"]).items()}
+            return {
+                uid: tuple(f for f in data[b"FLAGS"] if f != b"\\Recent")
+                for uid, data in client.fetch(uids, ["FLAGS"]).items()
+            }
 
     def uidvalidity(self, folder: str = "INBOX") -> int:
         with self.client() as client:
             return int(client.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"])
 
-    def change_uidvalidity(self, uidvalidity: int, min_next_uid: int,
-                           folder: str = "INBOX") -> None:
+    def change_uidvalidity(
+        self, uidvalidity: int, min_next_uid: int, folder: str = "INBOX"
+    ) -> None:
         """Force a new UIDVALIDITY and renumber every message (the server's word for it)."""
-        self.server.doveadm("mailbox", "update", "-u", self.name, "--uid-validity",
-                            str(uidvalidity), "--min-next-uid", str(min_next_uid), folder)
+        self.server.doveadm(
+            "mailbox",
+            "update",
+            "-u",
+            self.name,
+            "--uid-validity",
+            str(uidvalidity),
+            "--min-next-uid",
+            str(min_next_uid),
+            folder,
+        )
 
     def expunge(self, uid: int, folder: str = "INBOX") -> None:
         self.server.doveadm("expunge", "-u", self.name, "mailbox", folder, "uid", str(uid))
@@ -340,9 +393,11 @@ class MailUser:
 
 # --- realistic test messages -------------------------------------------------------------
 
-_VOCABULARY = ("project invoice deadline meeting review draft budget design change request "
-          "feedback contract delivery schedule please thanks update final version client "
-          "website logo colours approval payment week tomorrow urgent question call")
+_VOCABULARY = (
+    "project invoice deadline meeting review draft budget design change request "
+    "feedback contract delivery schedule please thanks update final version client "
+    "website logo colours approval payment week tomorrow urgent question call"
+)
 _WORDS = _VOCABULARY.split()
 _BASE_DATE = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -356,19 +411,29 @@ def _paragraphs(seed: int, size: int) -> str:
         word = _WORDS[n % len(_WORDS)]
         words.append(word)
         total += len(word) + 1
-    lines = [" ".join(words[i:i + 12]) for i in range(0, len(words), 12)]
+    lines = [" ".join(words[i : i + 12]) for i in range(0, len(words), 12)]
     return "\r\n".join(lines)
 
 
-def make_message(i: int, *, sender: str = "boss@acme.example",
-                 to: str = "anna@assist.example", subject: str | None = None,
-                 body_size: int = 3000, html: bool = False,
-                 message_id: str | None = "auto") -> bytes:
+def make_message(
+    i: int,
+    *,
+    sender: str = "boss@acme.example",
+    to: str = "anna@assist.example",
+    subject: str | None = None,
+    body_size: int = 3000,
+    html: bool = False,
+    message_id: str | None = "auto",
+) -> bytes:
     """A realistic CRLF message (so the served bytes equal the seeded bytes)."""
     date = format_datetime(_BASE_DATE + timedelta(minutes=37 * i))
     text = _paragraphs(i + 1, body_size)
-    headers = [f"From: Client {i % 7} <{sender}>", f"To: Anna <{to}>",
-               f"Subject: {subject or f'Re: project update #{i}'}", f"Date: {date}"]
+    headers = [
+        f"From: Client {i % 7} <{sender}>",
+        f"To: Anna <{to}>",
+        f"Subject: {subject or f'Re: project update #{i}'}",
+        f"Date: {date}",
+    ]
     if message_id == "auto":
         headers.append(f"Message-ID: <msg-{i}-{os.getpid()}@acme.example>")
     elif message_id is not None:

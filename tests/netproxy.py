@@ -74,8 +74,12 @@ class NetProxy:
     def __enter__(self) -> NetProxy:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def client_bytes(self) -> bytes:
@@ -173,7 +177,7 @@ class NetProxy:
         if link.cut_after is not None:
             room = link.cut_after - link.from_server
             if room <= len(data):
-                link.client.sendall(data[:max(room, 0)])
+                link.client.sendall(data[: max(room, 0)])
                 self.cuts_done += 1
                 return False
         link.from_server += len(data)

@@ -157,8 +157,12 @@ class OAuthServer(ThreadingHTTPServer):
 
     def _answer(self, user: str) -> tuple[int, dict[str, Any]]:
         access, refresh = self.state.issue(user)
-        return 200, {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-                     "expires_in": int(self.state.lifetime)}
+        return 200, {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": int(self.state.lifetime),
+        }
 
     def _refresh(self, token: str) -> tuple[int, dict[str, Any]]:
         state = self.state
@@ -166,12 +170,17 @@ class OAuthServer(ThreadingHTTPServer):
             grant = state.refresh.get(token)
             state.refreshes += 1
         if grant is None or grant.revoked:
-            return 400, {"error": "invalid_grant",
-                         "error_description": "AADSTS70000: the refresh token was revoked"}
+            return 400, {
+                "error": "invalid_grant",
+                "error_description": "AADSTS70000: the refresh token was revoked",
+            }
         access, _unused = state.issue(grant.user)
         # Like Google: the refresh token stays, only a new access token is sent.
-        return 200, {"access_token": access, "token_type": "Bearer",
-                     "expires_in": int(state.lifetime)}
+        return 200, {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": int(state.lifetime),
+        }
 
     def _code(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         request = self.state.codes.pop(form.get("code", ""), None)
@@ -183,15 +192,23 @@ class OAuthServer(ThreadingHTTPServer):
         return self._answer(self.user)
 
     def authorize(self, handler: _Handler, query: dict[str, str]) -> None:
-        if (query.get("client_id") != CLIENT_ID or query.get("code_challenge_method") != "S256"
-                or not query.get("redirect_uri", "").startswith("http://127.0.0.1:")):
+        if (
+            query.get("client_id") != CLIENT_ID
+            or query.get("code_challenge_method") != "S256"
+            or not query.get("redirect_uri", "").startswith("http://127.0.0.1:")
+        ):
             handler._json(400, {"error": "invalid_request"})
             return
         code = secrets.token_urlsafe(16)
-        self.state.codes[code] = {"redirect_uri": query["redirect_uri"],
-                                  "challenge": query.get("code_challenge", "")}
-        target = query["redirect_uri"] + "?" + urllib.parse.urlencode(
-            {"code": code, "state": query.get("state", "")})
+        self.state.codes[code] = {
+            "redirect_uri": query["redirect_uri"],
+            "challenge": query.get("code_challenge", ""),
+        }
+        target = (
+            query["redirect_uri"]
+            + "?"
+            + urllib.parse.urlencode({"code": code, "state": query.get("state", "")})
+        )
         handler.send_response(302)
         handler.send_header("Location", target)
         handler.end_headers()
@@ -201,10 +218,14 @@ class OAuthServer(ThreadingHTTPServer):
             return 400, {"error": "invalid_client"}
         device, user_code = secrets.token_urlsafe(16), "WDJB-MJHT"
         self.state.devices[device] = {"approved": False, "scope": form.get("scope", "")}
-        return 200, {"device_code": device, "user_code": user_code,
-                     "verification_uri": f"{self.url}/device", "expires_in": 60,
-                     "interval": 1,
-                     "message": f"To sign in, open {self.url}/device and enter {user_code}."}
+        return 200, {
+            "device_code": device,
+            "user_code": user_code,
+            "verification_uri": f"{self.url}/device",
+            "expires_in": 60,
+            "interval": 1,
+            "message": f"To sign in, open {self.url}/device and enter {user_code}.",
+        }
 
     def approve_devices(self) -> None:
         for device in self.state.devices.values():

@@ -54,8 +54,13 @@ class Mailbox:
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return self.refusal
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              bytes(envelope.original_content or envelope.content)))
+        self.received.append(
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                bytes(envelope.original_content or envelope.content),
+            )
+        )
         return "250 OK"
 
 
@@ -69,8 +74,11 @@ class OAuthMailbox(Mailbox):
     async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
         if len(args) < 2:
             return AuthResult(success=False, handled=False)
-        fields = dict(part.split("=", 1) for part in
-                      base64.b64decode(args[1]).decode().split("\1") if "=" in part)
+        fields = dict(
+            part.split("=", 1)
+            for part in base64.b64decode(args[1]).decode().split("\1")
+            if "=" in part
+        )
         user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
         self.logins.append(user)
         if self.token_user(token) == user:
@@ -84,8 +92,9 @@ class _Authenticator:
     def __init__(self, user: str, password: str, box: Mailbox):
         self.user, self.password, self.box = user, password, box
 
-    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                 auth_data: Any) -> AuthResult:
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         if isinstance(auth_data, LoginPassword):
             user = auth_data.login.decode()
             self.box.logins.append(user)
@@ -103,19 +112,28 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(user: str | None = None, password: str | None = None,
-                token_user: Callable[[str], str | None] | None = None) -> Iterator[SmtpServer]:
+def smtp_server(
+    user: str | None = None,
+    password: str | None = None,
+    token_user: Callable[[str], str | None] | None = None,
+) -> Iterator[SmtpServer]:
     """Run an SMTP server on a free loopback port (AUTH over plain text when *user* given;
     AUTH XOAUTH2 checked by *token_user* when that is given)."""
     box = Mailbox() if token_user is None else OAuthMailbox(token_user=token_user)
     port = free_port()
     kwargs: dict[str, Any] = {}
     if token_user is not None:
-        kwargs = {"auth_require_tls": False, "auth_required": True,
-                  "auth_exclude_mechanism": ["LOGIN", "PLAIN"]}
+        kwargs = {
+            "auth_require_tls": False,
+            "auth_required": True,
+            "auth_exclude_mechanism": ["LOGIN", "PLAIN"],
+        }
     elif user is not None:
-        kwargs = {"authenticator": _Authenticator(user, password or "", box),
-                  "auth_require_tls": False, "auth_required": True}
+        kwargs = {
+            "authenticator": _Authenticator(user, password or "", box),
+            "auth_require_tls": False,
+            "auth_required": True,
+        }
     controller = Controller(box, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:

@@ -16,6 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from inboxwatch.config import (
+    ClientConfig,
+    Config,
+    MeConfig,
+    ReportConfig,
+    SuggestionsConfig,
+)
+from inboxwatch.hours import WorkingTime, is_after_hours
 from inboxwatch.reporting.build import (
     build_report,
     demo_report_text,
@@ -25,14 +33,6 @@ from inboxwatch.reporting.build import (
     report_window,
     save_scores,
 )
-from inboxwatch.config import (
-    ClientConfig,
-    Config,
-    MeConfig,
-    ReportConfig,
-    SuggestionsConfig,
-)
-from inboxwatch.hours import WorkingTime, is_after_hours
 from inboxwatch.reporting.render import render_json, render_text
 from inboxwatch.storage.schema import messages
 from inboxwatch.storage.store import NewMessage, Store
@@ -42,7 +42,8 @@ OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country=
 REPORT_DAY = date(2026, 11, 13)  # a Friday; the window is 15 Oct – 13 Nov
 
 CONFIG = Config(
-    path=None, database_url="",
+    path=None,
+    database_url="",
     me=MeConfig("Anna", ("anna@assist.example",), OFFICE),
     clients=(
         ClientConfig("Brightside Studio", ("@brightside.example",), 2500.0),
@@ -57,8 +58,11 @@ CONFIG = Config(
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     """Budapest wall-clock time as naive UTC, the storage form."""
-    return datetime.combine(day, time(hour, minute), tzinfo=BUDAPEST).astimezone(
-        UTC).replace(tzinfo=None)
+    return (
+        datetime.combine(day, time(hour, minute), tzinfo=BUDAPEST)
+        .astimezone(UTC)
+        .replace(tzinfo=None)
+    )
 
 
 def working_days(first: date, last: date) -> list[date]:
@@ -73,24 +77,44 @@ class Mailbox:
         self.records: list[NewMessage] = []
         self._uids = itertools.count(1)
 
-    def add(self, client: str, direction: str, when: datetime, subject: str, text: str,
-            *, words: int | None = None, tags: tuple[str, ...] = (),
-            reply_to: NewMessage | None = None) -> NewMessage:
+    def add(
+        self,
+        client: str,
+        direction: str,
+        when: datetime,
+        subject: str,
+        text: str,
+        *,
+        words: int | None = None,
+        tags: tuple[str, ...] = (),
+        reply_to: NewMessage | None = None,
+    ) -> NewMessage:
         uid = next(self._uids)
         found = set(tags)
         if direction == "in" and is_after_hours(when.replace(tzinfo=UTC), OFFICE):
             found.add("after-hours")
         raw = f"{uid}:{subject}:{text}".encode()
         record = NewMessage(
-            account="work", folder="INBOX" if direction == "in" else "Sent", uidvalidity=1,
-            uid=uid, raw=raw, raw_sha256=hashlib.sha256(raw).hexdigest(), direction=direction,
+            account="work",
+            folder="INBOX" if direction == "in" else "Sent",
+            uidvalidity=1,
+            uid=uid,
+            raw=raw,
+            raw_sha256=hashlib.sha256(raw).hexdigest(),
+            direction=direction,
             message_id=f"m{uid}@mail.example",
             in_reply_to=reply_to.message_id if reply_to else None,
-            references=(f"{reply_to.references} <{reply_to.message_id}>".strip()
-                        if reply_to else ""),
-            subject=subject, from_addr="x@example", date_utc=when, client=client,
-            new_text=text, content_words=len(text.split()) if words is None else words,
-            tags=frozenset(found))
+            references=(
+                f"{reply_to.references} <{reply_to.message_id}>".strip() if reply_to else ""
+            ),
+            subject=subject,
+            from_addr="x@example",
+            date_utc=when,
+            client=client,
+            new_text=text,
+            content_words=len(text.split()) if words is None else words,
+            tags=frozenset(found),
+        )
         self.records.append(record)
         return record
 
@@ -106,38 +130,80 @@ class Mailbox:
 
 def brightside(box: Mailbox) -> None:
     for day in working_days(date(2026, 10, 15), REPORT_DAY)[::2]:
-        ask = box.add("Brightside Studio", "in", local(day, 10), f"Slides {day:%d %b}",
-                      "Please prepare the slides for Monday's board meeting with the new "
-                      "figures from the sales spreadsheet")
-        reply = box.add("Brightside Studio", "out", local(day, 11), f"Re: Slides {day:%d %b}",
-                        "Done, the slides are in the shared folder. Could you confirm the "
-                        "blue colour scheme?", reply_to=ask)
-        box.add("Brightside Studio", "in", local(day, 13), f"Re: Slides {day:%d %b}",
-                "Yes, the blue scheme is right, thank you for the quick work", reply_to=reply)
+        ask = box.add(
+            "Brightside Studio",
+            "in",
+            local(day, 10),
+            f"Slides {day:%d %b}",
+            "Please prepare the slides for Monday's board meeting with the new "
+            "figures from the sales spreadsheet",
+        )
+        reply = box.add(
+            "Brightside Studio",
+            "out",
+            local(day, 11),
+            f"Re: Slides {day:%d %b}",
+            "Done, the slides are in the shared folder. Could you confirm the blue colour scheme?",
+            reply_to=ask,
+        )
+        box.add(
+            "Brightside Studio",
+            "in",
+            local(day, 13),
+            f"Re: Slides {day:%d %b}",
+            "Yes, the blue scheme is right, thank you for the quick work",
+            reply_to=reply,
+        )
 
 
 def acme(box: Mailbox) -> list[NewMessage]:
     """Calm in the previous window; urgent and after hours in this one. Returns the urgent."""
     for day in working_days(date(2026, 9, 21), date(2026, 10, 9))[::3]:
-        box.add("Acme Kft.", "in", local(day, 10), "Price list",
-                "Please update the price list on the website with the new autumn prices")
+        box.add(
+            "Acme Kft.",
+            "in",
+            local(day, 10),
+            "Price list",
+            "Please update the price list on the website with the new autumn prices",
+        )
     urgent = []
     for i, day in enumerate(working_days(date(2026, 10, 15), REPORT_DAY)[::2]):
         hour = 21 if i % 2 else 14
-        mail = box.add("Acme Kft.", "in", local(day, hour), f"URGENT: website {i}",
-                       "Urgent: the prices on the website are wrong again, fix them tonight "
-                       "please", tags=("urgent",) if i < 9 else ())
+        mail = box.add(
+            "Acme Kft.",
+            "in",
+            local(day, hour),
+            f"URGENT: website {i}",
+            "Urgent: the prices on the website are wrong again, fix them tonight please",
+            tags=("urgent",) if i < 9 else (),
+        )
         if day < REPORT_DAY:
-            box.add("Acme Kft.", "out", local(day + timedelta(days=1), 10),
-                    f"Re: website {i}", "Fixed the prices on the website this morning.",
-                    reply_to=mail)
+            box.add(
+                "Acme Kft.",
+                "out",
+                local(day + timedelta(days=1), 10),
+                f"Re: website {i}",
+                "Fixed the prices on the website this morning.",
+                reply_to=mail,
+            )
         if i < 9:
             urgent.append(mail)
-    saturday = box.add("Acme Kft.", "in", local(date(2026, 11, 7), 11), "ASAP: newsletter",
-                       "Send the newsletter today, it is urgent", tags=("urgent",))
-    banner = box.add("Acme Kft.", "in", local(REPORT_DAY, 16, 30), "URGENT: banner",
-                     "The banner must go up today before the campaign starts",
-                     tags=("urgent",))
+    saturday = box.add(
+        "Acme Kft.",
+        "in",
+        local(date(2026, 11, 7), 11),
+        "ASAP: newsletter",
+        "Send the newsletter today, it is urgent",
+        tags=("urgent",),
+    )
+    banner = box.add(
+        "Acme Kft.",
+        "in",
+        local(REPORT_DAY, 16, 30),
+        "URGENT: banner",
+        "The banner must go up today before the campaign starts",
+        tags=("urgent",),
+    )
     return sorted([*urgent, saturday, banner], key=lambda r: r.date_utc or datetime.min)
 
 
@@ -146,15 +212,28 @@ def pixel(box: Mailbox) -> dict[str, list[NewMessage]]:
     found: dict[str, list[NewMessage]] = {"questions": [], "chasers": []}
     days = working_days(date(2026, 10, 15), REPORT_DAY)
     for i, day in enumerate(days):
-        box.add("Pixel & Co", "in", local(day, 11), "", "can you fix that", words=1,
-                tags=("vague",))
+        box.add(
+            "Pixel & Co", "in", local(day, 11), "", "can you fix that", words=1, tags=("vague",)
+        )
         if i % 3 == 0:
             for minute in (0, 3, 6):
-                box.add("Pixel & Co", "in", local(day, 15, minute), "banner",
-                        "and the other thing too", words=1, tags=("vague",) if minute else ())
+                box.add(
+                    "Pixel & Co",
+                    "in",
+                    local(day, 15, minute),
+                    "banner",
+                    "and the other thing too",
+                    words=1,
+                    tags=("vague",) if minute else (),
+                )
     for day in days[2:14:4]:
-        question = box.add("Pixel & Co", "out", local(day, 12), f"Banner text {day:%d %b}",
-                           "What exactly should change on the banner, and by when?")
+        question = box.add(
+            "Pixel & Co",
+            "out",
+            local(day, 12),
+            f"Banner text {day:%d %b}",
+            "What exactly should change on the banner, and by when?",
+        )
         found["questions"].append(question)
     for day in days[5:20:5]:
         chaser = box.add("Pixel & Co", "in", local(day, 11, 25), "", "any news??", words=1)
@@ -164,9 +243,14 @@ def pixel(box: Mailbox) -> dict[str, list[NewMessage]]:
 
 def green_leaf(box: Mailbox) -> None:
     for day in (date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 12)):
-        box.add("Green Leaf Ltd", "in", local(day, 22), "Complaint",
-                "We are not happy with the draft, this is urgent",
-                tags=("urgent", "complaint"))
+        box.add(
+            "Green Leaf Ltd",
+            "in",
+            local(day, 22),
+            "Complaint",
+            "We are not happy with the draft, this is urgent",
+            tags=("urgent", "complaint"),
+        )
 
 
 Mailboxed = tuple[Store, dict[str, int], dict[str, list[NewMessage]]]
@@ -195,11 +279,17 @@ def test_exactly_the_difficult_clients_are_flagged_with_their_evidence(mailbox: 
     acme_card, pixel_card = by_name["Acme Kft."].card, by_name["Pixel & Co"].card
     assert {s.name for s in acme_card.fired} == {"everything_urgent", "after_hours"}
     assert {s.name for s in pixel_card.fired} == {
-        "low_content_flood", "vague_requests", "slow_answers", "chasing"}
+        "low_content_flood",
+        "vague_requests",
+        "slow_answers",
+        "chasing",
+    }
     assert [e.message_id for e in acme_card.sign("everything_urgent").evidence] == _ids(
-        ids, found["acme_urgent"])
+        ids, found["acme_urgent"]
+    )
     assert [e.message_id for e in pixel_card.sign("chasing").evidence] == _ids(
-        ids, found["chasers"])
+        ids, found["chasers"]
+    )
     slow = pixel_card.sign("slow_answers")
     assert [e.message_id for e in slow.evidence] == _ids(ids, found["questions"])
     assert by_name["Brightside Studio"].score == 0
@@ -208,8 +298,7 @@ def test_exactly_the_difficult_clients_are_flagged_with_their_evidence(mailbox: 
 
 def test_too_few_messages_are_not_judged(mailbox: Mailboxed) -> None:
     store, _, _ = mailbox
-    green = {c.name: c for c in build_report(CONFIG, store, REPORT_DAY).clients}[
-        "Green Leaf Ltd"]
+    green = {c.name: c for c in build_report(CONFIG, store, REPORT_DAY).clients}["Green Leaf Ltd"]
     assert green.card.incoming == 3 and not green.card.enough_data
     assert green.score == 0 and not green.flagged
     assert green.card.sign("complaints").value == 1.0
@@ -238,8 +327,7 @@ def test_pareto_shares_sum_to_one_and_pixel_stands_out(mailbox: Mailboxed) -> No
 def test_since_yesterday_uses_saved_history(mailbox: Mailboxed) -> None:
     store, _, _ = mailbox
     first = build_report(CONFIG, store, REPORT_DAY)
-    assert {c.since_yesterday.source for c in first.clients if c.since_yesterday} == {
-        "computed"}
+    assert {c.since_yesterday.source for c in first.clients if c.since_yesterday} == {"computed"}
     save_scores(store, first)
     save_scores(store, first)  # saving a day twice replaces it
     saved = load_scores(store, REPORT_DAY)

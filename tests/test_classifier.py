@@ -24,12 +24,12 @@ from inboxwatch.classifying.classifier import (
     prepare_many,
     word_terms,
 )
-from inboxwatch.parsing.cleaning import extract_new_content
-from inboxwatch.errors import ModelError
 from inboxwatch.classifying.features import FEATURE_NAMES, hand_features, new_subject, thread_kind
 from inboxwatch.classifying.nlp import content_words
-from inboxwatch.text import fold
 from inboxwatch.classifying.training import fit_featurizer
+from inboxwatch.errors import ModelError
+from inboxwatch.parsing.cleaning import extract_new_content
+from inboxwatch.text import fold
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
@@ -260,18 +260,32 @@ def _scipy_tfidf(rows: list[list[int]], idf: np.ndarray) -> sp.csr_matrix:
 
 
 def _scipy_matrix(featurizer: Featurizer, prepared: list[Prepared]) -> sp.csr_matrix:
-    words = [[featurizer.word_vocab[t] for t in word_terms(p) if t in featurizer.word_vocab]
-             for p in prepared]
-    chars = [[featurizer.char_vocab[g] for w in folded_words(p) for g in char_terms(w)
-              if g in featurizer.char_vocab] for p in prepared]
+    words = [
+        [featurizer.word_vocab[t] for t in word_terms(p) if t in featurizer.word_vocab]
+        for p in prepared
+    ]
+    chars = [
+        [
+            featurizer.char_vocab[g]
+            for w in folded_words(p)
+            for g in char_terms(w)
+            if g in featurizer.char_vocab
+        ]
+        for p in prepared
+    ]
     hand = sp.csr_matrix(np.array([p.hand.values for p in prepared]) * featurizer.hand_scale)
-    return sp.hstack([_scipy_tfidf(words, featurizer.word_idf),
-                      _scipy_tfidf(chars, featurizer.char_idf), hand], format="csr")
+    return sp.hstack(
+        [_scipy_tfidf(words, featurizer.word_idf), _scipy_tfidf(chars, featurizer.char_idf), hand],
+        format="csr",
+    )
 
 
 def test_feature_rows_and_scores_are_the_scipy_ones_to_the_last_bit() -> None:
-    texts = [json.loads(line) for line in (DATA / "heldout-hu.jsonl").read_text("utf-8")
-             .splitlines()[:60] + (DATA / "heldout-en.jsonl").read_text("utf-8").splitlines()[:60]]
+    texts = [
+        json.loads(line)
+        for line in (DATA / "heldout-hu.jsonl").read_text("utf-8").splitlines()[:60]
+        + (DATA / "heldout-en.jsonl").read_text("utf-8").splitlines()[:60]
+    ]
     prepared = prepare_many([(t["subject"], t["body"], None) for t in texts] + [("", "", None)])
     featurizer = fit_featurizer(prepared)
     expected = _scipy_matrix(featurizer, prepared)
@@ -284,9 +298,14 @@ def test_feature_rows_and_scores_are_the_scipy_ones_to_the_last_bit() -> None:
         word_terms=tuple(sorted(featurizer.word_vocab, key=featurizer.word_vocab.__getitem__)),
         word_idf=featurizer.word_idf,
         char_terms=tuple(sorted(featurizer.char_vocab, key=featurizer.char_vocab.__getitem__)),
-        char_idf=featurizer.char_idf, feature_names=FEATURE_NAMES, hand_scale=0.15,
-        coef=rng.normal(size=(featurizer.n_columns, len(TAGS))), intercept=rng.normal(size=3),
-        calibration=rng.normal(size=(3, 2)), thresholds=np.full(3, 0.5))
+        char_idf=featurizer.char_idf,
+        feature_names=FEATURE_NAMES,
+        hand_scale=0.15,
+        coef=rng.normal(size=(featurizer.n_columns, len(TAGS))),
+        intercept=rng.normal(size=3),
+        calibration=rng.normal(size=(3, 2)),
+        thresholds=np.full(3, 0.5),
+    )
     scores = np.asarray(expected @ arrays.coef) + arrays.intercept
     slope, offset = arrays.calibration[:, 0], arrays.calibration[:, 1]
     reference = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))

@@ -30,8 +30,12 @@ TEXTS = (
 
 
 def _lines(count: int) -> list[str]:
-    lines = [json.dumps({"id": i, "subject": f"order {i}", "body": TEXTS[i % len(TEXTS)]},
-                        ensure_ascii=False) for i in range(count)]
+    lines = [
+        json.dumps(
+            {"id": i, "subject": f"order {i}", "body": TEXTS[i % len(TEXTS)]}, ensure_ascii=False
+        )
+        for i in range(count)
+    ]
     lines[3] = "not json"
     lines[-2] = json.dumps({"id": "odd", "subject": 7, "body": ""})
     return lines
@@ -83,9 +87,7 @@ def test_workers_give_the_answers_of_one_process(
     assert small_chunks.started == 1
 
 
-def test_a_short_input_is_answered_without_workers(
-    small_chunks: type[_CountingExecutor]
-) -> None:
+def test_a_short_input_is_answered_without_workers(small_chunks: type[_CountingExecutor]) -> None:
     code, answers = _classify(_lines(20))
     assert len(answers) == 20 and code == 1
     assert small_chunks.started == 0
@@ -123,13 +125,19 @@ def test_the_classify_path_imports_neither_scikit_learn_nor_sqlalchemy(tmp_path:
     script = (
         "import io, sys\n"
         "from inboxwatch.app.cli import main\n"
-        "sys.stdin = io.StringIO('{\"subject\": \"ASAP\", \"body\": \"Send it now!\"}\\n')\n"
+        'sys.stdin = io.StringIO(\'{"subject": "ASAP", "body": "Send it now!"}\\n\')\n'
         "code = main(['classify'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'sqlalchemy'})\n"
         "print('heavy:', heavy)\n"
         "sys.exit(code)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120, check=False, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "heavy: []" in result.stdout, result.stdout[-500:]

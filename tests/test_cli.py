@@ -32,8 +32,9 @@ def test_every_command_has_help_with_an_example(name: str) -> None:
     assert exit_info.value.code == 0
 
 
-def test_missing_config_is_one_line_and_exit_code(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_config_is_one_line_and_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["--config", str(tmp_path / "absent.toml"), "check-config"])
     err = capsys.readouterr().err
     assert code == EXIT_CONFIG
@@ -41,12 +42,14 @@ def test_missing_config_is_one_line_and_exit_code(tmp_path: Path,
     assert "Traceback" not in err
 
 
-def test_check_config_reports_a_missing_password(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_config_reports_a_missing_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "c.toml"
-    path.write_text('[me]\naddresses = ["a@b.example"]\n[[accounts]]\nname = "w"\n'
-                    'host = "imap.b.example"\nusername = "a"\npassword_env = "IW_NOPE"\n')
+    path.write_text(
+        '[me]\naddresses = ["a@b.example"]\n[[accounts]]\nname = "w"\n'
+        'host = "imap.b.example"\nusername = "a"\npassword_env = "IW_NOPE"\n'
+    )
     path.chmod(0o600)
     monkeypatch.delenv("IW_NOPE", raising=False)
     assert main(["--config", str(path), "check-config"]) == EXIT_CONFIG
@@ -62,8 +65,9 @@ def test_broken_config_through_the_real_console_entry(tmp_path: Path) -> None:
     path.write_text('[me]\naddresses = ["a@b.example"]\ntimezone = "Nowhere/City"\n')
     result = run_cli(path, "status")
     assert result.returncode == EXIT_CONFIG
-    assert result.stderr.strip().endswith("me.timezone: unknown time zone 'Nowhere/City' "
-                                          "(use an IANA name like 'Europe/Budapest')")
+    assert result.stderr.strip().endswith(
+        "me.timezone: unknown time zone 'Nowhere/City' (use an IANA name like 'Europe/Budapest')"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -73,13 +77,18 @@ def test_top_level_help_is_for_users(capsys: pytest.CaptureFixture[str]) -> None
     text = capsys.readouterr().out
     start = text.split("Start here:", 1)[1]
     assert "reads your mailbox over IMAP (read-only)" in text
-    for first_steps in ("inboxwatch demo", "inboxwatch check-config", "inboxwatch poll --once",
-                        "inboxwatch report"):
+    for first_steps in (
+        "inboxwatch demo",
+        "inboxwatch check-config",
+        "inboxwatch poll --once",
+        "inboxwatch report",
+    ):
         assert first_steps in start
 
 
-def test_global_options_work_after_the_command(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_global_options_work_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = write_config(tmp_path / "after.toml")
     assert main(["status", "--config", str(config)]) == 0
     assert "nothing stored yet" in capsys.readouterr().out
@@ -90,8 +99,9 @@ def test_global_options_work_after_the_command(tmp_path: Path,
 
 
 def test_with_json_logs_the_error_line_is_json_too(tmp_path: Path) -> None:
-    result = run_cli(None, "check-config", "--config", str(tmp_path / "absent.toml"),
-                     "--log-format", "json")
+    result = run_cli(
+        None, "check-config", "--config", str(tmp_path / "absent.toml"), "--log-format", "json"
+    )
     assert result.returncode == EXIT_CONFIG
     (line,) = result.stderr.splitlines()
     entry = json.loads(line)
@@ -111,7 +121,8 @@ def test_report_date_is_parsed_once_into_a_date() -> None:
 
 
 def test_forget_refuses_an_unknown_client_and_names_the_closest(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = str(write_config(tmp_path / "f.toml"))
     assert main(["forget", "acme", "--yes", "--config", config]) == EXIT_USAGE
     err = capsys.readouterr().err
@@ -127,8 +138,9 @@ def test_forget_refuses_an_unknown_client_and_names_the_closest(
     assert "no forgotten client named 'Acme'" in capsys.readouterr().err
 
 
-def test_label_takes_the_id_as_the_report_prints_it(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_label_takes_the_id_as_the_report_prints_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "demo.db"
     assert main(["demo", "--db", str(db)]) == 0
     shown = re.search(r"#(\d+) \d{4}-\d\d-\d\d", capsys.readouterr().out)
@@ -143,12 +155,16 @@ def test_label_takes_the_id_as_the_report_prints_it(tmp_path: Path,
 
 def test_the_alert_mail_says_it_is_auto_generated(tmp_path: Path) -> None:
     with smtp_server() as server:
-        config = write_config(tmp_path / "smtp.toml", (
-            f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
-            'from = "inboxwatch <inboxwatch@assist.example>"\n'
-            '[report]\nrecipients = ["anna@assist.example"]\n'))
+        config = write_config(
+            tmp_path / "smtp.toml",
+            (
+                f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+                'from = "inboxwatch <inboxwatch@assist.example>"\n'
+                '[report]\nrecipients = ["anna@assist.example"]\n'
+            ),
+        )
         result = run_cli(config, "report", "--send", "--date", "2026-11-13")
     assert result.returncode == 0, result.stderr
     assert "sent 1, pending 0" in result.stdout
-    (_sender, _rcpts, raw), = server.box.received
+    ((_sender, _rcpts, raw),) = server.box.received
     assert message_from_bytes(raw)["Auto-Submitted"] == "auto-generated"

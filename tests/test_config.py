@@ -52,15 +52,15 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     assert config.warnings == ()
 
 
-def test_relative_sqlite_path_is_in_the_data_folder_not_beside_the_config(
-        tmp_path: Path) -> None:
+def test_relative_sqlite_path_is_in_the_data_folder_not_beside_the_config(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL + '[database]\nurl = "sqlite:///x/iw.db"\n'))
     data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
     assert config.database_url == f"sqlite:///{data_home}/inboxwatch/x/iw.db"
 
 
 def test_default_database_is_in_the_platform_data_folder_or_systemd_state_dir(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, MINIMAL)
     data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
     assert load_config(path).database_url == f"sqlite:///{data_home}/inboxwatch/inboxwatch.db"
@@ -69,7 +69,8 @@ def test_default_database_is_in_the_platform_data_folder_or_systemd_state_dir(
 
 
 def test_config_path_falls_back_to_the_platform_config_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     config_home = Path(os.environ["XDG_CONFIG_HOME"])
     assert config_path(None) == config_home / "inboxwatch" / "inboxwatch.toml"
@@ -95,12 +96,15 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     assert "me.adresses: unknown key (did you mean 'addresses'?)" in message
 
 
-@pytest.mark.parametrize(("snippet", "expected"), [
-    ('timezone = "Mars/Olympus"', "me.timezone: unknown time zone 'Mars/Olympus'"),
-    ('working_hours = "9-to-5"', "me.working_hours"),
-    ('working_days = "Funday"', "me.working_days"),
-    ('holidays = "XX"', "me.holidays: expected a country code"),
-])
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ('timezone = "Mars/Olympus"', "me.timezone: unknown time zone 'Mars/Olympus'"),
+        ('working_hours = "9-to-5"', "me.working_hours"),
+        ('working_days = "Funday"', "me.working_days"),
+        ('holidays = "XX"', "me.holidays: expected a country code"),
+    ],
+)
 def test_bad_me_values_name_the_key(tmp_path: Path, snippet: str, expected: str) -> None:
     key = snippet.split(" ")[0]
     text = "\n".join(line for line in MINIMAL.splitlines() if not line.startswith(key))
@@ -118,8 +122,9 @@ def test_plaintext_imap_is_refused_off_loopback(tmp_path: Path) -> None:
 
 
 def test_an_account_needs_a_password_source(tmp_path: Path) -> None:
-    message = error_for(tmp_path, MINIMAL + ACCOUNT.replace('password_env = "IW_TEST_PASSWORD"',
-                                                            ""))
+    message = error_for(
+        tmp_path, MINIMAL + ACCOUNT.replace('password_env = "IW_TEST_PASSWORD"', "")
+    )
     assert "set password_env" in message
 
 
@@ -137,8 +142,9 @@ def test_config_readable_by_others_draws_a_warning(tmp_path: Path) -> None:
 
 def test_duplicate_client_names_are_refused(tmp_path: Path) -> None:
     client = '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
-    assert "clients: the name 'Acme' is used twice" in error_for(tmp_path,
-                                                                  MINIMAL + client + client)
+    assert "clients: the name 'Acme' is used twice" in error_for(
+        tmp_path, MINIMAL + client + client
+    )
 
 
 def test_client_address_must_look_like_an_address(tmp_path: Path) -> None:
@@ -147,8 +153,9 @@ def test_client_address_must_look_like_an_address(tmp_path: Path) -> None:
 
 
 def test_client_hours_override(tmp_path: Path) -> None:
-    client = ('[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
-              'working_hours = "08:00-20:00"\n')
+    client = (
+        '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\nworking_hours = "08:00-20:00"\n'
+    )
     config = load_config(write(tmp_path, MINIMAL + client))
     override = config.clients[0].working_time
     assert override is not None and override.end.hour == 20
@@ -171,15 +178,18 @@ def test_password_from_env_and_command(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_password_file_from_the_credentials_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """password_file reads the first line of a file, with $CREDENTIALS_DIRECTORY expanded
     when the password is read (systemd's LoadCredential=, Docker's /run/secrets)."""
     from inboxwatch.credentials import resolve_password
     from inboxwatch.errors import CredentialError
     from inboxwatch.ingest.sync import account_password
 
-    account = ACCOUNT.replace('password_env = "IW_TEST_PASSWORD"',
-                              'password_file = "${CREDENTIALS_DIRECTORY}/work-password"')
+    account = ACCOUNT.replace(
+        'password_env = "IW_TEST_PASSWORD"',
+        'password_file = "${CREDENTIALS_DIRECTORY}/work-password"',
+    )
     config = load_config(write(tmp_path, MINIMAL + account))
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     with pytest.raises(CredentialError, match="CREDENTIALS_DIRECTORY is set only inside"):
@@ -194,8 +204,10 @@ def test_password_file_from_the_credentials_directory(
     (creds / "empty").write_text("", encoding="utf-8")
     with pytest.raises(CredentialError, match="is empty"):
         resolve_password("smtp", None, None, str(creds / "empty"))
-    smtp = MINIMAL + ('[smtp]\nhost = "smtp.example.com"\nfrom = "a@assist.example"\n'
-                      f'password_file = "{creds / "work-password"}"\n')
+    smtp = MINIMAL + (
+        '[smtp]\nhost = "smtp.example.com"\nfrom = "a@assist.example"\n'
+        f'password_file = "{creds / "work-password"}"\n'
+    )
     from inboxwatch.reporting.mailer import smtp_password
 
     smtp_config = load_config(write(tmp_path, smtp)).smtp
@@ -208,7 +220,8 @@ def test_only_one_password_source(tmp_path: Path) -> None:
 
 
 def test_missing_config_names_only_files_that_exist(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Whether or not the install has an example config (a checkout, the container image, a
     wheel), the error names no file the user does not have: it says to run `inboxwatch init`."""
     for home in (None, tmp_path):
@@ -225,5 +238,6 @@ def test_client_payment_terms_default_to_8_days_and_must_be_positive(tmp_path: P
     assert load_config(write(tmp_path, MINIMAL + client)).clients[0].payment_terms_days == 8
     thirty = load_config(write(tmp_path, MINIMAL + client + "payment_terms_days = 30\n"))
     assert thirty.clients[0].payment_terms_days == 30
-    assert "payment_terms_days" in error_for(tmp_path, MINIMAL + client
-                                             + "payment_terms_days = 0\n")
+    assert "payment_terms_days" in error_for(
+        tmp_path, MINIMAL + client + "payment_terms_days = 0\n"
+    )

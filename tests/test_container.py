@@ -23,16 +23,22 @@ BUILD_TIMEOUT_S = 45 * 60
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("INBOXWATCH_CONTAINER_TEST") != "1",
-                       reason="builds the container image (minutes): set "
-                              "INBOXWATCH_CONTAINER_TEST=1 to run it"),
+    pytest.mark.skipif(
+        os.environ.get("INBOXWATCH_CONTAINER_TEST") != "1",
+        reason="builds the container image (minutes): set INBOXWATCH_CONTAINER_TEST=1 to run it",
+    ),
 ]
 
 
 def test_dockerfile_builds_and_the_image_runs_the_pipeline_as_non_root() -> None:
     start = time.monotonic()
-    result = subprocess.run(["bash", str(SCRIPT), str(REPO)], capture_output=True, text=True,
-                            timeout=BUILD_TIMEOUT_S, check=False)
+    result = subprocess.run(
+        ["bash", str(SCRIPT), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
+    )
     elapsed = time.monotonic() - start
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"container smoke test failed:\n{output[-6000:]}"
@@ -41,5 +47,7 @@ def test_dockerfile_builds_and_the_image_runs_the_pipeline_as_non_root() -> None
     assert uid is not None and uid.group(1) == "10001"  # fixed, so volume owners stay valid
     assert "usage: inboxwatch" in result.stdout  # `inboxwatch --help` inside the image
     build = re.search(r"build_seconds=(\d+)", result.stdout)
-    print(f"container build {build.group(1) if build else '?'} s, "
-          f"whole smoke test {elapsed:.0f} s", file=sys.stderr)
+    print(
+        f"container build {build.group(1) if build else '?'} s, whole smoke test {elapsed:.0f} s",
+        file=sys.stderr,
+    )

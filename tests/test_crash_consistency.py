@@ -68,16 +68,20 @@ WATERMARK_KILLS = 3  # SIGKILL as soon as the watermark in the database moves
 def _mailbox(seed: int) -> tuple[list[bytes], list[bytes]]:
     """INBOX and Sent: realistic mail plus the awkward cases."""
     rng = random.Random(seed)
-    inbox = [make_message(i, body_size=rng.randint(300, 2500), html=i % 9 == 0)
-             for i in range(INBOX_MESSAGES - 30)]
+    inbox = [
+        make_message(i, body_size=rng.randint(300, 2500), html=i % 9 == 0)
+        for i in range(INBOX_MESSAGES - 30)
+    ]
     inbox += [inbox[i] for i in range(0, 50, 10)]  # 5 identical copies
     inbox += [make_message(5000 + i, message_id=None) for i in range(10)]  # no Message-ID
     inbox += [make_message(6000 + i, message_id="<shared@acme.example>") for i in range(5)]
     inbox += [bytes(rng.randrange(256) for _ in range(400)) for _ in range(5)]  # garbage
     inbox += [make_message(7000 + i, subject="x" * 3000) for i in range(5)]  # long subject
     rng.shuffle(inbox)
-    sent = [make_message(8000 + i, sender="anna@assist.example", to="boss@acme.example")
-            for i in range(SENT_MESSAGES)]
+    sent = [
+        make_message(8000 + i, sender="anna@assist.example", to="boss@acme.example")
+        for i in range(SENT_MESSAGES)
+    ]
     return inbox, sent
 
 
@@ -117,15 +121,28 @@ class Campaign:
     runs: list[Run] = field(default_factory=list)
 
     def argv(self, kill_at: str | None = None) -> list[str]:
-        args = ["--db", self.url, "--port", str(self.user.server.port), "--user",
-                self.user.name, "--folders", "INBOX,Sent", "--batch", str(BATCH),
-                "--lease-seconds", str(LEASE_SECONDS), "--wait-lease"]
+        args = [
+            "--db",
+            self.url,
+            "--port",
+            str(self.user.server.port),
+            "--user",
+            self.user.name,
+            "--folders",
+            "INBOX,Sent",
+            "--batch",
+            str(BATCH),
+            "--lease-seconds",
+            str(LEASE_SECONDS),
+            "--wait-lease",
+        ]
         return [*args, "--kill-at", kill_at] if kill_at else args
 
     def start(self, kill_at: str | None = None) -> int:
         n = len(self.runs)
-        return self.zygote.spawn(self.argv(kill_at), str(self.logs / f"{n}.out"),
-                                 str(self.logs / f"{n}.err"))
+        return self.zygote.spawn(
+            self.argv(kill_at), str(self.logs / f"{n}.out"), str(self.logs / f"{n}.err")
+        )
 
     def finish(self, pid: int, kind: str, spec: str, started: float) -> Run:
         code = self.zygote.wait(pid)
@@ -133,8 +150,14 @@ class Campaign:
         n = len(self.runs)
         err = (self.logs / f"{n}.err").read_text(errors="replace")
         assert killed or code == 0, f"{kind} {spec}: exit {code}\n{err[-3000:]}"
-        run = Run(kind, spec, killed, code, time.monotonic() - started,
-                  (self.logs / f"{n}.out").read_text())
+        run = Run(
+            kind,
+            spec,
+            killed,
+            code,
+            time.monotonic() - started,
+            (self.logs / f"{n}.out").read_text(),
+        )
         self.runs.append(run)
         return run
 
@@ -172,10 +195,17 @@ class Campaign:
                 client.select_folder(folder, readonly=True)
                 server = set(client.search("ALL"))
                 with self.engine.connect() as conn:
-                    mark = conn.execute(select(folders.c.last_uid).where(
-                        folders.c.name == folder)).scalar() or 0
-                    have = set(conn.execute(select(messages.c.uid).where(
-                        messages.c.folder == folder)).scalars())
+                    mark = (
+                        conn.execute(
+                            select(folders.c.last_uid).where(folders.c.name == folder)
+                        ).scalar()
+                        or 0
+                    )
+                    have = set(
+                        conn.execute(
+                            select(messages.c.uid).where(messages.c.folder == folder)
+                        ).scalars()
+                    )
                 gap = sorted(uid for uid in server if uid <= mark and uid not in have)
                 assert not gap, f"{folder}: watermark {mark} passed unstored UIDs {gap[:5]}"
 
@@ -185,8 +215,9 @@ class Campaign:
 
     def watermark(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.sum(folders.c.last_uid), 0)))
-                       .scalar_one())
+            return int(
+                conn.execute(select(func.coalesce(func.sum(folders.c.last_uid), 0))).scalar_one()
+            )
 
     def _wait_for_lease(self, pid: int) -> bool:
         """Until the poller holds the account lease (its pid is in the holder)."""
@@ -211,39 +242,56 @@ def _check(campaign: Campaign) -> dict[str, int]:
     """The database mirrors the mailbox; returns the figures."""
     user, engine = campaign.user, campaign.engine
     served = {folder: user.fetch_all(folder) for folder in ("INBOX", "Sent")}
-    expected = Counter((f, hashlib.sha256(raw).hexdigest())
-                       for f, found in served.items() for raw in found.values())
-    query = select(messages.c.id, messages.c.folder, messages.c.uid, messages.c.raw_sha256,
-                   messages.c.message_id, messages.c.parse_error, message_raw.c.raw_zlib
-                   ).join(message_raw, message_raw.c.message_pk == messages.c.id, isouter=True)
+    expected = Counter(
+        (f, hashlib.sha256(raw).hexdigest())
+        for f, found in served.items()
+        for raw in found.values()
+    )
+    query = select(
+        messages.c.id,
+        messages.c.folder,
+        messages.c.uid,
+        messages.c.raw_sha256,
+        messages.c.message_id,
+        messages.c.parse_error,
+        message_raw.c.raw_zlib,
+    ).join(message_raw, message_raw.c.message_pk == messages.c.id, isouter=True)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
         marks = {r.name: int(r.last_uid) for r in conn.execute(select(folders))}
     stored = Counter((r.folder, r.raw_sha256) for r in rows)
     lost, duplicated = expected - stored, stored - expected
-    assert not lost and not duplicated, f"lost {sum(lost.values())}, duplicated " \
+    assert not lost and not duplicated, (
+        f"lost {sum(lost.values())}, duplicated "
         f"{sum(duplicated.values())}: {list(lost)[:3]} {list(duplicated)[:3]}"
+    )
     for folder, found in served.items():
         uids = sorted(int(r.uid) for r in rows if r.folder == folder)
         assert uids == sorted(found), f"{folder}: stored UIDs differ from the server's"
         assert marks[folder] == max(found), f"{folder}: watermark {marks[folder]}"
-        want_ids = Counter(_message_id(raw) for raw in found.values()
-                           if _message_id(raw) is not None)
-        have_ids = Counter(r.message_id for r in rows if r.folder == folder
-                           and r.message_id is not None)
+        want_ids = Counter(
+            _message_id(raw) for raw in found.values() if _message_id(raw) is not None
+        )
+        have_ids = Counter(
+            r.message_id for r in rows if r.folder == folder and r.message_id is not None
+        )
         assert have_ids == want_ids, f"{folder}: Message-IDs differ"
     for row in rows:
         assert row.raw_zlib is not None, f"message {row.id} has no raw bytes"
         raw = zlib.decompress(row.raw_zlib)
         assert hashlib.sha256(raw).hexdigest() == row.raw_sha256
         assert served[row.folder][int(row.uid)] == raw
-    return {"messages_checked": len(rows), "lost": sum(lost.values()),
-            "duplicated": sum(duplicated.values()),
-            "unparseable": sum(1 for r in rows if r.parse_error is not None)}
+    return {
+        "messages_checked": len(rows),
+        "lost": sum(lost.values()),
+        "duplicated": sum(duplicated.values()),
+        "unparseable": sum(1 for r in rows if r.parse_error is not None),
+    }
 
 
 def test_sigkill_at_many_points_loses_and_duplicates_nothing(
-        dovecot: MailUser, database_url: str, tmp_path: Path) -> None:
+    dovecot: MailUser, database_url: str, tmp_path: Path
+) -> None:
     inbox, sent = _mailbox(seed=5)
     dovecot.seed(inbox)
     dovecot.seed(sent, folder="Sent")
@@ -265,8 +313,9 @@ def test_sigkill_at_many_points_loses_and_duplicates_nothing(
     try:
         for step, (kind, arg) in enumerate(plan):
             if total - campaign.stored() < 6 * BATCH:  # every kill must find work to do
-                dovecot.seed([make_message(20_000 + total + j, body_size=1200)
-                              for j in range(6 * BATCH)])
+                dovecot.seed(
+                    [make_message(20_000 + total + j, body_size=1200) for j in range(6 * BATCH)]
+                )
                 total += 6 * BATCH
             if kind == "hook":
                 campaign.hook_kill(str(arg))
@@ -282,20 +331,29 @@ def test_sigkill_at_many_points_loses_and_duplicates_nothing(
         final = campaign.clean_run()
         assert not final.killed
         figures_out = _check(campaign)
-        again = subprocess.run([sys.executable, "-m", "tests.tools.poller",
-                                *campaign.argv()], cwd=ROOT, env=env, capture_output=True,
-                               text=True, timeout=RUN_TIMEOUT, check=False)
+        again = subprocess.run(
+            [sys.executable, "-m", "tests.tools.poller", *campaign.argv()],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
         assert again.returncode == 0 and '"inserted": 0,' in again.stdout, again.stderr
     finally:
         zygote.close()
         engine.dispose()
     kills = [r for r in campaign.runs if r.killed]
-    assert len(kills) >= len(plan) - 2, \
-        [(r.kind, r.spec, r.returncode) for r in campaign.runs]
+    assert len(kills) >= len(plan) - 2, [(r.kind, r.spec, r.returncode) for r in campaign.runs]
     name = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    figures.record("crash_consistency", name, kill_points=len(kills),
-                   kill_points_planned=len(plan),
-                   by_kind={k: sum(1 for r in kills if r.kind == k)
-                            for k in ("hook", "timed", "watermark")},
-                   mailbox_messages=total,
-                   poller_runs=len(campaign.runs) + 1, **figures_out)
+    figures.record(
+        "crash_consistency",
+        name,
+        kill_points=len(kills),
+        kill_points_planned=len(plan),
+        by_kind={k: sum(1 for r in kills if r.kind == k) for k in ("hook", "timed", "watermark")},
+        mailbox_messages=total,
+        poller_runs=len(campaign.runs) + 1,
+        **figures_out,
+    )

@@ -55,10 +55,15 @@ STOP_LIMIT_S = 10.0
 
 
 def _raw_message(sender: str, to: str, subject: str, body: str) -> bytes:
-    headers = [f"From: {sender}", f"To: {to}", f"Subject: {subject}",
-               f"Date: {format_datetime(datetime.now(BUDAPEST))}",
-               f"Message-ID: {make_msgid(domain='acme.example')}", "MIME-Version: 1.0",
-               "Content-Type: text/plain; charset=utf-8"]
+    headers = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(datetime.now(BUDAPEST))}",
+        f"Message-ID: {make_msgid(domain='acme.example')}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+    ]
     return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
 
 
@@ -68,8 +73,7 @@ def _message_id(raw: bytes) -> str:
     return line.split(b": ", 1)[1].decode().strip("<>")
 
 
-def _wait_for(what: str, check: Callable[[], object], timeout: float, step: float = 0.2
-              ) -> float:
+def _wait_for(what: str, check: Callable[[], object], timeout: float, step: float = 0.2) -> float:
     """Poll *check* until truthy; returns the seconds it took (TimeoutError after
     *timeout*)."""
     start = time.monotonic()
@@ -130,18 +134,29 @@ def _scalar(engine: Engine, query: object) -> object:
         return None
 
 
-def _observe(run: ServiceRun, process: subprocess.Popen[str], mailbox: MailUser,
-             smtp: SmtpServer, config: Path, engine: Engine, env: dict[str, str]) -> None:
+def _observe(
+    run: ServiceRun,
+    process: subprocess.Popen[str],
+    mailbox: MailUser,
+    smtp: SmtpServer,
+    config: Path,
+    engine: Engine,
+    env: dict[str, str],
+) -> None:
     """Watch the running service; failures are recorded in *run* for the tests to judge."""
     inbox_synced = select(folders.c.last_synced_at).where(folders.c.name == "INBOX")
-    run.startup_s = _wait_for("the first poll", lambda: process.poll() is not None
-                              or _scalar(engine, inbox_synced) is not None, 60)
+    run.startup_s = _wait_for(
+        "the first poll",
+        lambda: process.poll() is not None or _scalar(engine, inbox_synced) is not None,
+        60,
+    )
     if process.poll() is not None:
         raise RuntimeError(f"the service exited during start-up (exit {process.returncode})")
     first_poll = time.monotonic()
     run.health = run_cli(config, "health", env=env)
-    with urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics",
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{run.metrics_port}/metrics", timeout=10
+    ) as response:
         run.scrape = response.read().decode("utf-8")
     run.second = run_cli(config, "run", env=env, timeout=60)
     run.pickup_s = _append_and_wait(mailbox, engine, run.bodies[1])
@@ -157,8 +172,9 @@ def _observe(run: ServiceRun, process: subprocess.Popen[str], mailbox: MailUser,
 
 def _append_and_wait(mailbox: MailUser, engine: Engine, body: str) -> float | None:
     """APPEND a client message; the seconds until the service stored it (None: never)."""
-    raw = _raw_message("Boss <boss@acme.example>", "anna@assist.example",
-                       "Holnapra kell a bemutató", body)
+    raw = _raw_message(
+        "Boss <boss@acme.example>", "anna@assist.example", "Holnapra kell a bemutató", body
+    )
     mailbox.append([raw])
     stored = select(messages.c.id).where(messages.c.message_id == _message_id(raw))
     try:
@@ -187,27 +203,38 @@ def _stop(run: ServiceRun, process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def service_run(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[ServiceRun]:
+def service_run(
+    dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceRun]:
     folder = tmp_path_factory.mktemp("daemon")
     marker = secrets.token_hex(4)
-    run = ServiceRun(password=f"pw-{secrets.token_hex(8)}", marker=marker,
-                     bodies=[f"Seeded body text {marker} about the quarterly slides",
-                             f"Appended body text {marker}: a bemutató holnap reggelre kell",
-                             f"Last body text {marker}: és a névkártyák is sürgősek"],
-                     report_at=_report_minute(datetime.now(BUDAPEST)),
-                     metrics_port=free_port())
+    run = ServiceRun(
+        password=f"pw-{secrets.token_hex(8)}",
+        marker=marker,
+        bodies=[
+            f"Seeded body text {marker} about the quarterly slides",
+            f"Appended body text {marker}: a bemutató holnap reggelre kell",
+            f"Last body text {marker}: és a névkártyák is sürgősek",
+        ],
+        report_at=_report_minute(datetime.now(BUDAPEST)),
+        metrics_port=free_port(),
+    )
     mailbox = dovecot_server.add_user(f"daemon{secrets.token_hex(4)}", run.password)
-    mailbox.seed([_raw_message("Boss <boss@acme.example>", "anna@assist.example",
-                               "Slides", run.bodies[0])])
+    mailbox.seed(
+        [_raw_message("Boss <boss@acme.example>", "anna@assist.example", "Slides", run.bodies[0])]
+    )
     database_url = f"sqlite:///{folder / 'inboxwatch.db'}"
     with ExitStack() as stack:
         smtp = stack.enter_context(smtp_server())
         config = write_config(
-            folder / "inboxwatch.toml", database_url=database_url, mailbox=mailbox, smtp=smtp,
+            folder / "inboxwatch.toml",
+            database_url=database_url,
+            mailbox=mailbox,
+            smtp=smtp,
             polling={"interval_minutes": 1, "idle": True},
             report={"time": f"{run.report_at:%H:%M}", "send_when_unchanged": True},
-            metrics={"listen": f"127.0.0.1:{run.metrics_port}"})
+            metrics={"listen": f"127.0.0.1:{run.metrics_port}"},
+        )
         # The host's zone differs from the configured one (as in a UTC container), so the
         # schedule must follow [me] timezone, not the machine's clock zone.
         env = {**cli_env(mailbox), "TZ": "UTC"}
@@ -216,8 +243,12 @@ def service_run(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPath
         out, err = folder / "stdout.log", folder / "stderr.log"
         with out.open("w") as stdout, err.open("w") as stderr:
             process = subprocess.Popen(
-                cli_command(config, "--log-format", "json", "-v", "run"), env=env,
-                stdout=stdout, stderr=stderr, text=True)
+                cli_command(config, "--log-format", "json", "-v", "run"),
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+                text=True,
+            )
         stack.callback(_kill_if_running, process)
         failure: Exception | None = None
         try:
@@ -228,15 +259,20 @@ def service_run(dovecot_server: DovecotServer, tmp_path_factory: pytest.TempPath
             _stop(run, process)
             run.stdout, run.stderr = out.read_text(), err.read_text()
         if failure is not None:
-            raise RuntimeError(f"{failure}; the service's last log lines:\n"
-                               + "\n".join(run.stderr.splitlines()[-5:])) from failure
+            raise RuntimeError(
+                f"{failure}; the service's last log lines:\n"
+                + "\n".join(run.stderr.splitlines()[-5:])
+            ) from failure
         run.mails = list(received_messages(smtp))
-        run.lease_after_stop = _scalar(engine, select(leases.c.holder).where(
-            leases.c.name == SERVICE_LEASE))
+        run.lease_after_stop = _scalar(
+            engine, select(leases.c.holder).where(leases.c.name == SERVICE_LEASE)
+        )
         run.health_after = run_cli(config, "health", env=env)
-        print(f"service run: start-up {run.startup_s:.1f} s, pickups {run.pickup_s} s and "
-              f"{run.last_pickup_s} s, report due {run.report_at:%H:%M:%S}, arrived "
-              f"{run.mail_arrived_at}, stop {run.stop_s} s")
+        print(
+            f"service run: start-up {run.startup_s:.1f} s, pickups {run.pickup_s} s and "
+            f"{run.last_pickup_s} s, report due {run.report_at:%H:%M:%S}, arrived "
+            f"{run.mail_arrived_at}, stop {run.stop_s} s"
+        )
         yield run
 
 
@@ -265,8 +301,7 @@ def test_a_second_instance_on_the_same_database_is_refused(service_run: ServiceR
     assert "Traceback" not in second.stderr
 
 
-def test_mail_appended_while_running_is_picked_up_through_idle(service_run: ServiceRun
-                                                               ) -> None:
+def test_mail_appended_while_running_is_picked_up_through_idle(service_run: ServiceRun) -> None:
     assert service_run.pickup_s is not None, "the appended message was never stored"
     # the interval poll is a minute apart: stored this soon after the append means IDLE
     assert service_run.appended_after_first_poll_s + PICKUP_LIMIT_S < 60
@@ -276,11 +311,14 @@ def test_mail_appended_while_running_is_picked_up_through_idle(service_run: Serv
 def test_daily_report_mail_arrives_at_the_scheduled_time(service_run: ServiceRun) -> None:
     started = _service_started_at(service_run.stderr)
     if started is None or started > service_run.report_at - timedelta(seconds=1):
-        pytest.skip(f"the service started at {started}, too late for a report at "
-                    f"{service_run.report_at:%H:%M:%S}: raise STARTUP_MARGIN_S on this machine")
+        pytest.skip(
+            f"the service started at {started}, too late for a report at "
+            f"{service_run.report_at:%H:%M:%S}: raise STARTUP_MARGIN_S on this machine"
+        )
     arrived = service_run.mail_arrived_at
     assert arrived is not None, (
-        f"no report mail by {service_run.report_at:%H:%M} + {REPORT_GRACE_S:g} s")
+        f"no report mail by {service_run.report_at:%H:%M} + {REPORT_GRACE_S:g} s"
+    )
     assert len(service_run.mails) == 1
     assert service_run.report_at - timedelta(seconds=1) <= arrived
     assert arrived <= service_run.report_at + timedelta(seconds=REPORT_GRACE_S)
@@ -300,7 +338,8 @@ def test_sigterm_stops_the_service_cleanly(service_run: ServiceRun) -> None:
 def test_sigterm_stops_the_service_within_seconds(service_run: ServiceRun) -> None:
     assert service_run.last_pickup_s is not None  # the watcher was in a fresh IDLE wait
     assert service_run.stop_s is not None and service_run.stop_s < STOP_LIMIT_S, (
-        f"took {service_run.stop_s:.1f} s to stop after SIGTERM")
+        f"took {service_run.stop_s:.1f} s to stop after SIGTERM"
+    )
 
 
 def test_logs_hold_no_message_bodies_and_no_password(service_run: ServiceRun) -> None:
@@ -324,7 +363,8 @@ def test_json_logs_are_one_object_per_line(service_run: ServiceRun) -> None:
 
 
 def test_mail_announced_while_a_poll_runs_is_fetched_by_that_poll(
-        dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """IDLE announces new mail while the poll job is busy: the scheduler skips a run asked
     for meanwhile, so the running poll must go round once more."""
     from inboxwatch.app import daemon
@@ -333,9 +373,22 @@ def test_mail_announced_while_a_poll_runs_is_fetched_by_that_poll(
     from tests.dovecot import make_message
 
     monkeypatch.setenv("IW_TEST_PASSWORD", "secret")
-    config = parse_config({"me": {"addresses": ["anna@assist.example"]}, "accounts": [
-        {"name": "work", "host": "127.0.0.1", "port": dovecot.server.port, "security": "none",
-         "username": dovecot.name, "password_env": "IW_TEST_PASSWORD"}]}, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"]},
+            "accounts": [
+                {
+                    "name": "work",
+                    "host": "127.0.0.1",
+                    "port": dovecot.server.port,
+                    "security": "none",
+                    "username": dovecot.name,
+                    "password_env": "IW_TEST_PASSWORD",
+                }
+            ],
+        },
+        "test",
+    )
     service = daemon.Service(config, sqlite_store, IngestContext.from_config(config, None))
     real_sync = daemon.sync_account
     calls = []

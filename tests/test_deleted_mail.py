@@ -47,8 +47,8 @@ def _count_tombstones(store: Store) -> int:
 
 
 def test_retention_is_not_undone_by_the_next_poll(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext,
-        caplog: pytest.LogCaptureFixture) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext, caplog: pytest.LogCaptureFixture
+) -> None:
     dovecot.seed([_dated(i, 100) for i in range(50)] + [_dated(100 + i, 2) for i in range(50)])
     account = dovecot.account(sent_folder=None)
     assert _sync(store, ingest_ctx, account).inserted == 100
@@ -65,8 +65,11 @@ def test_retention_is_not_undone_by_the_next_poll(
     for _poll in range(3):  # right after the change Dovecot may briefly show one message
         report = _sync(store, ingest_ctx, account)
         folder = report.folder("INBOX")
-        counts = [counts[0] + folder.inserted, counts[1] + folder.rekeyed,
-                  counts[2] + folder.deleted_before]
+        counts = [
+            counts[0] + folder.inserted,
+            counts[1] + folder.rekeyed,
+            counts[2] + folder.deleted_before,
+        ]
         lines += report.lines()
         time.sleep(0.3)
     assert counts == [0, 50, 50] and store.count_messages() == 50
@@ -76,7 +79,8 @@ def test_retention_is_not_undone_by_the_next_poll(
 
 
 def test_deleted_mail_that_comes_back_under_a_new_uid_is_not_stored(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     old = _dated(1, 400)
     dovecot.seed([old, _dated(2, 1)])
     account = dovecot.account(sent_folder=None)
@@ -92,23 +96,32 @@ def test_deleted_mail_that_comes_back_under_a_new_uid_is_not_stored(
 def _config_file(store: Store, tmp_path: Path) -> Path:
     path = tmp_path / "forget.toml"
     url = store.engine.url.render_as_string(hide_password=False)
-    path.write_text(f'[me]\naddresses = ["anna@assist.example"]\n[database]\nurl = "{url}"\n'
-                    '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
-                    '[[clients]]\nname = "Globex"\naddresses = ["cfo@globex.example"]\n')
+    path.write_text(
+        f'[me]\naddresses = ["anna@assist.example"]\n[database]\nurl = "{url}"\n'
+        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
+        '[[clients]]\nname = "Globex"\naddresses = ["cfo@globex.example"]\n'
+    )
     path.chmod(0o600)
     return path
 
 
 def test_forget_stays_forgotten_until_undone(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    dovecot: MailUser,
+    store: Store,
+    ingest_ctx: IngestContext,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from inboxwatch.app.cli import main
 
-    dovecot.seed([_dated(i, 3, subject=f"acme {i}") for i in range(5)]
-                 + [_dated(10 + i, 3, sender="cfo@globex.example", subject=f"globex {i}")
-                    for i in range(3)])
-    dovecot.seed([_dated(20, 3, sender="anna@assist.example", to="boss@acme.example",
-                         subject="to acme")], folder="Sent")
+    dovecot.seed(
+        [_dated(i, 3, subject=f"acme {i}") for i in range(5)]
+        + [_dated(10 + i, 3, sender="cfo@globex.example", subject=f"globex {i}") for i in range(3)]
+    )
+    dovecot.seed(
+        [_dated(20, 3, sender="anna@assist.example", to="boss@acme.example", subject="to acme")],
+        folder="Sent",
+    )
     account = dovecot.account()
     _sync(store, ingest_ctx, account)
     config = str(_config_file(store, tmp_path))
@@ -118,28 +131,43 @@ def test_forget_stays_forgotten_until_undone(
 
     # Polling again stores none of it, and their new mail (in and out) is not stored either.
     dovecot.append([_dated(30, 0, sender="pm@mail.acme.example", subject="acme new")])
-    dovecot.append([_dated(31, 0, sender="anna@assist.example", to="boss@acme.example",
-                           subject="to acme new")], folder="Sent")
+    dovecot.append(
+        [
+            _dated(
+                31, 0, sender="anna@assist.example", to="boss@acme.example", subject="to acme new"
+            )
+        ],
+        folder="Sent",
+    )
     dovecot.append([_dated(32, 0, sender="cfo@globex.example", subject="globex new")])
     report = _sync(store, ingest_ctx, account)
     assert _subjects(store) == ["globex 0", "globex 1", "globex 2", "globex new"]
     assert report.folder("INBOX").forgotten == 1 and report.folder("Sent").forgotten == 1
     assert _sync(store, ingest_ctx, account).folder("INBOX").fetched == 0  # not re-fetched
     assert main(["--config", config, "status"]) == 0
-    assert "forgotten: Acme Kft. (their mail is not stored; to store it again: inboxwatch " \
-           "forget 'Acme Kft.' --undo)" in capsys.readouterr().out
+    assert (
+        "forgotten: Acme Kft. (their mail is not stored; to store it again: inboxwatch "
+        "forget 'Acme Kft.' --undo)" in capsys.readouterr().out
+    )
 
     # Undone: mail that arrived while they were forgotten is fetched on the next poll; the
     # mail that `forget --yes` deleted stays deleted.
     assert main(["--config", config, "forget", "Acme Kft.", "--undo"]) == 0
     assert "Acme Kft. is no longer forgotten" in capsys.readouterr().out
     _sync(store, ingest_ctx, account)
-    assert _subjects(store) == ["acme new", "globex 0", "globex 1", "globex 2", "globex new",
-                                "to acme new"]
+    assert _subjects(store) == [
+        "acme new",
+        "globex 0",
+        "globex 1",
+        "globex 2",
+        "globex new",
+        "to acme new",
+    ]
 
 
 def test_forget_help_says_what_it_blocks_and_how_to_undo(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from inboxwatch.app.cli import main
 
     with pytest.raises(SystemExit):

@@ -23,7 +23,8 @@ MAX_EXPOSURE = 2.0  # systemd-analyze security: 0 = fully locked down, 10 = unpr
 
 needs_systemd_analyze = pytest.mark.skipif(
     shutil.which("systemd-analyze") is None,
-    reason="systemd-analyze is missing: make system-deps installs the systemd package")
+    reason="systemd-analyze is missing: make system-deps installs the systemd package",
+)
 
 
 def _unit_with_local_binary(tmp_path: Path) -> Path:
@@ -33,15 +34,21 @@ def _unit_with_local_binary(tmp_path: Path) -> Path:
     text = UNIT.read_text(encoding="utf-8")
     assert "/opt/inboxwatch/.venv/bin/inboxwatch" in text
     unit = tmp_path / "inboxwatch.service"
-    unit.write_text(text.replace("/opt/inboxwatch/.venv/bin/inboxwatch", str(local)),
-                    encoding="utf-8")
+    unit.write_text(
+        text.replace("/opt/inboxwatch/.venv/bin/inboxwatch", str(local)), encoding="utf-8"
+    )
     return unit
 
 
 @needs_systemd_analyze
 def test_the_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    result = subprocess.run(["systemd-analyze", "verify", str(_unit_with_local_binary(tmp_path))],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(_unit_with_local_binary(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     # verify exits 0 on unknown keys or a bad path in a key and only warns: any output fails
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
 
@@ -51,8 +58,13 @@ def test_systemd_analyze_verify_fails_on_a_missing_binary(tmp_path: Path) -> Non
     """The check above can tell a broken unit: the shipped ExecStart, where no venv exists."""
     unit = tmp_path / "inboxwatch.service"
     unit.write_text(UNIT.read_text(encoding="utf-8"), encoding="utf-8")
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0 and "not executable" in result.stderr
 
 
@@ -68,16 +80,32 @@ def test_no_setting_carries_an_inline_comment() -> None:
 @needs_systemd_analyze
 def test_the_unit_is_hardened(tmp_path: Path) -> None:
     result = subprocess.run(
-        ["systemd-analyze", "security", "--offline=true", "--no-pager",
-         str(_unit_with_local_binary(tmp_path))],
-        capture_output=True, text=True, timeout=60, check=False)
+        [
+            "systemd-analyze",
+            "security",
+            "--offline=true",
+            "--no-pager",
+            str(_unit_with_local_binary(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout + result.stderr)
     assert found is not None, result.stdout + result.stderr
     assert float(found.group(1)) <= MAX_EXPOSURE
     text = UNIT.read_text(encoding="utf-8")
-    for key in ("StateDirectory=inboxwatch", "UMask=0077", "LoadCredential=work-password:",
-                "ProtectSystem=strict", "ProtectHome=true", "RestrictAddressFamilies=",
-                "RestrictNamespaces=true", "NoNewPrivileges=true"):
+    for key in (
+        "StateDirectory=inboxwatch",
+        "UMask=0077",
+        "LoadCredential=work-password:",
+        "ProtectSystem=strict",
+        "ProtectHome=true",
+        "RestrictAddressFamilies=",
+        "RestrictNamespaces=true",
+        "NoNewPrivileges=true",
+    ):
         assert key in text
 
 
@@ -92,15 +120,19 @@ def test_the_unit_and_the_compose_file_match_the_password_file_option(tmp_path: 
     compose = COMPOSE.read_text(encoding="utf-8")
     assert re.search(r"^\s+- work_password$", compose, re.MULTILINE)
     assert "/run/secrets/work_password" in compose
-    for where, value in (("systemd", "${CREDENTIALS_DIRECTORY}/work-password"),
-                         ("docker", str(tmp_path / "run" / "secrets" / "work_password"))):
+    for where, value in (
+        ("systemd", "${CREDENTIALS_DIRECTORY}/work-password"),
+        ("docker", str(tmp_path / "run" / "secrets" / "work_password")),
+    ):
         config = tmp_path / f"{where}.toml"
-        config.write_text('[me]\naddresses = ["va@example.com"]\n[[accounts]]\nname = "work"\n'
-                          'host = "imap.example.com"\nusername = "va@example.com"\n'
-                          f'password_file = "{value}"\n', encoding="utf-8")
+        config.write_text(
+            '[me]\naddresses = ["va@example.com"]\n[[accounts]]\nname = "work"\n'
+            'host = "imap.example.com"\nusername = "va@example.com"\n'
+            f'password_file = "{value}"\n',
+            encoding="utf-8",
+        )
         config.chmod(0o600)
-        secret = (tmp_path / "credentials" / "work-password" if where == "systemd"
-                  else Path(value))
+        secret = tmp_path / "credentials" / "work-password" if where == "systemd" else Path(value)
         secret.parent.mkdir(parents=True, exist_ok=True)
         secret.write_text(f"pw-{where}\n", encoding="utf-8")
         with pytest.MonkeyPatch.context() as env:

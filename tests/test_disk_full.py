@@ -23,9 +23,9 @@ from sqlalchemy import event, select, text
 
 from inboxwatch.errors import StorageError
 from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.ingest.sync import Backoff, sync_account
 from inboxwatch.storage.schema import messages
 from inboxwatch.storage.store import Store
-from inboxwatch.ingest.sync import Backoff, sync_account
 from tests.dovecot import MailUser, make_message
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
@@ -51,12 +51,18 @@ def _consistent(store: Store, user: MailUser) -> int:
     state = store.folder_state(account, "INBOX")
     assert state is not None
     with store.engine.connect() as conn:
-        stored = {int(u) for u in conn.execute(select(messages.c.uid).where(
-            messages.c.account == account, messages.c.uidvalidity == state.uidvalidity))
-            .scalars()}
+        stored = {
+            int(u)
+            for u in conn.execute(
+                select(messages.c.uid).where(
+                    messages.c.account == account, messages.c.uidvalidity == state.uidvalidity
+                )
+            ).scalars()
+        }
     served = set(user.fetch_all())
-    assert stored == {uid for uid in served if uid <= state.last_uid}, \
+    assert stored == {uid for uid in served if uid <= state.last_uid}, (
         f"the watermark {state.last_uid} does not match the stored UIDs"
+    )
     return state.last_uid
 
 
@@ -65,9 +71,15 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path | None]:
     """A small tmpfs for the SQLite file, or None where mounting is not permitted."""
     folder = tmp_path / "tiny"
     folder.mkdir()
-    mounted = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_BYTES},mode=0700", "tmpfs", str(folder)],
-        capture_output=True, check=False).returncode == 0
+    mounted = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_BYTES},mode=0700", "tmpfs", str(folder)],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
     try:
         yield folder if mounted else None
     finally:
@@ -84,19 +96,24 @@ def _fill(folder: Path, headroom: int) -> Path:
         remaining = max(0, free - headroom)
         block = b"\0" * (1 << 20)
         while remaining > 0:
-            remaining -= handle.write(block[:min(len(block), remaining)])
+            remaining -= handle.write(block[: min(len(block), remaining)])
     return ballast
 
 
-def test_sqlite_disk_full_mid_sync_then_recovers(dovecot: MailUser, tiny_disk: Path | None,
-                                                 tmp_path: Path, ingest_ctx: IngestContext
-                                                 ) -> None:
+def test_sqlite_disk_full_mid_sync_then_recovers(
+    dovecot: MailUser, tiny_disk: Path | None, tmp_path: Path, ingest_ctx: IngestContext
+) -> None:
     folder = tiny_disk or tmp_path
     store = Store.open(f"sqlite:///{folder / 'iw.db'}")
     page_limit: list[int] = []
     if tiny_disk is None:  # no tmpfs: cap the database size inside SQLite instead
-        event.listen(store.engine, "connect", lambda dbapi, _rec: page_limit and
-                     dbapi.execute(f"PRAGMA max_page_count={page_limit[0]}"))
+        event.listen(
+            store.engine,
+            "connect",
+            lambda dbapi, _rec: (
+                page_limit and dbapi.execute(f"PRAGMA max_page_count={page_limit[0]}")
+            ),
+        )
     try:
         dovecot.seed([make_message(i) for i in range(FIRST)])
         _sync(store, ingest_ctx, dovecot)
@@ -128,9 +145,14 @@ def test_sqlite_disk_full_mid_sync_then_recovers(dovecot: MailUser, tiny_disk: P
         result = assert_mirrors(dovecot, store, f"acct-{dovecot.name}")
     finally:
         store.close()
-    figures.record("disk_full", "sqlite", faults_injected=1,
-                   method="tmpfs" if tiny_disk is not None else "max_page_count",
-                   stored_before_full=mark_full, **result.figures())
+    figures.record(
+        "disk_full",
+        "sqlite",
+        faults_injected=1,
+        method="tmpfs" if tiny_disk is not None else "max_page_count",
+        stored_before_full=mark_full,
+        **result.figures(),
+    )
 
 
 DISK_FULL_TRIGGER = """
@@ -148,7 +170,8 @@ CREATE TRIGGER iw_disk_full BEFORE INSERT ON messages
 
 
 def test_postgresql_disk_full_error_mid_batch_then_recovers(
-        dovecot: MailUser, postgres_database: str, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, postgres_database: str, ingest_ctx: IngestContext
+) -> None:
     from tests.conftest import _wipe_schema
 
     _wipe_schema(postgres_database)
@@ -173,8 +196,14 @@ def test_postgresql_disk_full_error_mid_batch_then_recovers(
         result = assert_mirrors(dovecot, store, f"acct-{dovecot.name}")
     finally:
         store.close()
-    figures.record("disk_full", "postgresql", faults_injected=1, method="disk_full trigger",
-                   stored_before_full=mark, **result.figures())
+    figures.record(
+        "disk_full",
+        "postgresql",
+        faults_injected=1,
+        method="disk_full trigger",
+        stored_before_full=mark,
+        **result.figures(),
+    )
 
 
 def test_store_batch_rolls_back_as_a_whole(tiny_disk: Path | None, tmp_path: Path) -> None:
@@ -188,9 +217,18 @@ def test_store_batch_rolls_back_as_a_whole(tiny_disk: Path | None, tmp_path: Pat
     store = Store.open(f"sqlite:///{tiny_disk / 'iw.db'}")
     try:
         raws = [os.urandom(20_000) for _ in range(40)]  # incompressible: 800 kB
-        batch = [NewMessage(account="a", folder="INBOX", uidvalidity=1, uid=i + 1, raw=raw,
-                            raw_sha256=hashlib.sha256(raw).hexdigest(), direction="in")
-                 for i, raw in enumerate(raws)]
+        batch = [
+            NewMessage(
+                account="a",
+                folder="INBOX",
+                uidvalidity=1,
+                uid=i + 1,
+                raw=raw,
+                raw_sha256=hashlib.sha256(raw).hexdigest(),
+                direction="in",
+            )
+            for i, raw in enumerate(raws)
+        ]
         ballast = _fill(tiny_disk, 400 * 1024)
         with pytest.raises(StorageError, match="full"):
             store.store_batch("a", "INBOX", 1, batch, last_uid=40)

@@ -42,8 +42,12 @@ REPORT_DAY = "2026-11-13"  # the sample mailbox's last day (a Friday)
 LEFT_OUT = "napfeny.example"  # the complainer: the issue's mailbox has two difficult clients
 DIFFICULT = {"Acme Kft.", "Pixel & Co"}
 GOOD = {"Brightside Studio", "Green Leaf Ltd"}
-DOMAINS = {"Acme Kft.": "acme.example", "Pixel & Co": "pixelco.example",
-           "Brightside Studio": "brightside.example", "Green Leaf Ltd": "greenleaf.example"}
+DOMAINS = {
+    "Acme Kft.": "acme.example",
+    "Pixel & Co": "pixelco.example",
+    "Brightside Studio": "brightside.example",
+    "Green Leaf Ltd": "greenleaf.example",
+}
 
 
 @pytest.fixture
@@ -72,24 +76,33 @@ def seeded(dovecot: MailUser) -> dict[str, dict[str, str]]:
 
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, dovecot: MailUser, smtp: SmtpServer) -> Path:
-    return write_config(tmp_path / "inboxwatch.toml", database_url=database_url,
-                        mailbox=dovecot, smtp=smtp)
+    return write_config(
+        tmp_path / "inboxwatch.toml", database_url=database_url, mailbox=dovecot, smtp=smtp
+    )
 
 
 def _db_rows(database_url: str, ids: set[int]) -> dict[int, Any]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(select(
-                messages.c.id, messages.c.client, messages.c.subject, messages.c.date_utc,
-                messages.c.message_id, messages.c.folder).where(messages.c.id.in_(ids))).all()
+            rows = conn.execute(
+                select(
+                    messages.c.id,
+                    messages.c.client,
+                    messages.c.subject,
+                    messages.c.date_utc,
+                    messages.c.message_id,
+                    messages.c.folder,
+                ).where(messages.c.id.in_(ids))
+            ).all()
     finally:
         engine.dispose()
     return {row.id: row for row in rows}
 
 
-def _assert_evidence_is_real(report: dict[str, Any], database_url: str,
-                             seeded: dict[str, dict[str, str]]) -> None:
+def _assert_evidence_is_real(
+    report: dict[str, Any], database_url: str, seeded: dict[str, dict[str, str]]
+) -> None:
     """Every evidence item of a flagged client is a stored message of that client, with its
     real subject and date, fetched from the mailbox we seeded."""
     clients = {c["name"]: c for c in report["clients"]}
@@ -123,15 +136,19 @@ def _assert_good_clients_not_flagged(report: dict[str, Any]) -> None:
         assert clients[name]["incoming"] > 0  # judged on real mail, not on an empty window
         fired = [s for s in clients[name]["signs"] if s["fired"]]
         assert not clients[name]["flagged"], (
-               f"good client {name} flagged: {[s['name'] for s in fired]} on "
-               f"{[e['subject'] for s in fired for e in s['evidence']]}")
+            f"good client {name} flagged: {[s['name'] for s in fired]} on "
+            f"{[e['subject'] for s in fired for e in s['evidence']]}"
+        )
     assert set(report["flagged"]) == DIFFICULT, f"flagged: {report['flagged']}"
 
 
-def test_mailbox_to_report_to_alert_mail(database_url: str,
-                                         config: Path, dovecot: MailUser,
-                                         seeded: dict[str, dict[str, str]],
-                                         smtp: SmtpServer) -> None:
+def test_mailbox_to_report_to_alert_mail(
+    database_url: str,
+    config: Path,
+    dovecot: MailUser,
+    seeded: dict[str, dict[str, str]],
+    smtp: SmtpServer,
+) -> None:
     env = cli_env(dovecot)
     poll = run_cli(config, "poll", "--once", env=env)
     assert poll.returncode == 0, poll.stderr

@@ -8,10 +8,10 @@ names must be in the table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
-import contextlib
 import socket
 import subprocess
 import threading
@@ -88,18 +88,31 @@ class Setup:
     def write(self, *tables: str) -> Path:
         return small_config(self.path, self.db_url, *tables)
 
-    def account(self, port: int, *, username: str = "anna", secret: str = "",
-                password_command: str | None = None) -> str:
-        source = (f'password_command = "{password_command}"\n' if password_command else
-                  'password_env = "IW_EXIT_TEST_PASSWORD"\n')
+    def account(
+        self,
+        port: int,
+        *,
+        username: str = "anna",
+        secret: str = "",
+        password_command: str | None = None,
+    ) -> str:
+        source = (
+            f'password_command = "{password_command}"\n'
+            if password_command
+            else 'password_env = "IW_EXIT_TEST_PASSWORD"\n'
+        )
         self.password = secret
-        return (f'[[accounts]]\nname = "work"\nhost = "127.0.0.1"\nport = {port}\n'
-                f'security = "none"\nusername = "{username}"\n{source}timeout_seconds = 60\n')
+        return (
+            f'[[accounts]]\nname = "work"\nhost = "127.0.0.1"\nport = {port}\n'
+            f'security = "none"\nusername = "{username}"\n{source}timeout_seconds = 60\n'
+        )
 
     def smtp(self, port: int) -> str:
-        return (f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-                'from = "inboxwatch <inboxwatch@assist.example>"\ntimeout_seconds = 10\n'
-                '[report]\nrecipients = ["anna@assist.example"]\n')
+        return (
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            'from = "inboxwatch <inboxwatch@assist.example>"\ntimeout_seconds = 10\n'
+            '[report]\nrecipients = ["anna@assist.example"]\n'
+        )
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
@@ -113,22 +126,25 @@ class Setup:
 Scenario = Callable[[Setup, pytest.FixtureRequest], subprocess.CompletedProcess[str]]
 
 
-def ok_check_config(setup: Setup, request: pytest.FixtureRequest
-                    ) -> subprocess.CompletedProcess[str]:
+def ok_check_config(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write()
     return setup.run("check-config")
 
 
-def failure_unknown_message(setup: Setup, request: pytest.FixtureRequest
-                            ) -> subprocess.CompletedProcess[str]:
+def failure_unknown_message(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write()
     result = setup.run("label", "999", "--tag", "urgent", "--yes")
     assert "no stored message '999'" in result.stderr
     return result
 
 
-def failure_refused_for_good(setup: Setup, request: pytest.FixtureRequest
-                             ) -> subprocess.CompletedProcess[str]:
+def failure_refused_for_good(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     with smtp_server() as server:
         server.box.refuse_next, server.box.refusal = 1, "550 5.1.1 no such mailbox"
         setup.write(setup.smtp(server.port))
@@ -138,41 +154,47 @@ def failure_refused_for_good(setup: Setup, request: pytest.FixtureRequest
     return result
 
 
-def usage_poll_without_once(setup: Setup, request: pytest.FixtureRequest
-                            ) -> subprocess.CompletedProcess[str]:
+def usage_poll_without_once(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write()
     return setup.run("poll")
 
 
-def usage_forget_a_typo(setup: Setup, request: pytest.FixtureRequest
-                        ) -> subprocess.CompletedProcess[str]:
+def usage_forget_a_typo(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write()
     result = setup.run("forget", "Acme", "--yes")
     assert "did you mean 'Acme Kft.'?" in result.stderr, result.stderr
     return result
 
 
-def config_missing_file(setup: Setup, request: pytest.FixtureRequest
-                        ) -> subprocess.CompletedProcess[str]:
+def config_missing_file(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     return setup.run("status")  # the config file was never written
 
 
-def config_empty_password_variable(setup: Setup, request: pytest.FixtureRequest
-                                   ) -> subprocess.CompletedProcess[str]:
+def config_empty_password_variable(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write(setup.account(1, secret=""))
     result = setup.run("poll", "--once")
     assert "IW_EXIT_TEST_PASSWORD is not set or empty" in result.stderr, result.stderr
     return result
 
 
-def config_failing_password_command(setup: Setup, request: pytest.FixtureRequest
-                                    ) -> subprocess.CompletedProcess[str]:
+def config_failing_password_command(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     setup.write(setup.account(1, password_command="false"))
     return setup.run("poll", "--once")
 
 
-def config_wrong_password(setup: Setup, request: pytest.FixtureRequest
-                          ) -> subprocess.CompletedProcess[str]:
+def config_wrong_password(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     quiet: DovecotServer = request.getfixturevalue("quiet_dovecot")
     user = quiet.add_user(f"exitcodes{os.getpid()}", "right")
     setup.write(setup.account(quiet.port, username=user.name, secret="wrong"))
@@ -181,19 +203,23 @@ def config_wrong_password(setup: Setup, request: pytest.FixtureRequest
     return result
 
 
-def tempfail_held_lease(setup: Setup, request: pytest.FixtureRequest
-                        ) -> subprocess.CompletedProcess[str]:
+def tempfail_held_lease(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     silent: SilentServer = request.getfixturevalue("silent_server")
     setup.write(setup.account(silent.port, secret="pw"))
-    with Store.open(setup.db_url) as store, \
-            Leases(store, holder="another-inboxwatch").hold("account:work"):
+    with (
+        Store.open(setup.db_url) as store,
+        Leases(store, holder="another-inboxwatch").hold("account:work"),
+    ):
         result = setup.run("poll", "--once")
     assert not silent.accepted.is_set()  # refused before connecting
     return result
 
 
-def tempfail_silent_server(setup: Setup, request: pytest.FixtureRequest
-                           ) -> subprocess.CompletedProcess[str]:
+def tempfail_silent_server(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     silent: SilentServer = request.getfixturevalue("silent_server")
     setup.write(setup.account(silent.port, secret="pw"))
     started = time.monotonic()
@@ -206,8 +232,9 @@ def tempfail_silent_server(setup: Setup, request: pytest.FixtureRequest
     return result
 
 
-def tempfail_not_sent_yet(setup: Setup, request: pytest.FixtureRequest
-                          ) -> subprocess.CompletedProcess[str]:
+def tempfail_not_sent_yet(
+    setup: Setup, request: pytest.FixtureRequest
+) -> subprocess.CompletedProcess[str]:
     with smtp_server() as server:
         server.box.refuse_next = 1  # 451 4.3.0 Try again later
         setup.write(setup.smtp(server.port))
@@ -216,13 +243,17 @@ def tempfail_not_sent_yet(setup: Setup, request: pytest.FixtureRequest
     return result
 
 
-def interrupted(setup: Setup, request: pytest.FixtureRequest
-                ) -> subprocess.CompletedProcess[str]:
+def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
     silent: SilentServer = request.getfixturevalue("silent_server")
     setup.write(setup.account(silent.port, secret="pw"))
-    process = subprocess.Popen(cli_command(setup.path, "poll", "--once"), env=setup.env(),
-                               cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        cli_command(setup.path, "poll", "--once"),
+        env=setup.env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert silent.accepted.wait(60), "poll never connected"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
@@ -230,11 +261,14 @@ def interrupted(setup: Setup, request: pytest.FixtureRequest
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-def closed_pipe(setup: Setup, request: pytest.FixtureRequest
-                ) -> subprocess.CompletedProcess[str]:
-    process = subprocess.Popen(cli_command(None, "demo", "--db", str(setup.tmp_path / "d.db")),
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+def closed_pipe(setup: Setup, request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
+    process = subprocess.Popen(
+        cli_command(None, "demo", "--db", str(setup.tmp_path / "d.db")),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()  # like `| head -1`: one line, then close the pipe
     process.stdout.close()
@@ -249,8 +283,12 @@ SCENARIOS: dict[int, list[Scenario]] = {
     cli.EXIT_OK: [ok_check_config],
     cli.EXIT_FAILURE: [failure_unknown_message, failure_refused_for_good],
     cli.EXIT_USAGE: [usage_poll_without_once, usage_forget_a_typo],
-    cli.EXIT_CONFIG: [config_missing_file, config_empty_password_variable,
-                      config_failing_password_command, config_wrong_password],
+    cli.EXIT_CONFIG: [
+        config_missing_file,
+        config_empty_password_variable,
+        config_failing_password_command,
+        config_wrong_password,
+    ],
     cli.EXIT_TEMPFAIL: [tempfail_held_lease, tempfail_silent_server, tempfail_not_sent_yet],
     cli.EXIT_INTERRUPTED: [interrupted],
     cli.EXIT_BROKEN_PIPE: [closed_pipe],
@@ -258,17 +296,22 @@ SCENARIOS: dict[int, list[Scenario]] = {
 
 
 def test_the_readme_table_lists_every_exit_code_the_cli_names() -> None:
-    named = {value for name, value in vars(cli).items() if name.startswith("EXIT_")
-             and isinstance(value, int)}
+    named = {
+        value
+        for name, value in vars(cli).items()
+        if name.startswith("EXIT_") and isinstance(value, int)
+    }
     assert set(readme_exit_codes()) == named == set(SCENARIOS)
 
 
 @pytest.mark.parametrize(
     ("code", "scenario"),
     [(code, scenario) for code in readme_exit_codes() for scenario in SCENARIOS.get(code, [])],
-    ids=lambda value: value.__name__ if callable(value) else str(value))
+    ids=lambda value: value.__name__ if callable(value) else str(value),
+)
 def test_each_row_of_the_readme_table_is_what_a_real_run_exits_with(
-        code: int, scenario: Scenario, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    code: int, scenario: Scenario, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     result = scenario(Setup(tmp_path), request)
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr

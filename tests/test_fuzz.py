@@ -44,15 +44,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inboxwatch.classifying.classifier import Classifier
-from inboxwatch.parsing.cleaning import MAX_INPUT_CHARS, extract_new_content
-from inboxwatch.errors import MessageParseError
-from inboxwatch.parsing.htmltext import html_to_text
 from inboxwatch.classifying.nlp import MAX_TEXT_CHARS
+from inboxwatch.errors import MessageParseError
+from inboxwatch.parsing.cleaning import MAX_INPUT_CHARS, extract_new_content
+from inboxwatch.parsing.htmltext import html_to_text
 from inboxwatch.parsing.mime import MAX_BODY_CHARS, MAX_DEFECTS, ParsedMessage, parse_message
+from tests.corpus.nasty import corpus
 from tests.dovecot import make_message
 from tests.tools import figures
 from tests.tools.bounded import bounded
-from tests.corpus.nasty import corpus
 
 T = TypeVar("T")
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -61,32 +61,81 @@ MUTATIONS = 10 * EXAMPLES
 CALL_SECONDS = 3.0  # per call, for inputs up to ~100 kB, on a busy 2-core machine
 LONG_RUN = "INBOXWATCH_FUZZ_EXAMPLES" in os.environ
 
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not LONG_RUN,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=not LONG_RUN,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 CASES: Counter[str] = Counter()
 WORST: dict[str, tuple[float, str]] = {}  # target -> (seconds, what) of its slowest call
 
-CHARSETS = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values())
-                  | {"utf-8", "us-ascii", "iso-8859-2", "windows-1250", "koi8-r", "gb2312",
-                     "big5", "shift_jis", "euc-kr", "utf-7", "utf-16", "utf-32", "idna",
-                     "punycode", "unicode_escape", "raw_unicode_escape", "rot13", "base64",
-                     "x-unknown", "unknown-8bit", "x-klingon", "", " ", "utf-8*en", "\"utf-8\"",
-                     "ü", "x" * 120, "utf8'en'", "cp65001", "mbcs", "oem"})
+CHARSETS = sorted(
+    set(encodings.aliases.aliases)
+    | set(encodings.aliases.aliases.values())
+    | {
+        "utf-8",
+        "us-ascii",
+        "iso-8859-2",
+        "windows-1250",
+        "koi8-r",
+        "gb2312",
+        "big5",
+        "shift_jis",
+        "euc-kr",
+        "utf-7",
+        "utf-16",
+        "utf-32",
+        "idna",
+        "punycode",
+        "unicode_escape",
+        "raw_unicode_escape",
+        "rot13",
+        "base64",
+        "x-unknown",
+        "unknown-8bit",
+        "x-klingon",
+        "",
+        " ",
+        "utf-8*en",
+        '"utf-8"',
+        "ü",
+        "x" * 120,
+        "utf8'en'",
+        "cp65001",
+        "mbcs",
+        "oem",
+    }
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _record_figures() -> Iterator[None]:
     yield
     slowest = max(WORST.items(), key=lambda item: item[1][0], default=("", (0.0, "")))
-    figures.record("fuzz", "parsing_core", fuzz_cases=sum(CASES.values()),
-                   examples_per_property=EXAMPLES, by_target=dict(CASES),
-                   crashes=0, hangs=0, lone_surrogate_results=dict(SURROGATES),
-                   call_bound_seconds=CALL_SECONDS,
-                   worst_seconds_by_target={k: round(v[0], 4) for k, v in WORST.items()},
-                   worst_case={"target": slowest[0], "seconds": round(slowest[1][0], 4),
-                               "what": slowest[1][1]})
+    figures.record(
+        "fuzz",
+        "parsing_core",
+        fuzz_cases=sum(CASES.values()),
+        examples_per_property=EXAMPLES,
+        by_target=dict(CASES),
+        crashes=0,
+        hangs=0,
+        lone_surrogate_results=dict(SURROGATES),
+        call_bound_seconds=CALL_SECONDS,
+        worst_seconds_by_target={k: round(v[0], 4) for k, v in WORST.items()},
+        worst_case={
+            "target": slowest[0],
+            "seconds": round(slowest[1][0], 4),
+            "what": slowest[1][1],
+        },
+    )
 
 
 def timed(target: str, func: Callable[[], T], what: str) -> T:
@@ -160,12 +209,27 @@ def parse_bounded(raw: bytes, target: str) -> ParsedMessage | None:
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=200)  # utf-8: no lone surrogates
 _8BIT = st.binary(max_size=200).map(lambda b: b.decode("utf-8", "surrogateescape"))
 _CHARSET = st.sampled_from(CHARSETS)
-_ENCODINGS = st.sampled_from(["7bit", "8bit", "binary", "base64", "quoted-printable",
-                              "x-uuencode", "BASE64", " base64 ", ""])
-_CTYPES = st.sampled_from(["text/plain", "text/html", "text/enriched", "application/pdf",
-                           "application/octet-stream", "image/png", "message/rfc822",
-                           "message/delivery-status", "text/calendar", "multipart/mixed",
-                           "x/y", "text", "", "text/plain/extra"])
+_ENCODINGS = st.sampled_from(
+    ["7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "BASE64", " base64 ", ""]
+)
+_CTYPES = st.sampled_from(
+    [
+        "text/plain",
+        "text/html",
+        "text/enriched",
+        "application/pdf",
+        "application/octet-stream",
+        "image/png",
+        "message/rfc822",
+        "message/delivery-status",
+        "text/calendar",
+        "multipart/mixed",
+        "x/y",
+        "text",
+        "",
+        "text/plain/extra",
+    ]
+)
 
 
 @st.composite
@@ -181,19 +245,42 @@ def encoded_word(draw: st.DrawFn) -> str:
     return f"=?{charset}?q?{quoted}?="
 
 
-_HEADER_VALUE = st.one_of(_TEXT, _8BIT, encoded_word(),
-                          st.lists(st.one_of(encoded_word(), _TEXT), max_size=5).map(" ".join),
-                          st.text(alphabet="<>@,;:\"()\\ \t\r\n.=?", max_size=100))
-_HEADER_NAMES = st.sampled_from(["From", "To", "Cc", "Subject", "Date", "Message-ID",
-                                 "In-Reply-To", "References", "Content-Type", "MIME-Version",
-                                 "Content-Transfer-Encoding", "Content-Disposition",
-                                 "X-Mailer", "Received", "from", "SUBJECT", "X"])
+_HEADER_VALUE = st.one_of(
+    _TEXT,
+    _8BIT,
+    encoded_word(),
+    st.lists(st.one_of(encoded_word(), _TEXT), max_size=5).map(" ".join),
+    st.text(alphabet='<>@,;:"()\\ \t\r\n.=?', max_size=100),
+)
+_HEADER_NAMES = st.sampled_from(
+    [
+        "From",
+        "To",
+        "Cc",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Content-Type",
+        "MIME-Version",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+        "X-Mailer",
+        "Received",
+        "from",
+        "SUBJECT",
+        "X",
+    ]
+)
 
 
 @st.composite
 def header_block(draw: st.DrawFn) -> list[str]:
-    headers = [f"{name}: {value}" for name, value in draw(
-        st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUE), max_size=12))]
+    headers = [
+        f"{name}: {value}"
+        for name, value in draw(st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUE), max_size=12))
+    ]
     if draw(st.booleans()):
         headers.insert(0, "From: Boss <boss@acme.example>")
     return headers
@@ -213,28 +300,45 @@ def leaf_part(draw: st.DrawFn) -> tuple[list[str], bytes]:
     ctype = draw(_CTYPES)
     cte = draw(_ENCODINGS)
     charset = draw(_CHARSET)
-    data = draw(st.one_of(st.binary(max_size=500),
-                          _TEXT.map(lambda t: t.encode("utf-8", "surrogateescape"))))
-    headers = [f"Content-Type: {ctype}; charset=\"{charset}\"" if draw(st.booleans())
-               else f"Content-Type: {ctype}"]
+    data = draw(
+        st.one_of(
+            st.binary(max_size=500), _TEXT.map(lambda t: t.encode("utf-8", "surrogateescape"))
+        )
+    )
+    headers = [
+        f'Content-Type: {ctype}; charset="{charset}"'
+        if draw(st.booleans())
+        else f"Content-Type: {ctype}"
+    ]
     if cte:
         headers.append(f"Content-Transfer-Encoding: {cte}")
     if draw(st.booleans()):
-        headers.append(f"Content-Disposition: {draw(st.sampled_from(['inline', 'attachment']))}"
-                       f"; filename=\"{draw(_HEADER_VALUE)[:40]}\"")
+        headers.append(
+            f"Content-Disposition: {draw(st.sampled_from(['inline', 'attachment']))}"
+            f'; filename="{draw(_HEADER_VALUE)[:40]}"'
+        )
     body = _payload(data, cte) if draw(st.booleans()) else data
     return headers, body
 
 
-def _multipart(children: list[tuple[list[str], bytes]], boundary: str, declared: str | None,
-               subtype: str, close: bool) -> tuple[list[str], bytes]:
+def _multipart(
+    children: list[tuple[list[str], bytes]],
+    boundary: str,
+    declared: str | None,
+    subtype: str,
+    close: bool,
+) -> tuple[list[str], bytes]:
     ctype = f"Content-Type: multipart/{subtype}"
     if declared is not None:
         ctype += f'; boundary="{declared}"'
     parts = [b"preamble"]
     for headers, body in children:
-        parts.append(f"--{boundary}\r\n".encode() + "\r\n".join(headers).encode(
-            "utf-8", "surrogateescape") + b"\r\n\r\n" + body)
+        parts.append(
+            f"--{boundary}\r\n".encode()
+            + "\r\n".join(headers).encode("utf-8", "surrogateescape")
+            + b"\r\n\r\n"
+            + body
+        )
     if close:
         parts.append(f"--{boundary}--\r\nepilogue".encode())
     return [ctype], b"\r\n".join(parts)
@@ -242,16 +346,19 @@ def _multipart(children: list[tuple[list[str], bytes]], boundary: str, declared:
 
 @st.composite
 def mime_tree(draw: st.DrawFn) -> tuple[list[str], bytes]:
-    def extend(children: st.SearchStrategy[tuple[list[str], bytes]]
-               ) -> st.SearchStrategy[tuple[list[str], bytes]]:
+    def extend(
+        children: st.SearchStrategy[tuple[list[str], bytes]],
+    ) -> st.SearchStrategy[tuple[list[str], bytes]]:
         @st.composite
         def node(draw2: st.DrawFn) -> tuple[list[str], bytes]:
             kids = draw2(st.lists(children, max_size=4))
             boundary = draw2(st.sampled_from(["b", "=_x", "a b", "--", "x" * 80, "é", ""]))
             declared = draw2(st.sampled_from([boundary, boundary, None, "other"]))
-            subtype = draw2(st.sampled_from(["mixed", "alternative", "related", "digest",
-                                             "signed", "report"]))
+            subtype = draw2(
+                st.sampled_from(["mixed", "alternative", "related", "digest", "signed", "report"])
+            )
             return _multipart(kids, boundary, declared, subtype, draw2(st.booleans()))
+
         return node()
 
     return draw(st.recursive(leaf_part(), extend, max_leaves=12))
@@ -263,7 +370,8 @@ def message_bytes(draw: st.DrawFn) -> bytes:
     part_headers, body = draw(mime_tree())
     newline = draw(st.sampled_from([b"\r\n", b"\n", b"\r"]))
     head = "\r\n".join([*headers, "MIME-Version: 1.0", *part_headers]).encode(
-        "utf-8", "surrogateescape")
+        "utf-8", "surrogateescape"
+    )
     return (head + b"\r\n\r\n" + body).replace(b"\r\n", newline)
 
 
@@ -276,8 +384,13 @@ def deep_nesting(draw: st.DrawFn) -> bytes:
         if rfc822:
             inner = b"Content-Type: message/rfc822\r\n\r\n" + inner
         else:
-            inner = (f'Content-Type: multipart/mixed; boundary="l{level}"\r\n\r\n'
-                     f"--l{level}\r\n").encode() + inner + f"\r\n--l{level}--".encode()
+            inner = (
+                (
+                    f'Content-Type: multipart/mixed; boundary="l{level}"\r\n\r\n--l{level}\r\n'
+                ).encode()
+                + inner
+                + f"\r\n--l{level}--".encode()
+            )
     return b"From: a@b.example\r\n" + inner
 
 
@@ -293,8 +406,10 @@ def test_parse_random_bytes(raw: bytes) -> None:
 @FUZZ
 @given(st.binary(max_size=2048))
 def test_parse_headers_followed_by_random_bytes(tail: bytes) -> None:
-    parse_bounded(b"From: a@b.example\r\nSubject: x\r\nContent-Type: text/plain\r\n" + tail,
-                  "parse_header_prefix")
+    parse_bounded(
+        b"From: a@b.example\r\nSubject: x\r\nContent-Type: text/plain\r\n" + tail,
+        "parse_header_prefix",
+    )
 
 
 @FUZZ
@@ -310,11 +425,23 @@ def test_parse_deep_nesting(raw: bytes) -> None:
 
 
 @settings(FUZZ, max_examples=max(20, EXAMPLES // 5))
-@given(st.sampled_from(["Subject", "To", "From", "References", "Content-Type",
-                        "Content-Disposition", "X-Long"]),
-       st.sampled_from(["a", "=?utf-8?q?=C3=A9?= ", "<x@y> ", "u@x.example, ", "\r\n ",
-                        '; a="b"', "; filename*0=x"]),
-       st.integers(1_000, 20_000))
+@given(
+    st.sampled_from(
+        ["Subject", "To", "From", "References", "Content-Type", "Content-Disposition", "X-Long"]
+    ),
+    st.sampled_from(
+        [
+            "a",
+            "=?utf-8?q?=C3=A9?= ",
+            "<x@y> ",
+            "u@x.example, ",
+            "\r\n ",
+            '; a="b"',
+            "; filename*0=x",
+        ]
+    ),
+    st.integers(1_000, 20_000),
+)
 def test_parse_enormous_headers(name: str, unit: str, repeat: int) -> None:
     raw = f"From: a@b.example\r\n{name}: {unit * repeat}\r\n\r\nbody".encode()
     parse_bounded(raw, "parse_enormous_headers")
@@ -324,18 +451,21 @@ def test_every_charset_python_knows_and_some_it_does_not() -> None:
     """Each name as a body charset (with every byte value) and as an encoded-word charset."""
     every_byte = bytes(range(256))
     for charset in CHARSETS:
-        body = (f"From: a@b.example\r\nSubject: =?{charset}?q?=E9=00=FF=80?= "
-                f"=?{charset}?b?{base64.b64encode(every_byte[:60]).decode()}?=\r\n"
-                f"Content-Type: text/plain; charset=\"{charset}\"\r\n\r\n").encode(
-                    "utf-8", "surrogateescape")
+        body = (
+            f"From: a@b.example\r\nSubject: =?{charset}?q?=E9=00=FF=80?= "
+            f"=?{charset}?b?{base64.b64encode(every_byte[:60]).decode()}?=\r\n"
+            f'Content-Type: text/plain; charset="{charset}"\r\n\r\n'
+        ).encode("utf-8", "surrogateescape")
         for payload in (every_byte, every_byte * 40, b"plain ascii"):
             parse_bounded(body + payload, "parse_charset_sweep")
     assert CASES["parse_charset_sweep"] == 3 * len(CHARSETS) > 900
 
 
 def test_8bit_message_id_headers_are_valid_text() -> None:
-    raw = (b"From: a@b.example\r\nMessage-ID: <\xc2\x80@x>\r\nIn-Reply-To: <\xff@x>\r\n"
-           b"References: <\xe9@x>\r\n\r\nbody\r\n")
+    raw = (
+        b"From: a@b.example\r\nMessage-ID: <\xc2\x80@x>\r\nIn-Reply-To: <\xff@x>\r\n"
+        b"References: <\xe9@x>\r\n\r\nbody\r\n"
+    )
     parsed = parse_message(raw)
     for value in (parsed.message_id or "", parsed.in_reply_to or "", *parsed.references):
         _valid_text(value, "an id header", strict=True)
@@ -343,8 +473,9 @@ def test_8bit_message_id_headers_are_valid_text() -> None:
 
 def test_escape_codecs_as_charset_give_valid_text() -> None:
     for charset in ("unicode_escape", "raw_unicode_escape"):
-        raw = (f"From: a@b.example\r\nContent-Type: text/plain; charset={charset}\r\n\r\n"
-               ).encode() + b"text \\ud800 \xe9\r\n"
+        raw = (
+            f"From: a@b.example\r\nContent-Type: text/plain; charset={charset}\r\n\r\n"
+        ).encode() + b"text \\ud800 \xe9\r\n"
         parsed = parse_message(raw)
         _valid_text(parsed.body_text, "body_text", strict=True)
         _valid_text(parsed.new_text, "new_text", strict=True)
@@ -356,18 +487,41 @@ def test_escape_codecs_as_charset_give_valid_text() -> None:
 def _seeds() -> list[bytes]:
     seeds = list(corpus(include_big=False).values())
     seeds += [make_message(i, html=i % 2 == 0, body_size=800) for i in range(6)]
-    seeds.append(b"From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
-                 b"alternative; boundary=\"q\"\r\n\r\n--q\r\nContent-Type: text/plain; "
-                 b"charset=iso-8859-2\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-                 b"=C1rv=EDzt=FBr=F5\r\n--q\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n"
-                 b"--q--\r\n")
+    seeds.append(
+        b"From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/"
+        b'alternative; boundary="q"\r\n\r\n--q\r\nContent-Type: text/plain; '
+        b"charset=iso-8859-2\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b"=C1rv=EDzt=FBr=F5\r\n--q\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n"
+        b"--q--\r\n"
+    )
     return [s for s in seeds if len(s) < 200_000]
 
 
-_INSERTS = [b"\r\n", b"\n", b"\r", b"\0", b"--", b"=?utf-8?b?", b"?=", b"\r\n\r\n",
-            b"Content-Type: multipart/mixed; boundary=\"", b"Content-Transfer-Encoding: base64",
-            b"charset=", b"<", b">", b"<!--", b"=\r\n", b"\xff\xfe", b"\xc3", b";", b"\"",
-            b"\r\n--q\r\n", b"begin 644 ", b"\r\n ", b"\t"]
+_INSERTS = [
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b"\0",
+    b"--",
+    b"=?utf-8?b?",
+    b"?=",
+    b"\r\n\r\n",
+    b'Content-Type: multipart/mixed; boundary="',
+    b"Content-Transfer-Encoding: base64",
+    b"charset=",
+    b"<",
+    b">",
+    b"<!--",
+    b"=\r\n",
+    b"\xff\xfe",
+    b"\xc3",
+    b";",
+    b'"',
+    b"\r\n--q\r\n",
+    b"begin 644 ",
+    b"\r\n ",
+    b"\t",
+]
 
 
 def _mutate(data: bytes, rng: random.Random, seeds: list[bytes]) -> bytes:
@@ -382,9 +536,9 @@ def _mutate(data: bytes, rng: random.Random, seeds: list[bytes]) -> bytes:
         elif choice == 2:
             out[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
         elif choice == 3:  # delete a slice
-            del out[at:at + rng.randint(1, 200)]
+            del out[at : at + rng.randint(1, 200)]
         elif choice == 4:  # duplicate a slice
-            piece = out[at:at + rng.randint(1, 400)]
+            piece = out[at : at + rng.randint(1, 400)]
             out[at:at] = piece * rng.randint(1, 20)
         elif choice == 5:
             out = out[:at]
@@ -414,30 +568,63 @@ def test_mutation_fuzzing_of_the_parser_and_cleaners() -> None:
 
 # --- properties: the cleaners -----------------------------------------------------------
 
-_REPLY_LINES = st.sampled_from([
-    "> quoted", ">> deeper", "  > indented quote", "On Mon, 4 Mar 2024 at 10:12, Anna <",
-    "anna@assist.example> wrote:", "On Tue, Boss wrote:", "2024. márc. 4. 10:12 Anna ezt írta:",
-    "Anna írta (2024. 03. 04. 10:12):", "-- ", "--", "Sent from my iPhone", "iPhone-ról küldve",
-    "Get Outlook for iOS", "From: Boss <boss@acme.example>", "Sent: Monday", "To: Anna",
-    "Subject: Re: x", "Feladó: Főnök", "Elküldve: hétfő", "Címzett: Anna", "Tárgy: x",
-    "-----Original Message-----", "---------- Forwarded message ---------",
-    "Begin forwarded message:", "Best regards,", "Üdv,", "Thanks", "Köszönöm!",
-    "This e-mail and any attachments are confidential", "Ez az e-mail bizalmas",
-    "CONFIDENTIALITY NOTICE", "Please fix the invoice by Friday.", "", " ", "\t",
-    "x" * 500, "On " * 200, "wrote:" * 100, "=" * 80, "_" * 30, "Acme Kft. | +36 1 234 5678",
-])
+_REPLY_LINES = st.sampled_from(
+    [
+        "> quoted",
+        ">> deeper",
+        "  > indented quote",
+        "On Mon, 4 Mar 2024 at 10:12, Anna <",
+        "anna@assist.example> wrote:",
+        "On Tue, Boss wrote:",
+        "2024. márc. 4. 10:12 Anna ezt írta:",
+        "Anna írta (2024. 03. 04. 10:12):",
+        "-- ",
+        "--",
+        "Sent from my iPhone",
+        "iPhone-ról küldve",
+        "Get Outlook for iOS",
+        "From: Boss <boss@acme.example>",
+        "Sent: Monday",
+        "To: Anna",
+        "Subject: Re: x",
+        "Feladó: Főnök",
+        "Elküldve: hétfő",
+        "Címzett: Anna",
+        "Tárgy: x",
+        "-----Original Message-----",
+        "---------- Forwarded message ---------",
+        "Begin forwarded message:",
+        "Best regards,",
+        "Üdv,",
+        "Thanks",
+        "Köszönöm!",
+        "This e-mail and any attachments are confidential",
+        "Ez az e-mail bizalmas",
+        "CONFIDENTIALITY NOTICE",
+        "Please fix the invoice by Friday.",
+        "",
+        " ",
+        "\t",
+        "x" * 500,
+        "On " * 200,
+        "wrote:" * 100,
+        "=" * 80,
+        "_" * 30,
+        "Acme Kft. | +36 1 234 5678",
+    ]
+)
 
 
 @FUZZ
-@given(st.lists(st.one_of(_REPLY_LINES, _TEXT), max_size=60),
-       st.sampled_from(["\n", "\r\n", "\r"]))
-def test_extract_new_content_keeps_only_lines_of_the_input(lines: list[str], newline: str
-                                                           ) -> None:
+@given(st.lists(st.one_of(_REPLY_LINES, _TEXT), max_size=60), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_extract_new_content_keeps_only_lines_of_the_input(lines: list[str], newline: str) -> None:
     text = newline.join(lines)
     result = timed("cleaning_property", lambda: extract_new_content(text), "cleaning")
     assert isinstance(result, str)
-    source = {line.rstrip() for line in
-              text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")}
+    source = {
+        line.rstrip()
+        for line in text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    }
     for line in result.split("\n"):
         assert line == "" or line in source or line.strip() in {s.strip() for s in source}
         assert not re.match(r"^[ \t]*>", line), f"a quoted line survived: {line!r}"
@@ -450,16 +637,70 @@ def test_extract_new_content_is_linear_on_repetitive_input(unit: str, repeat: in
     timed("cleaning_repetitive", lambda: extract_new_content(text), "cleaning")
 
 
-_HTML_TOKENS = st.sampled_from([
-    "<div>", "</div>", "<p>", "</p>", "<br>", "<br/>", "<hr>", "<blockquote>", "</blockquote>",
-    '<div class="gmail_quote">', '<div class="yahoo_quoted">', '<div id="appendonsend">',
-    '<div id="divRplyFwdMsg">', "<pre>", "</pre>", "<script>", "</script>", "<style>",
-    "</style>", "<head>", "</head>", "<title>", "<svg>", "</svg>", "<template>", "<ul>",
-    "<li>", "</li>", "</ul>", "<table>", "<tr>", "<td>", "</td>", "</table>", "<a href='x'>",
-    "</a>", "<!-- ", " -->", "<![CDATA[", "]]>", "<!DOCTYPE html>", "<?xml?>", "&amp;",
-    "&nbsp;", "&#0;", "&#x110000;", "&#99999999999;", "&bogus;", "&", "<", ">", "</", "< p>",
-    "<p <p>", "<img src=x onerror=alert(1)>", "\x00", "\u200b", "\r\n", "text", "Üdv",
-])
+_HTML_TOKENS = st.sampled_from(
+    [
+        "<div>",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<br>",
+        "<br/>",
+        "<hr>",
+        "<blockquote>",
+        "</blockquote>",
+        '<div class="gmail_quote">',
+        '<div class="yahoo_quoted">',
+        '<div id="appendonsend">',
+        '<div id="divRplyFwdMsg">',
+        "<pre>",
+        "</pre>",
+        "<script>",
+        "</script>",
+        "<style>",
+        "</style>",
+        "<head>",
+        "</head>",
+        "<title>",
+        "<svg>",
+        "</svg>",
+        "<template>",
+        "<ul>",
+        "<li>",
+        "</li>",
+        "</ul>",
+        "<table>",
+        "<tr>",
+        "<td>",
+        "</td>",
+        "</table>",
+        "<a href='x'>",
+        "</a>",
+        "<!-- ",
+        " -->",
+        "<![CDATA[",
+        "]]>",
+        "<!DOCTYPE html>",
+        "<?xml?>",
+        "&amp;",
+        "&nbsp;",
+        "&#0;",
+        "&#x110000;",
+        "&#99999999999;",
+        "&bogus;",
+        "&",
+        "<",
+        ">",
+        "</",
+        "< p>",
+        "<p <p>",
+        "<img src=x onerror=alert(1)>",
+        "\x00",
+        "\u200b",
+        "\r\n",
+        "text",
+        "Üdv",
+    ]
+)
 
 
 @FUZZ
@@ -496,14 +737,44 @@ def test_classifying_every_corpus_message_is_bounded(classifier: Classifier) -> 
         parsed = parse_bounded(raw, "classify_corpus_parse")
         if parsed is None:
             continue
-        timed("classify_corpus", partial(classifier.classify, parsed.subject, parsed.new_text),
-              f"classify({name})")
+        timed(
+            "classify_corpus",
+            partial(classifier.classify, parsed.subject, parsed.new_text),
+            f"classify({name})",
+        )
     assert CASES["classify_corpus"] >= len(messages) - 5
 
 
-_SYMBOLS = st.sampled_from(["€", "!", ".", "-", "_", "'", "'s", "=", "(", ")", "*", "#", "$",
-                            "\U0001f600", "\U0001f389", "\u200d", "a", "1", " ", "\n", ":)",
-                            "km", "%", "…", "»", "\u0301"])
+_SYMBOLS = st.sampled_from(
+    [
+        "€",
+        "!",
+        ".",
+        "-",
+        "_",
+        "'",
+        "'s",
+        "=",
+        "(",
+        ")",
+        "*",
+        "#",
+        "$",
+        "\U0001f600",
+        "\U0001f389",
+        "\u200d",
+        "a",
+        "1",
+        " ",
+        "\n",
+        ":)",
+        "km",
+        "%",
+        "…",
+        "»",
+        "\u0301",
+    ]
+)
 
 
 @settings(FUZZ, max_examples=max(20, EXAMPLES // 10))
@@ -512,5 +783,8 @@ def test_classifying_runs_of_symbols_at_the_cap_is_bounded(
     classifier: Classifier, units: list[str]
 ) -> None:
     text = ("".join(units) * MAX_TEXT_CHARS)[:MAX_TEXT_CHARS]
-    timed("classify_symbol_runs", partial(classifier.classify, "x", text),
-          f"classify({''.join(units)!r} repeated)")
+    timed(
+        "classify_symbol_runs",
+        partial(classifier.classify, "x", text),
+        f"classify({''.join(units)!r} repeated)",
+    )

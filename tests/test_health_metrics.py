@@ -50,7 +50,8 @@ def _sample(text: str, name: str, account: str | None = None) -> float:
 
 
 def test_health_names_the_failing_account_and_only_it(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(3)])
     config = _two_accounts(dovecot)
     _poll(config, sqlite_store, ingest_ctx)
@@ -62,22 +63,24 @@ def test_health_names_the_failing_account_and_only_it(
 
 
 def test_an_account_whose_last_success_is_too_old_fails_health(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(1)])
     config = replace(_two_accounts(dovecot), health=HealthConfig(max_sync_age_minutes=60))
     config = replace(config, accounts=config.accounts[:1])
     _poll(config, sqlite_store, ingest_ctx)
     assert not [p for p in health_problems(config, sqlite_store) if p.startswith("account")]
     with sqlite_store.transaction() as conn:  # as if the account had failed for two hours
-        conn.execute(update(account_health).values(
-            last_success_at=utcnow() - timedelta(hours=2)))
+        conn.execute(update(account_health).values(last_success_at=utcnow() - timedelta(hours=2)))
     problems = health_problems(config, sqlite_store)
-    assert any(p.startswith("account 'good': no successful sync within 1:00:00")
-               for p in problems), problems
+    assert any(
+        p.startswith("account 'good': no successful sync within 1:00:00") for p in problems
+    ), problems
 
 
 def test_metrics_count_syncs_logins_and_messages(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(3)])
     config = _two_accounts(dovecot)
     _poll(config, sqlite_store, ingest_ctx)
@@ -100,15 +103,17 @@ def test_metrics_count_syncs_logins_and_messages(
 
 
 def test_the_metrics_endpoint_serves_the_same_to_a_real_scrape(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(1)])
     config = _two_accounts(dovecot)
     _poll(config, sqlite_store, ingest_ctx)
     server = MetricsServer(config, sqlite_store, SERVICE_LEASE, "127.0.0.1", 0)
     server.start()
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/metrics",
-                                    timeout=10) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{server.port}/metrics", timeout=10
+        ) as response:
             assert response.status == 200
             assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
             scraped = response.read().decode("utf-8")

@@ -13,10 +13,7 @@ from sqlalchemy import select
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, ImapTlsError
-from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
-from inboxwatch.storage.schema import messages
-from inboxwatch.storage.store import NewMessage, Store
 from inboxwatch.ingest.sync import (
     AccountReport,
     Backoff,
@@ -25,7 +22,9 @@ from inboxwatch.ingest.sync import (
     poll_all,
     sync_account,
 )
-from inboxwatch.storage.store import StoredCopy
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.storage.schema import messages
+from inboxwatch.storage.store import NewMessage, Store, StoredCopy
 from tests.dovecot import DovecotServer, MailUser, free_port, make_message
 from tests.netproxy import NetProxy
 
@@ -51,25 +50,41 @@ def no_wait() -> Backoff:
     return Backoff(sleep=SleepLog(), rand=lambda: 0.5)
 
 
-def sync(user: MailUser, store: Store, ctx: IngestContext, account: AccountConfig | None = None,
-         *, backoff: Backoff | None = None, max_reconnects: int = 5,
-         session_factory: type[ImapSession] = ImapSession) -> AccountReport:
-    return sync_account(account or user.account(), PASSWORD, store, ctx,
-                        backoff=backoff or no_wait(), max_reconnects=max_reconnects,
-                        session_factory=session_factory)
+def sync(
+    user: MailUser,
+    store: Store,
+    ctx: IngestContext,
+    account: AccountConfig | None = None,
+    *,
+    backoff: Backoff | None = None,
+    max_reconnects: int = 5,
+    session_factory: type[ImapSession] = ImapSession,
+) -> AccountReport:
+    return sync_account(
+        account or user.account(),
+        PASSWORD,
+        store,
+        ctx,
+        backoff=backoff or no_wait(),
+        max_reconnects=max_reconnects,
+        session_factory=session_factory,
+    )
 
 
-def stored(store: Store, account: AccountConfig, folder: str = "INBOX"
-           ) -> list[tuple[int, int, str]]:
+def stored(
+    store: Store, account: AccountConfig, folder: str = "INBOX"
+) -> list[tuple[int, int, str]]:
     """(uidvalidity, uid, raw_sha256) of every stored row of the folder."""
     query = select(messages.c.uidvalidity, messages.c.uid, messages.c.raw_sha256).where(
-        messages.c.account == account.name, messages.c.folder == folder)
+        messages.c.account == account.name, messages.c.folder == folder
+    )
     with store.engine.connect() as conn:
         return sorted((int(a), int(b), str(c)) for a, b, c in conn.execute(query))
 
 
-def assert_mirrors(user: MailUser, store: Store, account: AccountConfig,
-                   folder: str = "INBOX") -> None:
+def assert_mirrors(
+    user: MailUser, store: Store, account: AccountConfig, folder: str = "INBOX"
+) -> None:
     """The folder's rows are exactly the mailbox: same count, same content hashes."""
     rows = stored(store, account, folder)
     assert sorted(sha for _v, _u, sha in rows) == user.hashes(folder)
@@ -85,11 +100,17 @@ def inbox(report: AccountReport, folder: str = "INBOX") -> tuple[int, int, int]:
 # --- exactly once -----------------------------------------------------------------------
 
 
-def test_polling_twice_stores_each_message_once(dovecot: MailUser, store: Store,
-                                                ingest_ctx: IngestContext) -> None:
+def test_polling_twice_stores_each_message_once(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i, html=i % 4 == 0) for i in range(25)])
-    dovecot.seed([make_message(100 + i, sender="anna@assist.example", to="boss@acme.example")
-                  for i in range(3)], folder="Sent")
+    dovecot.seed(
+        [
+            make_message(100 + i, sender="anna@assist.example", to="boss@acme.example")
+            for i in range(3)
+        ],
+        folder="Sent",
+    )
     account = dovecot.account()
     first = sync(dovecot, store, ingest_ctx, account)
     assert inbox(first) == (25, 0, 0)
@@ -104,18 +125,21 @@ def test_polling_twice_stores_each_message_once(dovecot: MailUser, store: Store,
     assert lines[0].endswith("last uid 25")
 
 
-def test_sent_folder_is_stored_as_outgoing(dovecot: MailUser, store: Store,
-                                           ingest_ctx: IngestContext) -> None:
-    dovecot.seed([make_message(1, sender="anna@assist.example", to="boss@acme.example")],
-                 folder="Sent")
+def test_sent_folder_is_stored_as_outgoing(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
+    dovecot.seed(
+        [make_message(1, sender="anna@assist.example", to="boss@acme.example")], folder="Sent"
+    )
     sync(dovecot, store, ingest_ctx)
     query = select(messages.c.direction, messages.c.client).where(messages.c.folder == "Sent")
     with store.engine.connect() as conn:
         assert conn.execute(query).all() == [("out", "Acme Kft.")]
 
 
-def test_new_mail_between_polls_is_picked_up(dovecot: MailUser, store: Store,
-                                             ingest_ctx: IngestContext) -> None:
+def test_new_mail_between_polls_is_picked_up(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(5)])
     account = dovecot.account()
     assert inbox(sync(dovecot, store, ingest_ctx, account)) == (5, 0, 0)
@@ -126,8 +150,9 @@ def test_new_mail_between_polls_is_picked_up(dovecot: MailUser, store: Store,
     assert_mirrors(dovecot, store, account)
 
 
-def test_nothing_new_does_not_refetch_the_highest_uid(dovecot: MailUser, sqlite_store: Store,
-                                                     ingest_ctx: IngestContext) -> None:
+def test_nothing_new_does_not_refetch_the_highest_uid(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     """``UID SEARCH UID n:*`` answers the highest UID even when it is below n."""
     dovecot.seed([make_message(i) for i in range(3)])
     sync(dovecot, sqlite_store, ingest_ctx)
@@ -136,7 +161,8 @@ def test_nothing_new_does_not_refetch_the_highest_uid(dovecot: MailUser, sqlite_
 
 
 def test_uidvalidity_change_resyncs_without_duplicates_or_losses(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     twin = make_message(7)
     raws = [make_message(i) for i in range(18)] + [twin, make_message(99, message_id=None)]
     dovecot.seed(raws)  # includes two identical copies and one without Message-ID
@@ -160,8 +186,9 @@ def test_uidvalidity_change_resyncs_without_duplicates_or_losses(
     assert_mirrors(dovecot, store, account)
 
 
-def test_momentarily_empty_folder_deletes_nothing(dovecot: MailUser, sqlite_store: Store,
-                                                  ingest_ctx: IngestContext) -> None:
+def test_momentarily_empty_folder_deletes_nothing(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(6)])
     account = dovecot.account()
     sync(dovecot, sqlite_store, ingest_ctx, account)
@@ -187,10 +214,12 @@ def expunging_after_search(user: MailUser, victim: int) -> type[ImapSession]:
 
 
 def test_message_expunged_between_search_and_fetch_is_skipped(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(5)])
-    report = sync(dovecot, sqlite_store, ingest_ctx,
-                  session_factory=expunging_after_search(dovecot, victim=5))
+    report = sync(
+        dovecot, sqlite_store, ingest_ctx, session_factory=expunging_after_search(dovecot, victim=5)
+    )
     assert inbox(report) == (4, 0, 0)
     assert report.folder("INBOX").last_uid == 5  # the watermark passes the vanished UID
     assert inbox(sync(dovecot, sqlite_store, ingest_ctx)) == (0, 0, 0)
@@ -203,32 +232,54 @@ def test_batches_are_bounded_by_count_and_bytes() -> None:
     sizes = {1: 10, 2: 10, 3: 500, 4: 10, 5: 10, 6: 10, 7: 10}
     uids = [1, 2, 3, 4, 5, 6, 7, 8]  # 8 vanished before its size was fetched
     assert list(plan_batches(uids, sizes, max_messages=3, max_bytes=100)) == [
-        [1, 2], [3], [4, 5, 6], [7]]
+        [1, 2],
+        [3],
+        [4, 5, 6],
+        [7],
+    ]
     assert list(plan_batches([], {}, 3, 100)) == []
 
 
 def _record(uid: int, sha: str, message_id: str | None) -> NewMessage:
-    return NewMessage(account="a", folder="INBOX", uidvalidity=2, uid=uid, raw=b"",
-                      raw_sha256=sha, direction="in", message_id=message_id)
+    return NewMessage(
+        account="a",
+        folder="INBOX",
+        uidvalidity=2,
+        uid=uid,
+        raw=b"",
+        raw_sha256=sha,
+        direction="in",
+        message_id=message_id,
+    )
 
 
 def test_rematch_is_one_to_one_and_prefers_exact_content() -> None:
-    orphans = OrphanIndex([StoredCopy(1, "h1", "<m>"), StoredCopy(2, "h2", "<twin>"),
-                           StoredCopy(3, "h2", "<twin>"), StoredCopy(4, "h4", "<dup>"),
-                           StoredCopy(5, "h5", "<dup>")])
-    records = [_record(10, "changed", "<m>"),   # its row goes to the exact copy (15) instead
-               _record(11, "h2", "<twin>"), _record(12, "h2", "<twin>"),
-               _record(13, "h2", "<twin>"),    # a third copy: nothing left to match, inserted
-               _record(14, "other", "<dup>"),  # Message-ID shared by two rows: says nothing
-               _record(15, "h1", "<m>")]       # exact content wins over the Message-ID match
+    orphans = OrphanIndex(
+        [
+            StoredCopy(1, "h1", "<m>"),
+            StoredCopy(2, "h2", "<twin>"),
+            StoredCopy(3, "h2", "<twin>"),
+            StoredCopy(4, "h4", "<dup>"),
+            StoredCopy(5, "h5", "<dup>"),
+        ]
+    )
+    records = [
+        _record(10, "changed", "<m>"),  # its row goes to the exact copy (15) instead
+        _record(11, "h2", "<twin>"),
+        _record(12, "h2", "<twin>"),
+        _record(13, "h2", "<twin>"),  # a third copy: nothing left to match, inserted
+        _record(14, "other", "<dup>"),  # Message-ID shared by two rows: says nothing
+        _record(15, "h1", "<m>"),
+    ]  # exact content wins over the Message-ID match
     rekeys, fresh = orphans.match(records)
     assert sorted(rekeys) == [(1, 15), (2, 11), (3, 12)]
     assert [r.uid for r in fresh] == [10, 13, 14]
     assert orphans.remaining == 2
 
 
-def test_huge_message_forms_its_own_batch(dovecot: MailUser, store: Store,
-                                          ingest_ctx: IngestContext) -> None:
+def test_huge_message_forms_its_own_batch(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(1), make_message(2, body_size=200_000), make_message(3)])
     account = dovecot.account(batch_messages=50, batch_bytes=50_000)
     report = sync(dovecot, store, ingest_ctx, account)
@@ -247,7 +298,8 @@ def proxy(dovecot: MailUser) -> Iterator[NetProxy]:
 
 
 def test_connection_cut_mid_fetch_reconnects_and_stores_all_once(
-        dovecot: MailUser, proxy: NetProxy, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, proxy: NetProxy, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(60)])
     account = dovecot.account(port=proxy.port, batch_messages=10)
     proxy.cut_after(60_000)  # lands inside the body FETCH of the second or third batch
@@ -259,7 +311,8 @@ def test_connection_cut_mid_fetch_reconnects_and_stores_all_once(
 
 
 def test_connection_cut_then_next_poll_stores_all_once(
-        dovecot: MailUser, proxy: NetProxy, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, proxy: NetProxy, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(60)])
     account = dovecot.account(port=proxy.port, batch_messages=10)
     proxy.cut_after(60_000)
@@ -273,13 +326,20 @@ def test_connection_cut_then_next_poll_stores_all_once(
     assert_mirrors(dovecot, store, account)
 
 
-def test_reconnects_give_up_after_max_with_backoff(dovecot: MailUser, sqlite_store: Store,
-                                                   ingest_ctx: IngestContext) -> None:
+def test_reconnects_give_up_after_max_with_backoff(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     account = dovecot.account(port=free_port())
     sleeps = SleepLog()
     with pytest.raises(ImapConnectError, match="refused the connection"):
-        sync(dovecot, sqlite_store, ingest_ctx, account, max_reconnects=3,
-             backoff=Backoff(base_seconds=1, factor=2, sleep=sleeps, rand=lambda: 0.5))
+        sync(
+            dovecot,
+            sqlite_store,
+            ingest_ctx,
+            account,
+            max_reconnects=3,
+            backoff=Backoff(base_seconds=1, factor=2, sleep=sleeps, rand=lambda: 0.5),
+        )
     assert sleeps.delays == [1.0, 2.0, 4.0]
 
 
@@ -293,14 +353,17 @@ def test_jitter_stays_within_bounds() -> None:
 # --- clear errors -----------------------------------------------------------------------
 
 
-def test_wrong_password_is_a_clear_auth_error(dovecot: MailUser, sqlite_store: Store,
-                                              ingest_ctx: IngestContext) -> None:
+def test_wrong_password_is_a_clear_auth_error(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     account = dovecot.account()
     with pytest.raises(ImapAuthError) as caught:
         log_in(account, "wrong")
     message = str(caught.value)
-    assert message == (f"the server rejected the login for {dovecot.name} on 127.0.0.1: "
-                       "check the password in the environment variable IW_TEST_PASSWORD")
+    assert message == (
+        f"the server rejected the login for {dovecot.name} on 127.0.0.1: "
+        "check the password in the environment variable IW_TEST_PASSWORD"
+    )
     sleeps = SleepLog()
     with pytest.raises(ImapAuthError):  # not retried: hammering a wrong password helps nobody
         sync_account(account, "wrong", sqlite_store, ingest_ctx, backoff=Backoff(sleep=sleeps))
@@ -348,7 +411,8 @@ def test_starttls_required_but_not_offered(dovecot: MailUser) -> None:
 
 
 def test_missing_folder_is_reported_and_others_still_sync(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(1)])
     account = dovecot.account(folders=("Nope", "INBOX"))
     report = sync(dovecot, sqlite_store, ingest_ctx, account)
@@ -358,7 +422,8 @@ def test_missing_folder_is_reported_and_others_still_sync(
 
 
 def test_poll_all_reports_a_failing_account_and_syncs_the_others(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     from inboxwatch.config import parse_config
     from tests.conftest import TEST_CONFIG
 
@@ -366,8 +431,9 @@ def test_poll_all_reports_a_failing_account_and_syncs_the_others(
     good = dovecot.account()
     bad = dovecot.account(name="bad", port=free_port())
     config = replace(parse_config(TEST_CONFIG, "test"), accounts=(bad, good))
-    reports = poll_all(config, sqlite_store, ingest_ctx, password_for=lambda a: PASSWORD,
-                       backoff=no_wait())
+    reports = poll_all(
+        config, sqlite_store, ingest_ctx, password_for=lambda a: PASSWORD, backoff=no_wait()
+    )
     assert [r.account for r in reports] == ["bad", good.name]
     assert isinstance(reports[0].error, ImapConnectError)
     assert reports[0].lines() == [f"bad: failed: {reports[0].error}"]
@@ -377,8 +443,9 @@ def test_poll_all_reports_a_failing_account_and_syncs_the_others(
 # --- read-only --------------------------------------------------------------------------
 
 
-def test_sync_never_sets_seen(dovecot: MailUser, sqlite_store: Store,
-                              ingest_ctx: IngestContext) -> None:
+def test_sync_never_sets_seen(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(4)])
     dovecot.append([make_message(10)])
     sync(dovecot, sqlite_store, ingest_ctx)
@@ -389,8 +456,10 @@ def test_sync_never_sets_seen(dovecot: MailUser, sqlite_store: Store,
 
 def test_keywords_need_allow_write(dovecot: MailUser) -> None:
     dovecot.seed([make_message(1)])
-    with (ImapSession(dovecot.account(), PASSWORD) as session,
-          pytest.raises(ImapError, match="read-only")):
+    with (
+        ImapSession(dovecot.account(), PASSWORD) as session,
+        pytest.raises(ImapError, match="read-only"),
+    ):
         session.add_keywords("INBOX", 1, ["iw-urgent"])
     assert dovecot.flags() == {1: ()}
     with ImapSession(dovecot.account(allow_write=True), PASSWORD) as session:
@@ -398,9 +467,12 @@ def test_keywords_need_allow_write(dovecot: MailUser) -> None:
     assert dovecot.flags() == {1: (b"iw-urgent",)}
 
 
-def test_no_password_or_body_reaches_the_log(dovecot_server: DovecotServer,
-                                             sqlite_store: Store, ingest_ctx: IngestContext,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_no_password_or_body_reaches_the_log(
+    dovecot_server: DovecotServer,
+    sqlite_store: Store,
+    ingest_ctx: IngestContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     user = dovecot_server.add_user("loguser", "pw-Zq81xK-never-logged")
     user.seed([make_message(1, subject="BODYMARKER subject")])
     caplog.set_level(logging.DEBUG)
@@ -419,8 +491,7 @@ def test_no_password_or_body_reaches_the_log(dovecot_server: DovecotServer,
 
 
 def test_examine_search_and_fetch(dovecot: MailUser) -> None:
-    raws = [make_message(1), make_message(2, message_id=None),
-            make_message(3, message_id="<x@y>")]
+    raws = [make_message(1), make_message(2, message_id=None), make_message(3, message_id="<x@y>")]
     dovecot.seed(raws)
     with ImapSession(dovecot.account(), PASSWORD) as session:
         info = session.select_readonly("INBOX")
@@ -445,8 +516,7 @@ def test_idle_reports_new_mail(dovecot: MailUser) -> None:
         assert session.search_uids_after(0) == [1]
 
 
-def test_connection_lost_during_idle_is_a_connect_error(dovecot: MailUser,
-                                                        proxy: NetProxy) -> None:
+def test_connection_lost_during_idle_is_a_connect_error(dovecot: MailUser, proxy: NetProxy) -> None:
     with ImapSession(dovecot.account(port=proxy.port), PASSWORD) as session:
         session.select_readonly("INBOX")
         cut = threading.Timer(0.3, proxy.drop_all)
@@ -469,8 +539,9 @@ def nasty_corpus() -> dict[str, bytes]:
     return dict(NASTY)
 
 
-def test_nasty_corpus_is_ingested_without_a_crash(dovecot: MailUser, store: Store,
-                                                  ingest_ctx: IngestContext) -> None:
+def test_nasty_corpus_is_ingested_without_a_crash(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     corpus = nasty_corpus()
     dovecot.seed(corpus.values())
     account = dovecot.account(batch_messages=7)

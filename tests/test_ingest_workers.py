@@ -44,7 +44,7 @@ def test_workers_build_the_same_records_in_order(ingest_ctx: IngestContext) -> N
     expected = build_messages(items, ingest_ctx)
     with BatchBuilder(ingest_ctx, PARALLEL_MIN_MESSAGES, workers=2) as builder:
         assert builder.parallel and builder.depth == 1
-        jobs = [builder.submit(items[i:i + 40]) for i in range(0, len(items), 40)]
+        jobs = [builder.submit(items[i : i + 40]) for i in range(0, len(items), 40)]
         records = [record for job in jobs for record in job.result()]
     assert _without_blob(records) == expected
     assert all(zlib.decompress(r.compressed_raw()) == r.raw for r in records)
@@ -63,6 +63,6 @@ def test_a_dead_worker_costs_only_speed(ingest_ctx: IngestContext) -> None:
     with BatchBuilder(ingest_ctx, PARALLEL_MIN_MESSAGES, workers=2) as builder:
         first = builder.submit(items[:40]).result()
         os.kill(builder._pool.pids()[0], signal.SIGKILL)
-        rest = [builder.submit(items[i:i + 20]).result() for i in range(40, 80, 20)]
+        rest = [builder.submit(items[i : i + 20]).result() for i in range(40, 80, 20)]
         assert not builder.parallel  # the rest of the run went on in this process
     assert _without_blob(first + [r for part in rest for r in part]) == expected

@@ -39,23 +39,25 @@ def _flags(user: MailUser) -> dict[int, set[str]]:
 
 def _pk(store: Store, uid: int) -> int:
     with store.transaction() as conn:
-        pk = conn.execute(select(messages.c.id).where(messages.c.folder == "INBOX",
-                                                      messages.c.uid == uid)).scalar()
+        pk = conn.execute(
+            select(messages.c.id).where(messages.c.folder == "INBOX", messages.c.uid == uid)
+        ).scalar()
     assert pk is not None
     return int(pk)
 
 
 def _reply_to(i: int) -> bytes:
     date = datetime(2024, 3, 4, 10, 30, tzinfo=UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    return (f"From: Anna <anna@assist.example>\r\nTo: boss@acme.example\r\n"
-            f"Subject: Re: project update #{i}\r\nDate: {date}\r\n"
-            f"Message-ID: <reply-{i}-{os.getpid()}@assist.example>\r\n"
-            f"In-Reply-To: <msg-{i}-{os.getpid()}@acme.example>\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\n\r\nDone, attached.\r\n").encode()
+    return (
+        f"From: Anna <anna@assist.example>\r\nTo: boss@acme.example\r\n"
+        f"Subject: Re: project update #{i}\r\nDate: {date}\r\n"
+        f"Message-ID: <reply-{i}-{os.getpid()}@assist.example>\r\n"
+        f"In-Reply-To: <msg-{i}-{os.getpid()}@acme.example>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nDone, attached.\r\n"
+    ).encode()
 
 
-def _setup(dovecot: MailUser, store: Store, ctx: IngestContext
-           ) -> tuple[Config, AccountConfig]:
+def _setup(dovecot: MailUser, store: Store, ctx: IngestContext) -> tuple[Config, AccountConfig]:
     dovecot.seed([make_message(0)])
     dovecot.seed([make_message(1)], flags="S")  # already read
     dovecot.seed([make_message(2)])
@@ -71,7 +73,8 @@ def _setup(dovecot: MailUser, store: Store, ctx: IngestContext
 
 
 def test_keywords_follow_tags_corrections_and_answers(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     config, account = _setup(dovecot, sqlite_store, ingest_ctx)
     before = _flags(dovecot)
     first = write_keywords(config, account, PASSWORD, sqlite_store, NOW)
@@ -84,8 +87,7 @@ def test_keywords_follow_tags_corrections_and_answers(
         assert before[uid] <= flags[uid]
 
     with NetProxy("127.0.0.1", dovecot.server.port) as tap:
-        again = write_keywords(config, replace(account, port=tap.port), PASSWORD,
-                               sqlite_store, NOW)
+        again = write_keywords(config, replace(account, port=tap.port), PASSWORD, sqlite_store, NOW)
         commands = tap.commands()
     assert (again.added, again.removed) == (0, 0)
     assert "UID STORE" not in commands and "SELECT" not in commands, commands
@@ -104,7 +106,8 @@ def test_keywords_follow_tags_corrections_and_answers(
 
 
 def test_the_store_names_only_our_keywords(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     """+FLAGS/-FLAGS on the wire carry $iw_ keywords only (never \\Seen or \\Flagged), on a
     folder selected read-write just for that and EXAMINEd again after."""
     config, account = _setup(dovecot, sqlite_store, ingest_ctx)
@@ -120,16 +123,18 @@ def test_the_store_names_only_our_keywords(
     # EXAMINE to read the flags, SELECT only around the STOREs, EXAMINE again after them
     select_at = commands.index("SELECT")
     assert commands.count("SELECT") == 1 and commands[0] != "SELECT"
-    assert set(commands[select_at + 1:commands.index("EXAMINE", select_at)]) == {"UID STORE"}
+    assert set(commands[select_at + 1 : commands.index("EXAMINE", select_at)]) == {"UID STORE"}
 
 
 def test_with_writing_off_the_server_is_not_even_contacted(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     config, account = _setup(dovecot, sqlite_store, ingest_ctx)
     before = _flags(dovecot)
     with NetProxy("127.0.0.1", dovecot.server.port) as tap:
-        report = write_keywords(config, replace(account, port=tap.port, allow_write=False),
-                                PASSWORD, sqlite_store, NOW)
+        report = write_keywords(
+            config, replace(account, port=tap.port, allow_write=False), PASSWORD, sqlite_store, NOW
+        )
         assert tap.commands() == []
     assert report.messages == 0
     assert _flags(dovecot) == before

@@ -41,19 +41,40 @@ def _seed(dovecot: MailUser) -> None:
     sent = [
         _mail(ME, hu, 2, "Számla 2026/0101", "Kedves Péter!\n\nMellékelten küldöm a számlát."),
         _mail(ME, hu, 3, "Számla 2026/0102", "Kedves Péter!\n\nMellékelten küldöm a számlát."),
-        _mail(ME, hu, 12, "Fizetési emlékeztető",
-              "Kedves Péter!\n\nA 2026/0101 számú számla még nincs kiegyenlítve."),
-        _mail(ME, hu, 18, "Fizetési emlékeztető 2026/0101", "Kedves Péter!\n\nKérlek, "
-              "utald el a 2026/0101 számú számlát, a fizetési határidő lejárt."),
-        _mail(ME, hu, 25, "Fizetési emlékeztető 2026/0101",
-              "Kedves Péter!\n\nA 2026/0101 számú számla még mindig nincs kiegyenlítve."),
+        _mail(
+            ME,
+            hu,
+            12,
+            "Fizetési emlékeztető",
+            "Kedves Péter!\n\nA 2026/0101 számú számla még nincs kiegyenlítve.",
+        ),
+        _mail(
+            ME,
+            hu,
+            18,
+            "Fizetési emlékeztető 2026/0101",
+            "Kedves Péter!\n\nKérlek, "
+            "utald el a 2026/0101 számú számlát, a fizetési határidő lejárt.",
+        ),
+        _mail(
+            ME,
+            hu,
+            25,
+            "Fizetési emlékeztető 2026/0101",
+            "Kedves Péter!\n\nA 2026/0101 számú számla még mindig nincs kiegyenlítve.",
+        ),
         _mail(ME, en, 2, "Invoice 2026/0103", "Hi Tom,\n\nplease find attached my invoice."),
         _mail(ME, en, 3, "Invoice 2026/0104", "Hi Tom,\n\nplease find attached my invoice."),
     ]
     inbox = [
         _mail(hu, ME, 5, "Re: Számla 2026/0102", "Szia Anna!\n\nA számlát kiegyenlítettük."),
-        _mail(hu, ME, 13, "Re: Fizetési emlékeztető",
-              "Szia Anna!\n\nSajnos csak a jövő héten utaljuk, bocsánat."),
+        _mail(
+            hu,
+            ME,
+            13,
+            "Re: Fizetési emlékeztető",
+            "Szia Anna!\n\nSajnos csak a jövő héten utaljuk, bocsánat.",
+        ),
         _mail(en, ME, 6, "Re: Invoice 2026/0103", "Hi Anna,\n\nwe have paid it today."),
         _mail(en, ME, 9, "Re: Invoice 2026/0104", "Hi Anna,\n\nthe payment was sent."),
     ]
@@ -69,12 +90,18 @@ def _sign(report: dict[str, object], client: str) -> dict[str, object]:
 
 
 def test_a_hungarian_late_payer_is_flagged_and_an_english_on_time_payer_is_not(
-        tmp_path: Path, database_url: str, dovecot: MailUser) -> None:
+    tmp_path: Path, database_url: str, dovecot: MailUser
+) -> None:
     _seed(dovecot)
     smtp: SmtpServer
     with smtp_server() as smtp:
-        config = write_config(tmp_path / "inboxwatch.toml", database_url=database_url,
-                              mailbox=dovecot, smtp=smtp, clients=CLIENTS)
+        config = write_config(
+            tmp_path / "inboxwatch.toml",
+            database_url=database_url,
+            mailbox=dovecot,
+            smtp=smtp,
+            clients=CLIENTS,
+        )
         env = cli_env(dovecot)
         poll = run_cli(config, "poll", "--once", env=env)
         assert poll.returncode == 0, poll.stderr

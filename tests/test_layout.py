@@ -11,8 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "inboxwatch"
 # Lowest first: a module may import from its own folder, from earlier folders and from the
 # top-level modules (""), never from a later folder.
-STAGES = ("", "sources", "parsing", "classifying", "storage", "ingest", "analysis", "reporting",
-          "app")
+STAGES = (
+    "",
+    "sources",
+    "parsing",
+    "classifying",
+    "storage",
+    "ingest",
+    "analysis",
+    "reporting",
+    "app",
+)
 
 
 def _modules() -> dict[str, Path]:
@@ -52,7 +61,7 @@ def _graph() -> dict[str, set[str]]:
 
 def _development_section() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return readme[readme.index("## Development"):]
+    return readme[readme.index("## Development") :]
 
 
 def test_every_folder_is_a_stage_in_order() -> None:
@@ -62,8 +71,10 @@ def test_every_folder_is_a_stage_in_order() -> None:
 
 def test_the_readme_module_map_names_every_folder_and_module() -> None:
     section = _development_section()
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `inboxwatch/(\w*)/?`[^|]*\|(.*)\|$",
-                                                          section, re.MULTILINE)}
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `inboxwatch/(\w*)/?`[^|]*\|(.*)\|$", section, re.MULTILINE)
+    }
     for folder in STAGES:
         assert folder in rows, f"the README's module map has no row for inboxwatch/{folder}"
         directory = PACKAGE / folder if folder else PACKAGE
@@ -76,8 +87,12 @@ def test_the_readme_module_map_names_every_folder_and_module() -> None:
 
 
 def test_no_module_imports_a_later_stage() -> None:
-    upward = [f"{module} imports {target}" for module, targets in _graph().items()
-              for target in targets if _stage(target) > _stage(module)]
+    upward = [
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if _stage(target) > _stage(module)
+    ]
     assert upward == []
 
 
@@ -91,7 +106,7 @@ def test_no_import_cycles() -> None:
         path.append(module)
         for target in sorted(graph[module]):
             if state.get(target) == 1:
-                cycles.append([*path[path.index(target):], target])
+                cycles.append([*path[path.index(target) :], target])
             elif target not in state:
                 visit(target, path)
         path.pop()

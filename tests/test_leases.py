@@ -36,7 +36,8 @@ def test_second_holder_is_told_who_holds_it_and_until_when(store: Store) -> None
         second.acquire("account:work", ttl_seconds=60)
     until = f"{lease.expires_at:%Y-%m-%d %H:%M:%S}"
     assert str(caught.value).startswith(
-        f"account:work is in use by host-a:101 until {until} UTC; wait for it")
+        f"account:work is in use by host-a:101 until {until} UTC; wait for it"
+    )
     assert second.acquire("account:other", ttl_seconds=60).holder == "host-b:202"
 
 
@@ -111,7 +112,8 @@ def test_default_holder_names_host_and_pid(sqlite_store: Store) -> None:
 
 
 def test_sync_refuses_an_account_another_process_is_polling(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     from inboxwatch.ingest.sync import sync_account
 
     dovecot.seed([make_message(1)])
@@ -132,13 +134,16 @@ def _dead_pid() -> int:
     import subprocess
     import sys
 
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(child.stdout)
 
 
-def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(store: Store
-                                                                       ) -> None:
+def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(store: Store) -> None:
     """Issue 12, item 6: a SIGKILLed holder blocked the next process for the whole ttl."""
     from dataclasses import replace
 
@@ -162,8 +167,7 @@ def test_a_reused_pid_does_not_keep_a_dead_holders_lease(store: Store) -> None:
     assert Leases(store).acquire("service").holder != str(earlier)
 
 
-def test_a_live_holder_is_refused_with_who_since_when_and_how_to_clear(store: Store
-                                                                        ) -> None:
+def test_a_live_holder_is_refused_with_who_since_when_and_how_to_clear(store: Store) -> None:
     import os
     import re
     import socket
@@ -174,10 +178,13 @@ def test_a_live_holder_is_refused_with_who_since_when_and_how_to_clear(store: St
         Leases(store).acquire("service")
     message = str(caught.value)
     host, pid = socket.gethostname(), os.getpid()
-    assert re.match(rf"service is in use by process {pid} on {re.escape(host)} \(running "
-                    r"since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), lease renewed until "
-                    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; wait for it to finish, or stop it "
-                    rf"\(kill {pid} on {re.escape(host)}\)", message), message
+    assert re.match(
+        rf"service is in use by process {pid} on {re.escape(host)} \(running "
+        r"since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), lease renewed until "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; wait for it to finish, or stop it "
+        rf"\(kill {pid} on {re.escape(host)}\)",
+        message,
+    ), message
     assert "taken over at once" in message
 
 
@@ -192,8 +199,7 @@ def test_a_holder_on_another_host_is_never_judged_dead(store: Store) -> None:
         Leases(store).acquire("service")
 
 
-def test_a_kept_lease_outlives_its_ttl_and_lapses_soon_after_the_keeper_stops(
-        store: Store) -> None:
+def test_a_kept_lease_outlives_its_ttl_and_lapses_soon_after_the_keeper_stops(store: Store) -> None:
     """A short ttl renewed by a heartbeat thread, not once per batch."""
     import time
 

@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from inboxwatch.config import AccountConfig
 from inboxwatch.errors import ImapConnectError
-from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.ingest.sync import AccountReport, Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
 from inboxwatch.storage.schema import messages
 from inboxwatch.storage.store import Store
-from inboxwatch.ingest.sync import AccountReport, Backoff, sync_account
 from tests.dovecot import MailUser, make_message
 from tests.netproxy import NetProxy
 from tests.tools import figures
@@ -37,8 +37,9 @@ def _no_sleep(_seconds: float) -> None:
     pass
 
 
-def _sync(store: Store, ctx: IngestContext, account: AccountConfig, **kwargs: object
-          ) -> AccountReport:
+def _sync(
+    store: Store, ctx: IngestContext, account: AccountConfig, **kwargs: object
+) -> AccountReport:
     kwargs.setdefault("backoff", Backoff(sleep=_no_sleep))
     return sync_account(account, PASSWORD, store, ctx, **kwargs)  # type: ignore[arg-type]
 
@@ -48,8 +49,11 @@ def _db(store: Store) -> str:
 
 
 def _validities(store: Store, account: str, folder: str = "INBOX") -> set[int]:
-    query = select(messages.c.uidvalidity).where(messages.c.account == account,
-                                                 messages.c.folder == folder).distinct()
+    query = (
+        select(messages.c.uidvalidity)
+        .where(messages.c.account == account, messages.c.folder == folder)
+        .distinct()
+    )
     with store.engine.connect() as conn:
         return {int(v) for v in conn.execute(query).scalars()}
 
@@ -61,13 +65,16 @@ def _awkward_mail() -> list[bytes]:
     mail += [make_message(10 + i, message_id="<same@acme.example>") for i in range(4)]
     mail += [make_message(20 + i, message_id=None) for i in range(5)]
     mail += [make_message(30 + i, message_id="") for i in range(2)]
-    mail += [make_message(40, message_id="not an id at all"),
-             make_message(41, message_id="<unclosed@acme.example")]
+    mail += [
+        make_message(40, message_id="not an id at all"),
+        make_message(41, message_id="<unclosed@acme.example"),
+    ]
     return mail + [make_message(100 + i) for i in range(20)]
 
 
-def test_uidvalidity_change_in_the_middle_of_a_sync(dovecot: MailUser, store: Store,
-                                                    ingest_ctx: IngestContext) -> None:
+def test_uidvalidity_change_in_the_middle_of_a_sync(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     """A sync dies after a few batches; the folder is renumbered; new mail arrives."""
     dovecot.seed(_awkward_mail() + [make_message(200 + i) for i in range(250)])
     proxy = NetProxy("127.0.0.1", dovecot.server.port).start()
@@ -92,8 +99,13 @@ def test_uidvalidity_change_in_the_middle_of_a_sync(dovecot: MailUser, store: St
     assert rekeyed == partial and inserted == 291 - partial
     assert _validities(store, account.name) == {77}
     result = assert_mirrors(dovecot, store, account.name)
-    figures.record("mailbox_surprises", f"uidvalidity_midway_{_db(store)}", faults_injected=2,
-                   rekeyed=rekeyed, **result.figures())
+    figures.record(
+        "mailbox_surprises",
+        f"uidvalidity_midway_{_db(store)}",
+        faults_injected=2,
+        rekeyed=rekeyed,
+        **result.figures(),
+    )
 
 
 class _Meddling(ImapSession):
@@ -120,13 +132,21 @@ class _Meddling(ImapSession):
         return super().fetch_bodies(uids)
 
 
-def test_expunge_and_append_between_search_and_fetch(dovecot: MailUser, store: Store,
-                                                     ingest_ctx: IngestContext) -> None:
+def test_expunge_and_append_between_search_and_fetch(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(120)])
-    meddling = type("Meddling", (_Meddling,), {
-        "user": dovecot, "expunge_after_search": (3, 50, 120),
-        "append_after_search": [make_message(500 + i) for i in range(4)],
-        "expunge_after_first_batch": (45, 90), "batches": 0})
+    meddling = type(
+        "Meddling",
+        (_Meddling,),
+        {
+            "user": dovecot,
+            "expunge_after_search": (3, 50, 120),
+            "append_after_search": [make_message(500 + i) for i in range(4)],
+            "expunge_after_first_batch": (45, 90),
+            "batches": 0,
+        },
+    )
     account = dovecot.account(batch_messages=40, sent_folder=None)
     report = _sync(store, ingest_ctx, account, session_factory=meddling)
     assert report.error is None and report.reconnects == 0
@@ -136,8 +156,12 @@ def test_expunge_and_append_between_search_and_fetch(dovecot: MailUser, store: S
     assert later.folder("INBOX").inserted == 4
     result = assert_mirrors(dovecot, store, account.name)
     assert result.checked == 119
-    figures.record("mailbox_surprises", f"search_fetch_race_{_db(store)}", faults_injected=9,
-                   **result.figures())
+    figures.record(
+        "mailbox_surprises",
+        f"search_fetch_race_{_db(store)}",
+        faults_injected=9,
+        **result.figures(),
+    )
 
 
 def _stash(user: MailUser, folder: str, to: Path) -> int:
@@ -157,9 +181,9 @@ def _unstash(user: MailUser, folder: str, frm: Path) -> None:
     user.seed([], folder=folder)  # fixes ownership
 
 
-def test_momentarily_empty_folder_deletes_nothing(dovecot: MailUser, store: Store,
-                                                  ingest_ctx: IngestContext, tmp_path: Path
-                                                  ) -> None:
+def test_momentarily_empty_folder_deletes_nothing(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext, tmp_path: Path
+) -> None:
     dovecot.seed([make_message(i) for i in range(30)])
     account = dovecot.account(sent_folder=None)
     _sync(store, ingest_ctx, account)
@@ -174,12 +198,18 @@ def test_momentarily_empty_folder_deletes_nothing(dovecot: MailUser, store: Stor
     dovecot.append([make_message(100)])
     assert _sync(store, ingest_ctx, account).folder("INBOX").inserted == 1
     assert store.count_messages(account.name) == 31
-    figures.record("mailbox_surprises", f"momentarily_empty_{_db(store)}", faults_injected=1,
-                   messages_checked=31, lost=0, duplicated=0)
+    figures.record(
+        "mailbox_surprises",
+        f"momentarily_empty_{_db(store)}",
+        faults_injected=1,
+        messages_checked=31,
+        lost=0,
+        duplicated=0,
+    )
 
 
 def test_mail_that_leaves_and_comes_back_is_not_stored_twice(
-        dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext, tmp_path: Path
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext, tmp_path: Path
 ) -> None:
     """The user moves mail out of the folder and back (or the server hides it for a while)."""
     dovecot.seed([make_message(i) for i in range(30)])
@@ -191,12 +221,18 @@ def test_mail_that_leaves_and_comes_back_is_not_stored_twice(
     back = _sync(sqlite_store, ingest_ctx, account).folder("INBOX")
     assert (back.inserted, back.rekeyed) == (0, 30)
     result = assert_mirrors(dovecot, sqlite_store, account.name)
-    figures.record("mailbox_surprises", "left_and_came_back_sqlite", faults_injected=1,
-                   rekeyed=back.rekeyed, **result.figures())
+    figures.record(
+        "mailbox_surprises",
+        "left_and_came_back_sqlite",
+        faults_injected=1,
+        rekeyed=back.rekeyed,
+        **result.figures(),
+    )
 
 
 def test_a_copy_of_mail_still_there_is_stored_as_well(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     """The same bytes twice in a folder (the user copied a message) are two messages."""
     dovecot.seed([make_message(i) for i in range(10)])
     account = dovecot.account(sent_folder=None)
@@ -209,7 +245,8 @@ def test_a_copy_of_mail_still_there_is_stored_as_well(
 
 @pytest.mark.parametrize("indexed", [True, False], ids=["indexed", "never-indexed"])
 def test_a_message_the_server_cannot_send_does_not_stop_the_folder(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext, indexed: bool) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext, indexed: bool
+) -> None:
     """A damaged message file makes Dovecot drop the connection at each FETCH of it: of its
     body, and of its size too if Dovecot never read it before."""
     dovecot.seed([make_message(i) for i in range(40)])
@@ -229,13 +266,20 @@ def test_a_message_the_server_cannot_send_does_not_stop_the_folder(
     assert [(f.uid, "dropped the connection" in f.reason) for f in failures] == [(bad_uid, True)]
     again = _sync(store, ingest_ctx, account).folder("INBOX")
     assert (again.fetched, again.inserted) == (0, 0)
-    figures.record("mailbox_surprises", f"unfetchable_message_{indexed}_{_db(store)}",
-                   faults_injected=1,
-                   messages_checked=40, lost=0, duplicated=0, reconnects=first.reconnects)
+    figures.record(
+        "mailbox_surprises",
+        f"unfetchable_message_{indexed}_{_db(store)}",
+        faults_injected=1,
+        messages_checked=40,
+        lost=0,
+        duplicated=0,
+        reconnects=first.reconnects,
+    )
 
 
-def test_folder_deleted_and_recreated(dovecot: MailUser, store: Store,
-                                      ingest_ctx: IngestContext) -> None:
+def test_folder_deleted_and_recreated(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     projects = [make_message(300 + i) for i in range(20)]
     with dovecot.client() as client:
         client.create_folder("Projects")
@@ -262,12 +306,14 @@ def test_folder_deleted_and_recreated(dovecot: MailUser, store: Store,
     assert (back.folder("Projects").rekeyed, back.folder("Projects").inserted) == (20, 2)
     result = assert_mirrors(dovecot, store, account.name, ("INBOX", "Projects"))
     assert _validities(store, account.name, "Projects") == {dovecot.uidvalidity("Projects")}
-    figures.record("mailbox_surprises", f"folder_recreated_{_db(store)}", faults_injected=2,
-                   **result.figures())
+    figures.record(
+        "mailbox_surprises", f"folder_recreated_{_db(store)}", faults_injected=2, **result.figures()
+    )
 
 
 def test_duplicate_and_missing_message_ids_across_renumbering(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     mail = _awkward_mail()
     dovecot.seed(mail)
     account = dovecot.account(sent_folder=None)
@@ -285,8 +331,10 @@ def test_duplicate_and_missing_message_ids_across_renumbering(
     result = assert_mirrors(dovecot, store, account.name)
     assert _validities(store, account.name) == {4242}
     with store.engine.connect() as conn:
-        shared = conn.execute(select(messages.c.id).where(
-            messages.c.message_id == "same@acme.example")).all()
+        shared = conn.execute(
+            select(messages.c.id).where(messages.c.message_id == "same@acme.example")
+        ).all()
     assert len(shared) == 4
-    figures.record("mailbox_surprises", f"message_ids_{_db(store)}", faults_injected=1,
-                   **result.figures())
+    figures.record(
+        "mailbox_surprises", f"message_ids_{_db(store)}", faults_injected=1, **result.figures()
+    )

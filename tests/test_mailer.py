@@ -23,9 +23,16 @@ def alert(subject: str = "inboxwatch: 2 clients need attention") -> EmailMessage
 
 
 def smtp_config(port: int, username: str | None = None) -> SmtpConfig:
-    return SmtpConfig(host="127.0.0.1", port=port, security="none", username=username,
-                      password_env=None, password_command=None,
-                      from_addr="anna@assist.example", timeout_seconds=5)
+    return SmtpConfig(
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        username=username,
+        password_env=None,
+        password_command=None,
+        from_addr="anna@assist.example",
+        timeout_seconds=5,
+    )
 
 
 def test_refused_first_attempt_is_retried_and_delivered_once(tmp_path: Path) -> None:
@@ -59,8 +66,9 @@ def test_refused_login_stays_pending_with_a_clear_error(tmp_path: Path) -> None:
         assert "refused the login for anna" in report.errors[0]
         assert "wrong" not in report.errors[0]
         later = utcnow() + timedelta(minutes=5)
-        assert deliver_pending(store, smtp_config(server.port, "anna"), "right",
-                               now=later).sent == 1
+        assert (
+            deliver_pending(store, smtp_config(server.port, "anna"), "right", now=later).sent == 1
+        )
     assert len(server.box.received) == 1
     store.close()
 
@@ -81,8 +89,9 @@ def _outbox_rows(store: Store) -> list[tuple[str, int]]:
     from inboxwatch.storage.schema import outbox
 
     with store.transaction() as conn:
-        return [(r.status, r.attempts) for r in conn.execute(
-            select(outbox.c.status, outbox.c.attempts))]
+        return [
+            (r.status, r.attempts) for r in conn.execute(select(outbox.c.status, outbox.c.attempts))
+        ]
 
 
 def test_two_senders_at_once_deliver_a_slow_mail_once(store: Store) -> None:
@@ -94,16 +103,16 @@ def test_two_senders_at_once_deliver_a_slow_mail_once(store: Store) -> None:
         server.box.slow_seconds = 2.0
         enqueue(store, "daily-report:2026-12-07", alert())
         with ThreadPoolExecutor(2) as pool:
-            reports = list(pool.map(
-                lambda _: deliver_pending(store, smtp_config(server.port)), range(2)))
+            reports = list(
+                pool.map(lambda _: deliver_pending(store, smtp_config(server.port)), range(2))
+            )
     assert sorted(r.sent for r in reports) == [0, 1]
     assert server.box.data_started == 1  # the second sender never began a session's DATA
     assert len(server.box.received) == 1
     assert _outbox_rows(store) == [("sent", 1)]
 
 
-def test_a_claim_left_by_a_dead_sender_is_taken_again_after_its_timeout(store: Store
-                                                                        ) -> None:
+def test_a_claim_left_by_a_dead_sender_is_taken_again_after_its_timeout(store: Store) -> None:
     from inboxwatch.reporting import mailer
 
     with smtp_server() as server:

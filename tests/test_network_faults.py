@@ -20,10 +20,10 @@ import pytest
 
 from inboxwatch.config import parse_config
 from inboxwatch.errors import ImapConnectError
-from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
-from inboxwatch.storage.store import Store
 from inboxwatch.ingest.sync import AccountReport, Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.netproxy import NetProxy
 from tests.tools import figures
@@ -88,8 +88,9 @@ def _report(result: list[object]) -> AccountReport:
     return result[0]
 
 
-def test_connection_cut_mid_fetch(dovecot: MailUser, store: Store,
-                                  ingest_ctx: IngestContext) -> None:
+def test_connection_cut_mid_fetch(
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext
+) -> None:
     dovecot.seed([make_message(i) for i in range(300)])  # ~1 MB
     proxy = NetProxy("127.0.0.1", dovecot.server.port).start()
     cuts = [200_000, 350_000, 90_000, 300_000, 60_000]  # bytes from the server, then cut
@@ -98,8 +99,9 @@ def test_connection_cut_mid_fetch(dovecot: MailUser, store: Store,
     sleep = Delays()
     try:
         account = dovecot.account(port=proxy.port, batch_messages=50)
-        report = sync_account(account, PASSWORD, store, ingest_ctx,
-                              backoff=Backoff(sleep=sleep, rand=lambda: 0.5))
+        report = sync_account(
+            account, PASSWORD, store, ingest_ctx, backoff=Backoff(sleep=sleep, rand=lambda: 0.5)
+        )
     finally:
         proxy.stop()
     assert proxy.cuts_done == len(cuts)
@@ -107,8 +109,12 @@ def test_connection_cut_mid_fetch(dovecot: MailUser, store: Store,
     assert sleep.delays and all(d <= 60 for d in sleep.delays)
     result = assert_mirrors(dovecot, store, account.name)
     assert result.checked == 300
-    figures.record("network_faults", f"cut_mid_fetch_{_db_name(store)}",
-                   faults_injected=len(cuts), **result.figures())
+    figures.record(
+        "network_faults",
+        f"cut_mid_fetch_{_db_name(store)}",
+        faults_injected=len(cuts),
+        **result.figures(),
+    )
 
 
 def _imap_processes(server: DovecotServer, user: str) -> list[int]:
@@ -125,17 +131,24 @@ def _imap_processes(server: DovecotServer, user: str) -> list[int]:
     return found
 
 
-def test_server_process_killed_mid_sync(private_dovecot: DovecotServer,
-                                        sqlite_store: Store, ingest_ctx: IngestContext
-                                        ) -> None:
+def test_server_process_killed_mid_sync(
+    private_dovecot: DovecotServer, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     """SIGKILL the imap process serving our session, three times, as the sync progresses."""
     user = private_dovecot.add_user("victim", PASSWORD)
     user.seed([make_message(i) for i in range(900)])
     account = user.account(batch_messages=25)
-    thread, result = _in_background(lambda: sync_account(
-        account, PASSWORD, sqlite_store, ingest_ctx,
-        backoff=Backoff(base_seconds=0.05, sleep=Delays(real=True))))
+    thread, result = _in_background(
+        lambda: sync_account(
+            account,
+            PASSWORD,
+            sqlite_store,
+            ingest_ctx,
+            backoff=Backoff(base_seconds=0.05, sleep=Delays(real=True)),
+        )
+    )
     kills = 0
+
     def reached(threshold: int) -> bool:
         return sqlite_store.count_messages(account.name) >= threshold or not thread.is_alive()
 
@@ -147,8 +160,9 @@ def test_server_process_killed_mid_sync(private_dovecot: DovecotServer,
     assert kills >= 3, "the sync finished before the faults could be injected"
     assert report.reconnects >= 3
     checked = assert_mirrors(user, sqlite_store, account.name)
-    figures.record("network_faults", "imap_process_killed", faults_injected=kills,
-                   **checked.figures())
+    figures.record(
+        "network_faults", "imap_process_killed", faults_injected=kills, **checked.figures()
+    )
 
 
 def _kill(pid: int) -> int:
@@ -160,7 +174,7 @@ def _kill(pid: int) -> int:
 
 
 def test_stalled_server_times_out_backs_off_and_recovers(
-        private_dovecot: DovecotServer, sqlite_store: Store, ingest_ctx: IngestContext
+    private_dovecot: DovecotServer, sqlite_store: Store, ingest_ctx: IngestContext
 ) -> None:
     """SIGSTOP on Dovecot's master and all its processes for 2 s in the middle of a sync."""
     store = sqlite_store
@@ -168,11 +182,20 @@ def test_stalled_server_times_out_backs_off_and_recovers(
     user.seed([make_message(i) for i in range(600)])
     account = user.account(batch_messages=25, timeout_seconds=1.0)
     sleep = Delays(real=True)
-    thread, result = _in_background(lambda: sync_account(
-        account, PASSWORD, store, ingest_ctx,
-        backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=sleep)))
-    _wait_for(lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(), 30,
-              "the first batch")
+    thread, result = _in_background(
+        lambda: sync_account(
+            account,
+            PASSWORD,
+            store,
+            ingest_ctx,
+            backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=sleep),
+        )
+    )
+    _wait_for(
+        lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(),
+        30,
+        "the first batch",
+    )
     stopped_at = store.count_messages(account.name)
     with stalled(private_dovecot) as stopped:
         time.sleep(2.0)
@@ -182,22 +205,37 @@ def test_stalled_server_times_out_backs_off_and_recovers(
     # What was already in the socket buffers may still be stored; then the read times out.
     assert report.reconnects >= 1 and sleep.delays
     checked = assert_mirrors(user, store, account.name)
-    figures.record("network_faults", "stalled_server", faults_injected=1,
-                   processes_stopped=stopped, reconnects=report.reconnects,
-                   **checked.figures())
+    figures.record(
+        "network_faults",
+        "stalled_server",
+        faults_injected=1,
+        processes_stopped=stopped,
+        reconnects=report.reconnects,
+        **checked.figures(),
+    )
 
 
-def test_server_restarted_mid_sync(private_dovecot: DovecotServer, sqlite_store: Store,
-                                   ingest_ctx: IngestContext) -> None:
+def test_server_restarted_mid_sync(
+    private_dovecot: DovecotServer, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
     store = sqlite_store
     user = private_dovecot.add_user("restarted", PASSWORD)
     user.seed([make_message(i) for i in range(800)])
     account = user.account(batch_messages=25, timeout_seconds=2.0)
-    thread, result = _in_background(lambda: sync_account(
-        account, PASSWORD, store, ingest_ctx,
-        backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=Delays(real=True))))
-    _wait_for(lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(), 30,
-              "the first batch")
+    thread, result = _in_background(
+        lambda: sync_account(
+            account,
+            PASSWORD,
+            store,
+            ingest_ctx,
+            backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=Delays(real=True)),
+        )
+    )
+    _wait_for(
+        lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(),
+        30,
+        "the first batch",
+    )
     before = store.count_messages(account.name)
     restart(private_dovecot, down_seconds=0.7)
     thread.join(60)
@@ -205,8 +243,7 @@ def test_server_restarted_mid_sync(private_dovecot: DovecotServer, sqlite_store:
     assert before < 800, "the restart came too late to matter"
     assert report.reconnects >= 1
     checked = assert_mirrors(user, store, account.name)
-    figures.record("network_faults", "server_restart", faults_injected=1,
-                   **checked.figures())
+    figures.record("network_faults", "server_restart", faults_injected=1, **checked.figures())
 
 
 def test_idle_returns_promptly_when_the_connection_is_cut(dovecot: MailUser) -> None:
@@ -228,21 +265,33 @@ def test_idle_returns_promptly_when_the_connection_is_cut(dovecot: MailUser) -> 
 
 
 @pytest.fixture
-def service_setup(dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
-                  ) -> Iterator[tuple[object, NetProxy, MailUser, Store]]:
+def service_setup(
+    dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[object, NetProxy, MailUser, Store]]:
     """A running Service whose IMAP traffic (poll and IDLE) goes through a proxy."""
     import inboxwatch.app.daemon as daemon
 
     monkeypatch.setattr(daemon, "IDLE_RETRY_SECONDS", 0.3)  # the wait before reconnecting
     monkeypatch.setenv("IW_TEST_PASSWORD", PASSWORD)
     proxy = NetProxy("127.0.0.1", dovecot.server.port).start()
-    config = parse_config({
-        "me": {"addresses": ["anna@assist.example"]},
-        "accounts": [{"name": "work", "host": "127.0.0.1", "port": proxy.port,
-                      "security": "none", "username": dovecot.name,
-                      "password_env": "IW_TEST_PASSWORD", "timeout_seconds": 5}],
-        "polling": {"interval_minutes": 60, "idle": True},
-    }, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"]},
+            "accounts": [
+                {
+                    "name": "work",
+                    "host": "127.0.0.1",
+                    "port": proxy.port,
+                    "security": "none",
+                    "username": dovecot.name,
+                    "password_env": "IW_TEST_PASSWORD",
+                    "timeout_seconds": 5,
+                }
+            ],
+            "polling": {"interval_minutes": 60, "idle": True},
+        },
+        "test",
+    )
     dovecot.seed([make_message(i) for i in range(5)])
     service = daemon.Service(config, sqlite_store, IngestContext.from_config(config, None))
     service.start()
@@ -254,8 +303,9 @@ def service_setup(dovecot: MailUser, sqlite_store: Store, monkeypatch: pytest.Mo
         proxy.stop()
 
 
-def test_service_survives_a_cut_during_idle(service_setup: tuple[object, NetProxy, MailUser,
-                                                                 Store]) -> None:
+def test_service_survives_a_cut_during_idle(
+    service_setup: tuple[object, NetProxy, MailUser, Store],
+) -> None:
     _service, proxy, user, store = service_setup
     time.sleep(0.5)  # the watcher is in IDLE
     user.append([make_message(100)])
@@ -267,17 +317,20 @@ def test_service_survives_a_cut_during_idle(service_setup: tuple[object, NetProx
     user.append([make_message(101)])
     _wait_for(lambda: store.count_messages("work") == 7, 10, "mail after the reconnect")
     assert_mirrors(user, store, "work")
-    figures.record("network_faults", "service_idle_cut", faults_injected=1,
-                   messages_checked=7)
+    figures.record("network_faults", "service_idle_cut", faults_injected=1, messages_checked=7)
 
 
 def test_mail_that_arrived_while_idle_was_down_is_caught_up(
-        service_setup: tuple[object, NetProxy, MailUser, Store]) -> None:
+    service_setup: tuple[object, NetProxy, MailUser, Store],
+) -> None:
     _service, proxy, user, store = service_setup
     time.sleep(0.5)
     proxy.stall()  # the link is dead; the watcher notices when the server is silent
     proxy.drop_all()
     user.append([make_message(200)])  # arrives while nobody is watching
     proxy.resume()
-    _wait_for(lambda: store.count_messages("work") == 6, 10,
-              "mail that arrived during the outage (the poll interval is 60 min)")
+    _wait_for(
+        lambda: store.count_messages("work") == 6,
+        10,
+        "mail that arrived during the outage (the poll interval is 60 min)",
+    )

@@ -122,8 +122,13 @@ def _uncut_analysis(text: str, language: str) -> tuple[tuple[Any, ...], ...]:
     doc = spacy.blank(language).tokenizer(text.lower())
     tokens = [t for t in doc if not t.is_space]
     facts = [lexer.facts(t.text) for t in tokens]
-    return (tuple(text[t.idx : t.idx + len(t)] for t in tokens), tuple(t.idx for t in tokens),
-            tuple(f[2] for f in facts), tuple(f[0] for f in facts), tuple(f[1] for f in facts))
+    return (
+        tuple(text[t.idx : t.idx + len(t)] for t in tokens),
+        tuple(t.idx for t in tokens),
+        tuple(f[2] for f in facts),
+        tuple(f[0] for f in facts),
+        tuple(f[1] for f in facts),
+    )
 
 
 def _rss_mb() -> float:
@@ -139,8 +144,13 @@ def test_memory_stays_flat_when_every_text_brings_new_words() -> None:
     rng = random.Random(12)
 
     def batch() -> list[str]:
-        return [" ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10)))
-                         for _ in range(30)) for _ in range(250)]
+        return [
+            " ".join(
+                "".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10)))
+                for _ in range(30)
+            )
+            for _ in range(250)
+        ]
 
     for _ in range(8):  # warm-up: 4,000 texts fill the caches to their limits
         analyse_many(batch(), "en")

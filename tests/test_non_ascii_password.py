@@ -40,10 +40,15 @@ PASSWORD = "jelszó-árvíztűrő"
 # Anything that would give the password away: itself, its accented letters in every form an
 # error or a log might print them, and the PLAIN exchange in base64.
 NON_ASCII = sorted({c for c in PASSWORD if not c.isascii()})
-LEAKS = [PASSWORD, "jelsz", *NON_ASCII,
-         *(ascii(c).strip("'") for c in NON_ASCII),  # '\xf3', '\u0171'
-         *(repr(c.encode())[2:-1] for c in NON_ASCII),  # '\xc3\xb3'
-         "in position", "codec can't encode"]
+LEAKS = [
+    PASSWORD,
+    "jelsz",
+    *NON_ASCII,
+    *(ascii(c).strip("'") for c in NON_ASCII),  # '\xf3', '\u0171'
+    *(repr(c.encode())[2:-1] for c in NON_ASCII),  # '\xc3\xb3'
+    "in position",
+    "codec can't encode",
+]
 
 
 def _plain_response(user: str) -> str:
@@ -53,7 +58,8 @@ def _plain_response(user: str) -> str:
 def _assert_no_leak(text: str, where: str, user: str = "") -> None:
     for secret in [*LEAKS, *([_plain_response(user)] if user else [])]:
         assert secret not in text, f"{secret!r} appears in {where}:\n" + "\n".join(
-            line for line in text.splitlines() if secret in line)
+            line for line in text.splitlines() if secret in line
+        )
 
 
 @pytest.fixture
@@ -98,27 +104,37 @@ def all_logs() -> Iterator[list[logging.LogRecord]]:
 
 def _formatted(records: list[logging.LogRecord]) -> str:
     formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
-    return "\n".join(formatter.format(r) + (formatter.formatException(r.exc_info)
-                                            if r.exc_info else "") for r in records)
+    return "\n".join(
+        formatter.format(r) + (formatter.formatException(r.exc_info) if r.exc_info else "")
+        for r in records
+    )
 
 
 def test_non_ascii_password_logs_in_with_authenticate_plain(
-        hungarian_user: MailUser, sqlite_store: Store, ingest_ctx: IngestContext,
-        all_logs: list[logging.LogRecord]) -> None:
+    hungarian_user: MailUser,
+    sqlite_store: Store,
+    ingest_ctx: IngestContext,
+    all_logs: list[logging.LogRecord],
+) -> None:
     account = hungarian_user.account()
-    report = sync_account(account, PASSWORD, sqlite_store, ingest_ctx,
-                          backoff=Backoff(sleep=lambda _s: None))
+    report = sync_account(
+        account, PASSWORD, sqlite_store, ingest_ctx, backoff=Backoff(sleep=lambda _s: None)
+    )
     assert report.inserted == 1
     time.sleep(0.2)  # Dovecot's log process writes asynchronously
-    logins = [line for line in log_text(hungarian_user.server).splitlines()
-              if f"Login: user=<{hungarian_user.name}>" in line]
+    logins = [
+        line
+        for line in log_text(hungarian_user.server).splitlines()
+        if f"Login: user=<{hungarian_user.name}>" in line
+    ]
     assert logins and all("method=PLAIN" in line for line in logins), logins
     assert all_logs, "nothing was logged: the capture is broken"
     _assert_no_leak(_formatted(all_logs), "the log", hungarian_user.name)
 
 
-def test_non_ascii_password_through_the_cli_is_never_echoed(hungarian_user: MailUser,
-                                                            tmp_path: Path) -> None:
+def test_non_ascii_password_through_the_cli_is_never_echoed(
+    hungarian_user: MailUser, tmp_path: Path
+) -> None:
     config = _config_file(tmp_path, hungarian_user.server.port, hungarian_user.name)
     right = _cli(config, PASSWORD, "poll", "--once")
     assert right.returncode == 0, right.stderr[-2000:]
@@ -128,12 +144,14 @@ def test_non_ascii_password_through_the_cli_is_never_echoed(hungarian_user: Mail
     assert "non-ASCII characters, sent as UTF-8" in wrong.stderr
     for result in (right, wrong):
         assert "Traceback" not in result.stderr
-        _assert_no_leak(result.stdout + result.stderr, "the CLI's output and -vv log",
-                        hungarian_user.name)
+        _assert_no_leak(
+            result.stdout + result.stderr, "the CLI's output and -vv log", hungarian_user.name
+        )
 
 
 def test_server_without_auth_plain_gets_one_clear_error_and_no_password(
-        no_plain_dovecot: DovecotServer, tmp_path: Path) -> None:
+    no_plain_dovecot: DovecotServer, tmp_path: Path
+) -> None:
     user = no_plain_dovecot.add_user("noplain", PASSWORD)
     with pytest.raises(ImapAuthError) as caught:
         ImapSession(user.account(), PASSWORD).__enter__()
@@ -149,22 +167,35 @@ def test_server_without_auth_plain_gets_one_clear_error_and_no_password(
     assert len(lines) == 1, result.stderr
     _assert_no_leak(result.stdout + result.stderr, "the CLI's output and -vv log")
     time.sleep(0.2)
-    tried = [line for line in log_text(no_plain_dovecot).splitlines()
-             if "auth failed" in line or "user=<noplain>" in line]
+    tried = [
+        line
+        for line in log_text(no_plain_dovecot).splitlines()
+        if "auth failed" in line or "user=<noplain>" in line
+    ]
     assert tried == [], tried  # the password never reached the server
 
 
-def _service(server: DovecotServer, user: str, store: Store,
-             interval_minutes: float) -> Service:
+def _service(server: DovecotServer, user: str, store: Store, interval_minutes: float) -> Service:
     from inboxwatch.app import daemon
 
-    config = parse_config({
-        "me": {"addresses": ["anna@assist.example"]},
-        "accounts": [{"name": "work", "host": "127.0.0.1", "port": server.port,
-                      "security": "none", "username": user,
-                      "password_env": "IW_TEST_PASSWORD", "timeout_seconds": 5}],
-        "polling": {"interval_minutes": interval_minutes, "idle": True},
-    }, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"]},
+            "accounts": [
+                {
+                    "name": "work",
+                    "host": "127.0.0.1",
+                    "port": server.port,
+                    "security": "none",
+                    "username": user,
+                    "password_env": "IW_TEST_PASSWORD",
+                    "timeout_seconds": 5,
+                }
+            ],
+            "polling": {"interval_minutes": interval_minutes, "idle": True},
+        },
+        "test",
+    )
     return daemon.Service(config, store, IngestContext.from_config(config, None))
 
 
@@ -174,8 +205,10 @@ def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     errors: list[str] = []
 
     def hook(args: threading.ExceptHookArgs) -> None:
-        errors.append(f"{args.thread.name if args.thread else '?'}: {args.exc_type.__name__}: "
-                      f"{args.exc_value}")
+        errors.append(
+            f"{args.thread.name if args.thread else '?'}: {args.exc_type.__name__}: "
+            f"{args.exc_value}"
+        )
 
     monkeypatch.setattr(threading, "excepthook", hook)
     return errors
@@ -191,8 +224,12 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
 
 
 def test_service_idles_and_polls_with_a_non_ascii_password(
-        hungarian_user: MailUser, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch,
-        thread_errors: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    hungarian_user: MailUser,
+    sqlite_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    thread_errors: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """The IDLE watcher logs in, stays alive and picks up new mail (the poll interval is an
     hour, so only IDLE can trigger the second poll)."""
     monkeypatch.setenv("IW_TEST_PASSWORD", PASSWORD)
@@ -212,8 +249,12 @@ def test_service_idles_and_polls_with_a_non_ascii_password(
 
 
 def test_service_backs_off_when_the_server_cannot_take_the_password(
-        no_plain_dovecot: DovecotServer, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch,
-        thread_errors: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    no_plain_dovecot: DovecotServer,
+    sqlite_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    thread_errors: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """Polls every 0.6 s and an IDLE watcher: the error is reported once, the watcher stays
     alive (waiting out the hold-off), and no thread dies."""
     user = no_plain_dovecot.add_user("noplainsvc", PASSWORD)
@@ -226,8 +267,11 @@ def test_service_backs_off_when_the_server_cannot_take_the_password(
         alive = bool(service.watchers) and all(t.is_alive() for t in service.watchers)
     finally:
         service.stop()
-    reports = [r for r in caplog.records if r.levelno >= logging.ERROR
-               and "does not offer AUTHENTICATE PLAIN" in r.getMessage()]
+    reports = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and "does not offer AUTHENTICATE PLAIN" in r.getMessage()
+    ]
     assert thread_errors == [] and alive
     assert len(reports) == 1, [r.getMessage() for r in reports]
     _assert_no_leak(caplog.text, "the service log")
@@ -240,7 +284,8 @@ def _config_file(tmp_path: Path, port: int, user: str) -> Path:
         '[me]\naddresses = ["anna@assist.example"]\n'
         f'[[accounts]]\nname = "work"\nhost = "127.0.0.1"\nport = {port}\n'
         f'security = "none"\nusername = "{user}"\ntimeout_seconds = 5\n'
-        'password_env = "IW_TEST_PASSWORD"\nsent_folder = "Sent"\n')
+        'password_env = "IW_TEST_PASSWORD"\nsent_folder = "Sent"\n'
+    )
     path.chmod(0o600)
     return path
 

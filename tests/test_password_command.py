@@ -29,11 +29,13 @@ def background_pid(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_child_holding_stdout_open_does_not_delay_the_password(
-        tmp_path: Path, background_pid: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, background_pid: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(credentials, "COMMAND_TIMEOUT_SECONDS", 5)
     script = tmp_path / "agent.sh"
-    script.write_text("#!/bin/sh\necho 'jelszó-1'\nsleep 30 &\n"
-                      f"echo $! > {background_pid}\nexit 0\n")
+    script.write_text(
+        f"#!/bin/sh\necho 'jelszó-1'\nsleep 30 &\necho $! > {background_pid}\nexit 0\n"
+    )
     script.chmod(0o700)
     started = time.monotonic()
     password = credentials.resolve_password("account 'w'", None, str(script))
@@ -45,11 +47,13 @@ def test_a_child_holding_stdout_open_does_not_delay_the_password(
 
 
 def test_the_command_s_own_exit_status_and_output_still_count(
-        tmp_path: Path, background_pid: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, background_pid: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(credentials, "COMMAND_TIMEOUT_SECONDS", 5)
     script = tmp_path / "fails.sh"
-    script.write_text("#!/bin/sh\necho 'not-shown-7731'\nsleep 30 &\n"
-                      f"echo $! > {background_pid}\nexit 4\n")
+    script.write_text(
+        f"#!/bin/sh\necho 'not-shown-7731'\nsleep 30 &\necho $! > {background_pid}\nexit 4\n"
+    )
     script.chmod(0o700)
     started = time.monotonic()
     with pytest.raises(CredentialError) as caught:

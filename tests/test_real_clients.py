@@ -45,8 +45,9 @@ def _working_moments(count: int, rng: random.Random) -> list[datetime]:
     days = [REPORT_DAY - timedelta(days=back) for back in range(1, 29)]
     workdays = [d for d in days if d.weekday() < 5]
     return sorted(
-        d.replace(hour=rng.randint(9, 15), minute=rng.randint(30, 59)) for d in
-        (rng.choice(workdays) for _ in range(count)))
+        d.replace(hour=rng.randint(9, 15), minute=rng.randint(30, 59))
+        for d in (rng.choice(workdays) for _ in range(count))
+    )
 
 
 def _messages(rng: random.Random) -> list[bytes]:
@@ -55,7 +56,7 @@ def _messages(rng: random.Random) -> list[bytes]:
     chosen = rng.sample(dev, PER_CLIENT * len(CLIENTS))
     result = []
     for k, client in enumerate(CLIENTS):
-        part = chosen[k * PER_CLIENT:(k + 1) * PER_CLIENT]
+        part = chosen[k * PER_CLIENT : (k + 1) * PER_CLIENT]
         for row, when in zip(part, _working_moments(PER_CLIENT, rng), strict=True):
             msg = EmailMessage()
             msg["From"] = f"{client} <office@{client.lower()}.example>"
@@ -69,13 +70,19 @@ def _messages(rng: random.Random) -> list[bytes]:
 
 
 def test_ordinary_real_clients_are_not_flagged_for_a_text_sign(
-        tmp_path: Path, dovecot: MailUser, smtp: SmtpServer) -> None:
+    tmp_path: Path, dovecot: MailUser, smtp: SmtpServer
+) -> None:
     dovecot.seed(_messages(random.Random(20261207)))
-    clients = [{"name": c, "addresses": [f"@{c.lower()}.example"], "monthly_revenue": 500}
-               for c in CLIENTS]
-    config = write_config(tmp_path / "inboxwatch.toml",
-                          database_url=f"sqlite:///{tmp_path / 'iw.db'}", mailbox=dovecot,
-                          smtp=smtp, clients=clients)
+    clients = [
+        {"name": c, "addresses": [f"@{c.lower()}.example"], "monthly_revenue": 500} for c in CLIENTS
+    ]
+    config = write_config(
+        tmp_path / "inboxwatch.toml",
+        database_url=f"sqlite:///{tmp_path / 'iw.db'}",
+        mailbox=dovecot,
+        smtp=smtp,
+        clients=clients,
+    )
     env = cli_env(dovecot)
     poll = run_cli(config, "poll", "--once", env=env, timeout=300)
     assert poll.returncode == 0, poll.stderr
@@ -88,5 +95,5 @@ def test_ordinary_real_clients_are_not_flagged_for_a_text_sign(
         assert by_name[name]["incoming"] == PER_CLIENT
         fired = [s for s in by_name[name]["signs"] if s["fired"] and s["name"] in TEXT_SIGNS]
         assert not fired, (
-            f"{name} flagged on real mail: "
-            f"{[(s['name'], s['explanation']) for s in fired]}")
+            f"{name} flagged on real mail: {[(s['name'], s['explanation']) for s in fired]}"
+        )

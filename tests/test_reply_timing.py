@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from inboxwatch.analysis.conversations import Mail
 from inboxwatch.analysis.reply_timing import next_working_time, reply_keyword, suggest_reply
 from inboxwatch.hours import WorkingTime
-from inboxwatch.analysis.conversations import Mail
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
@@ -23,8 +23,15 @@ def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 def message(when: datetime, *, urgent: bool = False, complaint: bool = False) -> Mail:
-    return Mail(id=7, direction="in", client="Acme", date=when, subject="x", urgent=urgent,
-                complaint=complaint)
+    return Mail(
+        id=7,
+        direction="in",
+        client="Acme",
+        date=when,
+        subject="x",
+        urgent=urgent,
+        complaint=complaint,
+    )
 
 
 def test_real_urgency_gets_a_prompt_reply() -> None:

@@ -17,17 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inboxwatch.reporting.charts import PNG_SIGNATURE, Canvas, encode_png, score_volume_chart
+from inboxwatch.analysis.conversations import Mail
 from inboxwatch.analysis.reply_timing import suggest_reply
-from inboxwatch.hours import WorkingTime
-from inboxwatch.reporting.render import (
-    Report,
-    alert_email,
-    alert_subject,
-    render_html,
-    render_json,
-    render_text,
-)
 from inboxwatch.analysis.scoring import (
     DailyPoint,
     Window,
@@ -36,7 +27,16 @@ from inboxwatch.analysis.scoring import (
     score_client,
     writing_minutes,
 )
-from inboxwatch.analysis.conversations import Mail
+from inboxwatch.hours import WorkingTime
+from inboxwatch.reporting.charts import PNG_SIGNATURE, Canvas, encode_png, score_volume_chart
+from inboxwatch.reporting.render import (
+    Report,
+    alert_email,
+    alert_subject,
+    render_html,
+    render_json,
+    render_text,
+)
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
@@ -57,41 +57,94 @@ def days(count: int) -> list[date]:
     return sorted(d for d in found if d.weekday() < 5 and d != date(2026, 10, 23))[-count:]
 
 
-def inc(client: str, when: datetime, subject: str = "Request", *, urgent: bool = False,
-        after_hours: bool = False) -> Mail:
-    return Mail(id=next(_ids), direction="in", client=client, date=when, subject=subject,
-                new_text="Please prepare the figures for the quarterly report", content_words=7,
-                urgent=urgent, after_hours=after_hours)
+def inc(
+    client: str,
+    when: datetime,
+    subject: str = "Request",
+    *,
+    urgent: bool = False,
+    after_hours: bool = False,
+) -> Mail:
+    return Mail(
+        id=next(_ids),
+        direction="in",
+        client=client,
+        date=when,
+        subject=subject,
+        new_text="Please prepare the figures for the quarterly report",
+        content_words=7,
+        urgent=urgent,
+        after_hours=after_hours,
+    )
 
 
 def mailbox() -> dict[str, list[Mail]]:
     good = [inc("Good Co", at(d, 10)) for d in days(12)]
-    urgent = [inc("Acme & Sons", at(d, 21), EVIL if i == 7 else f"URGENT {i}", urgent=True,
-                  after_hours=True) for i, d in enumerate(days(8))]
+    urgent = [
+        inc(
+            "Acme & Sons",
+            at(d, 21),
+            EVIL if i == 7 else f"URGENT {i}",
+            urgent=True,
+            after_hours=True,
+        )
+        for i, d in enumerate(days(8))
+    ]
     urgent += [inc("Acme & Sons", at(d, 11)) for d in days(4)]
-    sent = [Mail(id=next(_ids), direction="out", client="Acme & Sons", date=at(d, 12),
-                 new_text="Fixed it this morning, see the website") for d in days(6)]
+    sent = [
+        Mail(
+            id=next(_ids),
+            direction="out",
+            client="Acme & Sons",
+            date=at(d, 12),
+            new_text="Fixed it this morning, see the website",
+        )
+        for d in days(6)
+    ]
     return {"Good Co": good, "Acme & Sons": urgent + sent}
 
 
 def build(boxes: dict[str, list[Mail]] | None = None, threshold: float = 30) -> Report:
     boxes = boxes if boxes is not None else mailbox()
     cards = {n: score_client(n, m, WINDOW, OFFICE) for n, m in boxes.items()}
-    rows = {r.client: r for r in pareto([
-        (n, {"Good Co": 3000.0}.get(n, 300.0), cards[n].incoming,
-         writing_minutes(m for m in boxes[n] if not m.incoming)) for n in boxes])}
+    rows = {
+        r.client: r
+        for r in pareto(
+            [
+                (
+                    n,
+                    {"Good Co": 3000.0}.get(n, 300.0),
+                    cards[n].incoming,
+                    writing_minutes(m for m in boxes[n] if not m.incoming),
+                )
+                for n in boxes
+            ]
+        )
+    }
     clients = []
     for name, mails in boxes.items():
-        daily = [DailyPoint(DAY - timedelta(days=i), cards[name].score * (i < 10), i % 4)
-                 for i in range(29, -1, -1)]
+        daily = [
+            DailyPoint(DAY - timedelta(days=i), cards[name].score * (i < 10), i % 4)
+            for i in range(29, -1, -1)
+        ]
         previous = score_client(name, mails, WINDOW.before(), OFFICE)
         clients.append(client_report(cards[name], previous, rows[name], daily, None, threshold))
     clients.sort(key=lambda c: -c.score)
-    hints = tuple(suggest_reply(m[0], OFFICE, habitual_urgency=True)
-                  for n, m in boxes.items() if n == "Acme & Sons")
-    return Report(day=DAY, window=WINDOW, window_days=30, timezone="Europe/Budapest",
-                  alert_threshold=threshold, min_messages=5, clients=tuple(clients),
-                  reply_suggestions=hints)
+    hints = tuple(
+        suggest_reply(m[0], OFFICE, habitual_urgency=True)
+        for n, m in boxes.items()
+        if n == "Acme & Sons"
+    )
+    return Report(
+        day=DAY,
+        window=WINDOW,
+        window_days=30,
+        timezone="Europe/Budapest",
+        alert_threshold=threshold,
+        min_messages=5,
+        clients=tuple(clients),
+        reply_suggestions=hints,
+    )
 
 
 def test_text_report_names_the_flagged_client_signs_evidence_and_advice() -> None:
@@ -102,7 +155,7 @@ def test_text_report_names_the_flagged_client_signs_evidence_and_advice() -> Non
     assert "[+25] everything_urgent" in text and "[+15] after_hours" in text
     first = report.flagged[0].card.sign("everything_urgent").evidence[-1]
     assert f"#{first.message_id} " in text
-    assert "Agree with the client what \"urgent\" means" in text
+    assert 'Agree with the client what "urgent" means' in text
     assert "Pareto" in text and "Reply-time suggestions" in text
     assert "sürgős" in render_text(report, language="hu")
 
@@ -127,23 +180,36 @@ def test_json_matches_the_documented_schema() -> None:
     client = data["clients"][0]
     sign = client["signs"][0]
     objects: dict[str, dict[str, Any]] = {
-        "report": data, "window": data["window"], "client": client, "trend": client["trend"],
-        "sign_change": client["trend"]["signs"][0], "sign": sign,
-        "evidence": sign["evidence"][0], "suggestion": client["suggestions"][0],
-        "daily": client["daily"][0], "reply_suggestion": data["reply_suggestions"][0],
+        "report": data,
+        "window": data["window"],
+        "client": client,
+        "trend": client["trend"],
+        "sign_change": client["trend"]["signs"][0],
+        "sign": sign,
+        "evidence": sign["evidence"][0],
+        "suggestion": client["suggestions"][0],
+        "daily": client["daily"][0],
+        "reply_suggestion": data["reply_suggestions"][0],
     }
     for name, value in objects.items():
         assert set(value) == doc[name], name
     assert data["schema_version"] == 1
-    assert {"name", "score", "trend", "revenue_share", "message_share", "signs",
-            "suggestions"} <= set(client)
+    assert {
+        "name",
+        "score",
+        "trend",
+        "revenue_share",
+        "message_share",
+        "signs",
+        "suggestions",
+    } <= set(client)
     assert {"name", "value", "threshold", "fired", "evidence"} <= set(sign)
     assert data["clients"][0]["signs"][0]["evidence"][0]["date"].endswith("Z")
 
 
 def test_since_yesterday_object_is_documented() -> None:
-    from inboxwatch.reporting.render import _json_day_change
     from inboxwatch.analysis.scoring import day_change
+    from inboxwatch.reporting.render import _json_day_change
 
     card = build().clients[0].card
     change = _json_day_change(day_change(card, 10.0, ["complaints"], "history"))
@@ -165,9 +231,9 @@ def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     assert png[:8] == PNG_SIGNATURE
     found, offset = [], 8
     while offset < len(png):
-        (length,) = struct.unpack(">I", png[offset:offset + 4])
-        kind, data = png[offset + 4:offset + 8], png[offset + 8:offset + 8 + length]
-        (crc,) = struct.unpack(">I", png[offset + 8 + length:offset + 12 + length])
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind, data = png[offset + 4 : offset + 8], png[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", png[offset + 8 + length : offset + 12 + length])
         assert crc == zlib.crc32(kind + data)
         found.append((kind, data))
         offset += 12 + length
@@ -236,11 +302,11 @@ def test_changes_since_yesterday_are_summarised() -> None:
 
     report = build()
     acme = report.flagged[0]
-    changed = replace(acme, since_yesterday=day_change(acme.card, 15.0, ["complaints"],
-                                                       "history"))
+    changed = replace(acme, since_yesterday=day_change(acme.card, 15.0, ["complaints"], "history"))
     report = replace(report, clients=(changed, *report.clients[1:]))
     text = render_text(report)
-    assert ("Since yesterday: Acme & Sons +25 (new: everything_urgent, after_hours; "
-            "gone: complaints)"
-            in text)
+    assert (
+        "Since yesterday: Acme & Sons +25 (new: everything_urgent, after_hours; "
+        "gone: complaints)" in text
+    )
     assert "Since yesterday: Acme &amp; Sons +25" in render_html(report)[0]

@@ -39,8 +39,9 @@ def _reply(i: int, to: bytes, minutes: int) -> bytes:
     message_id = next(line for line in to.split(b"\r\n") if line.startswith(b"Message-ID: "))
     raw = _message(i, minutes, sender="anna@assist.example", to="boss@acme.example")
     parent = message_id.partition(b": ")[2]
-    return raw.replace(b"\r\nMIME-Version:", b"\r\nIn-Reply-To: " + parent
-                       + b"\r\nMIME-Version:", 1)
+    return raw.replace(
+        b"\r\nMIME-Version:", b"\r\nIn-Reply-To: " + parent + b"\r\nMIME-Version:", 1
+    )
 
 
 def _mailbox() -> tuple[list[bytes], list[bytes], list[bytes]]:
@@ -59,8 +60,9 @@ def _sync(user: MailUser, store: Store, ctx: IngestContext, folders: tuple[str, 
 
 
 def _card(store: Store, tmp_path: Path) -> Scorecard:
-    config = parse_config({**TEST_CONFIG, "database": {"url": "sqlite://"}},
-                          str(tmp_path / "config.toml"))
+    config = parse_config(
+        {**TEST_CONFIG, "database": {"url": "sqlite://"}}, str(tmp_path / "config.toml")
+    )
     day = latest_message_day(config, store)
     assert day is not None
     report = build_report(config, store, day)
@@ -69,13 +71,15 @@ def _card(store: Store, tmp_path: Path) -> Scorecard:
 
 def _figures(card: Scorecard) -> tuple[object, ...]:
     """Everything the report says about a client but the database ids of its evidence."""
-    signs = [(s.name, s.value, s.fired, [(e.date, e.subject) for e in s.evidence])
-             for s in card.signs]
+    signs = [
+        (s.name, s.value, s.fired, [(e.date, e.subject) for e in s.evidence]) for s in card.signs
+    ]
     return card.incoming, card.outgoing, card.score, card.my_median_reply_hours, signs
 
 
 def test_mail_in_several_folders_counts_once(
-        dovecot: MailUser, store: Store, ingest_ctx: IngestContext, tmp_path: Path) -> None:
+    dovecot: MailUser, store: Store, ingest_ctx: IngestContext, tmp_path: Path
+) -> None:
     filed, shared, replies = _mailbox()
     dovecot.seed(filed + shared)
     dovecot.seed(filed, folder="Archive")
@@ -89,7 +93,8 @@ def test_mail_in_several_folders_counts_once(
     after_hours = card.sign("after_hours")
     assert after_hours.fired
     assert sorted(e.subject for e in after_hours.evidence) == sorted(
-        f"Task {i}" for i in range(10))  # each message once
+        f"Task {i}" for i in range(10)
+    )  # each message once
 
     # The same figures as a mailbox holding one copy of each message.
     single = Store.open(f"sqlite:///{tmp_path / 'single.db'}")

@@ -30,8 +30,10 @@ def test_an_older_database_is_migrated_when_opened(database_url: str) -> None:
     store = Store.open(database_url)
     try:
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")
-                                ).scalar() == SCHEMA_REVISION
+            assert (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                == SCHEMA_REVISION
+            )
             indexes = {i["name"] for i in inspect(conn).get_indexes("messages")}
         assert "ix_messages_date" in indexes
     finally:

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inboxwatch.hours import WorkingTime
+from inboxwatch.analysis.conversations import Mail
 from inboxwatch.analysis.scoring import (
     SIGNS,
     Scorecard,
+    Window,
     against_peers,
     binomial_tail,
-    Window,
     compare,
     day_change,
     pareto,
@@ -24,7 +24,7 @@ from inboxwatch.analysis.scoring import (
     suggestions_for,
     writing_minutes,
 )
-from inboxwatch.analysis.conversations import Mail
+from inboxwatch.hours import WorkingTime
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
@@ -41,18 +41,48 @@ NOVEMBER = Window(at(2, 0), at(28, 0))
 WORKDAYS = [d for d in range(2, 28) if datetime(2026, 11, d).weekday() < 5]
 
 
-def inc(when: datetime, text: str = "Please prepare the quarterly report for the board",
-        words: int = 8, subject: str = "Request", *, urgent: bool = False,
-        vague: bool = False, complaint: bool = False, after_hours: bool = False) -> Mail:
-    return Mail(id=next(_ids), direction="in", client="C", date=when, subject=subject,
-                new_text=text, content_words=words, urgent=urgent, vague=vague,
-                complaint=complaint, after_hours=after_hours)
+def inc(
+    when: datetime,
+    text: str = "Please prepare the quarterly report for the board",
+    words: int = 8,
+    subject: str = "Request",
+    *,
+    urgent: bool = False,
+    vague: bool = False,
+    complaint: bool = False,
+    after_hours: bool = False,
+) -> Mail:
+    return Mail(
+        id=next(_ids),
+        direction="in",
+        client="C",
+        date=when,
+        subject=subject,
+        new_text=text,
+        content_words=words,
+        urgent=urgent,
+        vague=vague,
+        complaint=complaint,
+        after_hours=after_hours,
+    )
 
 
-def out(when: datetime, text: str = "Done, see the attached file.", subject: str = "Re",
-        msgid: str | None = None) -> Mail:
-    return Mail(id=next(_ids), direction="out", client="C", date=when, subject=subject,
-                new_text=text, message_id=msgid, content_words=len(text.split()))
+def out(
+    when: datetime,
+    text: str = "Done, see the attached file.",
+    subject: str = "Re",
+    msgid: str | None = None,
+) -> Mail:
+    return Mail(
+        id=next(_ids),
+        direction="out",
+        client="C",
+        date=when,
+        subject=subject,
+        new_text=text,
+        message_id=msgid,
+        content_words=len(text.split()),
+    )
 
 
 def plain_month(count: int = 10) -> list[Mail]:
@@ -115,8 +145,7 @@ def test_low_content_flood_by_rate_and_by_bursts() -> None:
 
 def test_chasing_needs_a_short_follow_up_soon_and_no_reply_between() -> None:
     first = inc(at(3, 10), subject="Banner")
-    chasers = [inc(at(3, 10, 40), "Any update?", words=1),
-               inc(at(4, 11), "Van már hír?", words=1)]
+    chasers = [inc(at(3, 10, 40), "Any update?", words=1), inc(at(4, 11), "Van már hír?", words=1)]
     replied_between = [inc(at(5, 10)), out(at(5, 10, 20)), inc(at(5, 10, 50), "any news?", 1)]
     too_late = [inc(at(6, 10)), inc(at(6, 16), "any update?", words=1)]
     hungarian = [inc(at(9, 10)), inc(at(9, 10, 30), "lattad?", words=1)]
@@ -130,10 +159,20 @@ def test_chasing_needs_a_short_follow_up_soon_and_no_reply_between() -> None:
 
 
 def test_slow_answers_fire_on_unanswered_questions() -> None:
-    questions = [out(at(d, 10), "What is the deadline?", subject=f"Q{d}", msgid=f"q{d}@x")
-                 for d in (3, 5, 10)]
-    answer = Mail(id=next(_ids), direction="in", client="C", date=at(3, 11), subject="Re: Q3",
-                  in_reply_to="q3@x", new_text="Friday", content_words=1)
+    questions = [
+        out(at(d, 10), "What is the deadline?", subject=f"Q{d}", msgid=f"q{d}@x")
+        for d in (3, 5, 10)
+    ]
+    answer = Mail(
+        id=next(_ids),
+        direction="in",
+        client="C",
+        date=at(3, 11),
+        subject="Re: Q3",
+        in_reply_to="q3@x",
+        new_text="Friday",
+        content_words=1,
+    )
     card = score_client("C", [*plain_month(), *questions, answer], NOVEMBER, OFFICE)
     sign = card.sign("slow_answers")
     assert sign.fired and sign.measures["unanswered"] == 2
@@ -142,8 +181,18 @@ def test_slow_answers_fire_on_unanswered_questions() -> None:
 
 
 def test_score_is_capped_at_100_and_explainable() -> None:
-    mails = [inc(at(WORKDAYS[i % 20], 20), "??", words=0, urgent=True, vague=True,
-                 complaint=True, after_hours=True) for i in range(30)]
+    mails = [
+        inc(
+            at(WORKDAYS[i % 20], 20),
+            "??",
+            words=0,
+            urgent=True,
+            vague=True,
+            complaint=True,
+            after_hours=True,
+        )
+        for i in range(30)
+    ]
     card = score_client("C", mails, NOVEMBER, OFFICE)
     assert sum(s.weight for s in card.fired) > 100
     assert card.score == 100
@@ -178,8 +227,9 @@ def test_writing_minutes_estimate() -> None:
 
 
 def test_suggestions_follow_fired_signs() -> None:
-    mails = plain_month(6) + [inc(at(WORKDAYS[i], 21), complaint=True, after_hours=True)
-                              for i in range(6)]
+    mails = plain_month(6) + [
+        inc(at(WORKDAYS[i], 21), complaint=True, after_hours=True) for i in range(6)
+    ]
     card = score_client("C", mails, NOVEMBER, OFFICE)
     tiny = pareto([("C", 100, 12, 50.0), ("Other", 5000, 12, 10.0)])[0]
     advice = suggestions_for(card, tiny)
@@ -197,16 +247,35 @@ def test_window_before_has_the_same_length() -> None:
 def test_scoring_many_windows_at_once_matches_one_at_a_time() -> None:
     # A busy month with every sign: bursts, chasers, answered and unanswered questions,
     # replies; windows that slide a day at a time, and one before them all.
-    questions = [out(at(d, 10), "Could you confirm the deadline?", subject=f"Q{d}",
-                     msgid=f"q{d}@x") for d in (3, 4, 9, 12, 17)]
-    answers = [Mail(id=next(_ids), direction="in", client="C", date=at(d, 15),
-                    subject=f"Re: Q{q}", in_reply_to=f"q{q}@x", new_text="Friday",
-                    content_words=1) for q, d in ((3, 5), (9, 19))]
+    questions = [
+        out(at(d, 10), "Could you confirm the deadline?", subject=f"Q{d}", msgid=f"q{d}@x")
+        for d in (3, 4, 9, 12, 17)
+    ]
+    answers = [
+        Mail(
+            id=next(_ids),
+            direction="in",
+            client="C",
+            date=at(d, 15),
+            subject=f"Re: Q{q}",
+            in_reply_to=f"q{q}@x",
+            new_text="Friday",
+            content_words=1,
+        )
+        for q, d in ((3, 5), (9, 19))
+    ]
     bursts = [inc(at(d, 14, m), "fix it", words=2) for d in (5, 11, 18) for m in (0, 3, 7)]
     chasers = [inc(at(d, 16, 30), "any update?", words=2) for d in (5, 11, 18)]
     replies = [out(at(d, 11), subject="Re") for d in (6, 13)]
-    busy = [inc(at(WORKDAYS[i % 20], 9 + i % 9), urgent=i % 3 > 0, vague=i % 4 == 0,
-                after_hours=i % 5 == 0) for i in range(40)]
+    busy = [
+        inc(
+            at(WORKDAYS[i % 20], 9 + i % 9),
+            urgent=i % 3 > 0,
+            vague=i % 4 == 0,
+            after_hours=i % 5 == 0,
+        )
+        for i in range(40)
+    ]
     mails = [*questions, *answers, *bursts, *chasers, *replies, *busy]
     windows = [Window(at(day, 0), at(day + 14, 0)) for day in range(2, 14)]
     windows.append(windows[0].before())
@@ -214,13 +283,17 @@ def test_scoring_many_windows_at_once_matches_one_at_a_time() -> None:
     together = score_windows("C", mails, windows, OFFICE, thresholds)
     assert together == [score_client("C", mails, w, OFFICE, thresholds) for w in windows]
     assert {s.name for card in together for s in card.fired} >= {
-        "everything_urgent", "low_content_flood", "slow_answers", "chasing"}
+        "everything_urgent",
+        "low_content_flood",
+        "slow_answers",
+        "chasing",
+    }
 
 
 def test_the_readme_table_lists_every_sign_as_defined() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Warning signs and the score"):]
-    section = section[:section.index("\n#")]
+    section = readme[readme.index("### Warning signs and the score") :]
+    section = section[: section.index("\n#")]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     assert rows == [sign.table_row() for sign in SIGNS]
 
@@ -229,17 +302,26 @@ def test_the_readme_table_lists_every_sign_as_defined() -> None:
 
 
 def _client_month(name: str, complaints: int, total: int = 20) -> list[Mail]:
-    return [Mail(id=next(_ids), direction="in", client=name,
-                 date=at(WORKDAYS[i % 19], 10 + i // 19),
-                 subject="Request", new_text="Please prepare the quarterly report for the board",
-                 content_words=8,
-                 complaint=i < complaints)
-            for i in range(total)]
+    return [
+        Mail(
+            id=next(_ids),
+            direction="in",
+            client=name,
+            date=at(WORKDAYS[i % 19], 10 + i // 19),
+            subject="Request",
+            new_text="Please prepare the quarterly report for the board",
+            content_words=8,
+            complaint=i < complaints,
+        )
+        for i in range(total)
+    ]
 
 
 def _cards(complaint_counts: dict[str, int]) -> dict[str, Scorecard]:
-    cards = [score_client(name, _client_month(name, count), NOVEMBER, OFFICE)
-             for name, count in complaint_counts.items()]
+    cards = [
+        score_client(name, _client_month(name, count), NOVEMBER, OFFICE)
+        for name, count in complaint_counts.items()
+    ]
     return {card.client: card for card in against_peers(cards)}
 
 
@@ -269,8 +351,17 @@ def test_one_other_difficult_client_does_not_hide_a_second() -> None:
 
 
 def test_a_text_sign_needs_a_few_tagged_messages() -> None:
-    few = [Mail(id=next(_ids), direction="in", client="Few", date=at(WORKDAYS[i], 10),
-                new_text="x", complaint=i < 2) for i in range(5)]
+    few = [
+        Mail(
+            id=next(_ids),
+            direction="in",
+            client="Few",
+            date=at(WORKDAYS[i], 10),
+            new_text="x",
+            complaint=i < 2,
+        )
+        for i in range(5)
+    ]
     (card,) = against_peers([score_client("Few", few, NOVEMBER, OFFICE)])
     sign = card.sign("complaints")
     assert sign.value == 0.4 and not sign.fired
@@ -279,8 +370,7 @@ def test_a_text_sign_needs_a_few_tagged_messages() -> None:
 
 def test_with_fewer_than_three_clients_the_share_alone_decides() -> None:
     cards = _cards({"A": 7, "B": 7})
-    assert all(card.sign("complaints").fired
-               for card in cards.values())
+    assert all(card.sign("complaints").fired for card in cards.values())
 
 
 def test_binomial_tail() -> None:
@@ -296,18 +386,25 @@ def test_binomial_tail() -> None:
 
 
 def _invoices(days: list[int]) -> list[Mail]:
-    return [out(at(day, 9), "Please find attached my invoice.", f"Invoice 2026/{day:04d}")
-            for day in days]
+    return [
+        out(at(day, 9), "Please find attached my invoice.", f"Invoice 2026/{day:04d}")
+        for day in days
+    ]
 
 
 def test_a_late_payer_is_flagged_with_the_reminders_promise_and_overdue_invoice() -> None:
-    mails = sorted(plain_month(6) + _invoices([2, 4]) + [
-        inc(at(5, 11), "We have paid invoice 2026/0004.", subject="Re: Invoice 2026/0004"),
-        out(at(12, 9), "Friendly reminder: invoice 2026/0002 is overdue.", "Reminder"),
-        inc(at(12, 14), "Sorry, we'll transfer it next week.", subject="Re: Reminder"),
-        out(at(19, 9), "Payment reminder: invoice 2026/0002.", "Reminder"),
-        out(at(26, 9), "Invoice 2026/0002 is still unpaid, please settle it.", "Reminder"),
-    ], key=lambda m: m.date)
+    mails = sorted(
+        plain_month(6)
+        + _invoices([2, 4])
+        + [
+            inc(at(5, 11), "We have paid invoice 2026/0004.", subject="Re: Invoice 2026/0004"),
+            out(at(12, 9), "Friendly reminder: invoice 2026/0002 is overdue.", "Reminder"),
+            inc(at(12, 14), "Sorry, we'll transfer it next week.", subject="Re: Reminder"),
+            out(at(19, 9), "Payment reminder: invoice 2026/0002.", "Reminder"),
+            out(at(26, 9), "Invoice 2026/0002 is still unpaid, please settle it.", "Reminder"),
+        ],
+        key=lambda m: m.date,
+    )
     sign = score_client("C", mails, NOVEMBER, OFFICE).sign("late_payment")
     assert sign.fired and sign.value == 3
     notes = [e.note for e in sign.evidence]
@@ -318,9 +415,15 @@ def test_a_late_payer_is_flagged_with_the_reminders_promise_and_overdue_invoice(
 
 
 def test_an_on_time_payer_with_as_many_invoices_is_not_flagged() -> None:
-    mails = sorted(plain_month(6) + _invoices([2, 4]) + [
-        inc(at(day + 3, 9), f"Átutaltam, köszönöm. 2026/{day:04d}", subject="Re: számla")
-        for day in (2, 4)], key=lambda m: m.date)
+    mails = sorted(
+        plain_month(6)
+        + _invoices([2, 4])
+        + [
+            inc(at(day + 3, 9), f"Átutaltam, köszönöm. 2026/{day:04d}", subject="Re: számla")
+            for day in (2, 4)
+        ],
+        key=lambda m: m.date,
+    )
     card = score_client("C", mails, NOVEMBER, OFFICE)
     sign = card.sign("late_payment")
     assert not sign.fired and sign.value == 0 and sign.measures["late_invoices"] == 0
@@ -333,9 +436,12 @@ def test_invoices_that_are_never_confirmed_do_not_flag_a_silent_payer() -> None:
 
 
 def test_payment_terms_decide_when_an_invoice_is_late() -> None:
-    mails = sorted(plain_month(6) + _invoices([2]) + [
-        inc(at(20, 11), "We have paid the invoice.", subject="Re: Invoice")],
-        key=lambda m: m.date)
+    mails = sorted(
+        plain_month(6)
+        + _invoices([2])
+        + [inc(at(20, 11), "We have paid the invoice.", subject="Re: Invoice")],
+        key=lambda m: m.date,
+    )
     strict = score_client("C", mails, NOVEMBER, OFFICE, payment_terms_days=8)
     lenient = score_client("C", mails, NOVEMBER, OFFICE, payment_terms_days=30)
     assert strict.sign("late_payment").measures["late_invoices"] == 1

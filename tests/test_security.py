@@ -48,9 +48,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every IMAP command inboxwatch may send while reading. Anything else is a write (STORE,
 # APPEND, EXPUNGE, COPY, MOVE, CREATE, DELETE, RENAME, SELECT read-write...) or unexpected.
-READING_COMMANDS = {"CAPABILITY", "LOGIN", "AUTHENTICATE", "ENABLE", "ID", "EXAMINE",
-                    "UID SEARCH", "UID FETCH", "SEARCH", "FETCH", "IDLE", "NOOP", "LOGOUT",
-                    "LIST", "LSUB", "STATUS", "NAMESPACE", "STARTTLS"}
+READING_COMMANDS = {
+    "CAPABILITY",
+    "LOGIN",
+    "AUTHENTICATE",
+    "ENABLE",
+    "ID",
+    "EXAMINE",
+    "UID SEARCH",
+    "UID FETCH",
+    "SEARCH",
+    "FETCH",
+    "IDLE",
+    "NOOP",
+    "LOGOUT",
+    "LIST",
+    "LSUB",
+    "STATUS",
+    "NAMESPACE",
+    "STARTTLS",
+}
 
 
 def _tls_account(user: MailUser, **changes: object) -> AccountConfig:
@@ -81,7 +98,8 @@ def test_pinned_certificate_is_accepted(tls_dovecot: MailUser) -> None:
 
 
 def test_pinning_another_certificate_does_not_trust_this_server(
-        tls_dovecot: MailUser, tmp_path: Path) -> None:
+    tls_dovecot: MailUser, tmp_path: Path
+) -> None:
     other_cert, _key = make_self_signed_cert(tmp_path)
     with pytest.raises(ImapTlsError, match="not trusted"):
         _open(_tls_account(tls_dovecot, ca_file=str(other_cert)))
@@ -110,27 +128,35 @@ BODY_WORDS = ("quarterly", "mango", "treaty")  # distinctive words of the plain-
 def _secret_messages() -> list[bytes]:
     """Mail whose body (plain, HTML, base64, broken) carries the marker."""
     plain = make_message(1, subject="Budget").replace(
-        b"\r\n\r\n", f"\r\n\r\n{BODY_MARKER} {' '.join(BODY_WORDS)}\r\n".encode(), 1)
-    html = make_message(2, html=True).replace(
-        b"<p>", f"<p>{BODY_MARKER} ".encode(), 1)
+        b"\r\n\r\n", f"\r\n\r\n{BODY_MARKER} {' '.join(BODY_WORDS)}\r\n".encode(), 1
+    )
+    html = make_message(2, html=True).replace(b"<p>", f"<p>{BODY_MARKER} ".encode(), 1)
     encoded = base64.b64encode(f"{BODY_MARKER} in base64".encode()).decode()
-    b64 = (f"From: boss@acme.example\r\nTo: anna@assist.example\r\nSubject: b64\r\n"
-           f"Message-ID: <b64@acme.example>\r\nMIME-Version: 1.0\r\n"
-           f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
-           f"\r\n{encoded}\r\n").encode()
-    broken = (f"From: boss@acme.example\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
-              f"Content-Type: multipart/mixed; boundary=\"nope\r\n\r\n"
-              f"--nope\r\n\r\n{BODY_MARKER} inside a broken multipart\r\n").encode()
+    b64 = (
+        f"From: boss@acme.example\r\nTo: anna@assist.example\r\nSubject: b64\r\n"
+        f"Message-ID: <b64@acme.example>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n"
+        f"\r\n{encoded}\r\n"
+    ).encode()
+    broken = (
+        f"From: boss@acme.example\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="nope\r\n\r\n'
+        f"--nope\r\n\r\n{BODY_MARKER} inside a broken multipart\r\n"
+    ).encode()
     binary = b"\x00\xff" * 20 + BODY_MARKER.encode() + b"\r\n\x00garbage"
     return [plain, html, b64, broken, binary]
 
 
 def _assert_clean(text: str, where: str, *, body_allowed: bool = False) -> None:
-    secrets = (SECRET_PASSWORD, WRONG_PASSWORD) if body_allowed else (
-        SECRET_PASSWORD, WRONG_PASSWORD, BODY_MARKER, *BODY_WORDS)
+    secrets = (
+        (SECRET_PASSWORD, WRONG_PASSWORD)
+        if body_allowed
+        else (SECRET_PASSWORD, WRONG_PASSWORD, BODY_MARKER, *BODY_WORDS)
+    )
     for secret in secrets:
         assert secret not in text, f"{secret!r} appears in {where}:\n" + "\n".join(
-            line for line in text.splitlines() if secret in line)
+            line for line in text.splitlines() if secret in line
+        )
 
 
 _SECRET_USERS = itertools.count(1)
@@ -156,8 +182,13 @@ def everything_logged() -> Iterator[list[logging.LogRecord]]:
 
     handler = Keep(level=1)
     root = logging.getLogger()
-    saved = root.level, {name: logging.getLogger(name).level
-                         for name in ("imapclient", "imapclient.imaplib", "inboxwatch")}
+    saved = (
+        root.level,
+        {
+            name: logging.getLogger(name).level
+            for name in ("imapclient", "imapclient.imaplib", "inboxwatch")
+        },
+    )
     root.addHandler(handler)
     root.setLevel(1)
     for name in saved[1]:
@@ -175,19 +206,29 @@ def _formatted(records: list[logging.LogRecord]) -> str:
     lines = []
     for record in records:
         text = logging.Formatter("%(levelname)s %(name)s %(message)s").format(record)
-        lines.append(text + " " + " ".join(f"{k}={v}" for k, v in vars(record).items()
-                                           if k not in logging.makeLogRecord({}).__dict__))
+        lines.append(
+            text
+            + " "
+            + " ".join(
+                f"{k}={v}"
+                for k, v in vars(record).items()
+                if k not in logging.makeLogRecord({}).__dict__
+            )
+        )
     return "\n".join(lines)
 
 
 def test_no_password_or_body_in_any_log_line_in_process(
-        secret_user: MailUser, store: Store, everything_logged: list[logging.LogRecord],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    secret_user: MailUser,
+    store: Store,
+    everything_logged: list[logging.LogRecord],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A full poll, a wrong password, the status and the report, every logger at level 1."""
-    from inboxwatch.reporting.build import build_report
     from inboxwatch.ingest.pipeline import IngestContext
-    from inboxwatch.reporting.render import render_html, render_text
     from inboxwatch.ingest.sync import Backoff, sync_account
+    from inboxwatch.reporting.build import build_report
+    from inboxwatch.reporting.render import render_html, render_text
     from tests.conftest import TEST_CONFIG
 
     ctx = IngestContext.from_config(parse_config(TEST_CONFIG, "test"), None)
@@ -206,16 +247,16 @@ def test_no_password_or_body_in_any_log_line_in_process(
     _assert_clean(_formatted(everything_logged), "the log")
     _assert_clean(str(caught.value), "the login error")
     _assert_clean(repr(ImapSession(account, SECRET_PASSWORD)), "repr(ImapSession)")
-    figures.record("security", "log_leak_in_process", log_lines=len(everything_logged),
-                   messages_checked=5)
+    figures.record(
+        "security", "log_leak_in_process", log_lines=len(everything_logged), messages_checked=5
+    )
 
 
 def no_sleep(_seconds: float) -> None:
     pass
 
 
-def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_path: Path
-                                                  ) -> None:
+def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_path: Path) -> None:
     """The real command line at -vv: poll (right and wrong password), status, report in
     text and HTML, check-config. The logs (stderr) hold neither passwords nor body text;
     the output (stdout, e.g. the report's evidence) holds no password."""
@@ -226,11 +267,17 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
         f'[[accounts]]\nname = "work"\nhost = "127.0.0.1"\nport = {secret_user.server.port}\n'
         f'security = "none"\nusername = "{secret_user.name}"\n'
         'password_env = "IW_TEST_PASSWORD"\nsent_folder = "Sent"\n'
-        '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n')
+        '[[clients]]\nname = "Acme"\naddresses = ["@acme.example"]\n'
+    )
     config.chmod(0o600)
     env = {**os.environ, "IW_TEST_PASSWORD": SECRET_PASSWORD}
-    commands = [("poll", "--once"), ("status",), ("report", "--date", "2024-03-10"),
-                ("report", "--format", "html", "--date", "2024-03-10"), ("check-config",)]
+    commands = [
+        ("poll", "--once"),
+        ("status",),
+        ("report", "--date", "2024-03-10"),
+        ("report", "--format", "html", "--date", "2024-03-10"),
+        ("check-config",),
+    ]
     logs, outputs = [], []
     for command in commands:
         result = _cli(config, env, *command)
@@ -245,8 +292,7 @@ def test_no_password_or_body_in_cli_logs_at_debug(secret_user: MailUser, tmp_pat
     assert "5 new" in outputs[0], outputs[0]
     _assert_clean("\n".join(logs), "the logs of the CLI processes")
     _assert_clean("\n".join(outputs), "the output of the CLI processes", body_allowed=True)
-    figures.record("security", "log_leak_cli", messages_checked=5,
-                   processes=len(commands) + 1)
+    figures.record("security", "log_leak_cli", messages_checked=5, processes=len(commands) + 1)
 
 
 def _cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -264,9 +310,23 @@ def test_sqlite_database_wal_and_shm_are_owner_only(tmp_path: Path) -> None:
         raw = make_message(1)
         import hashlib
 
-        store.store_batch("work", "INBOX", 1, [NewMessage(
-            account="work", folder="INBOX", uidvalidity=1, uid=1, raw=raw,
-            raw_sha256=hashlib.sha256(raw).hexdigest(), direction="in")], last_uid=1)
+        store.store_batch(
+            "work",
+            "INBOX",
+            1,
+            [
+                NewMessage(
+                    account="work",
+                    folder="INBOX",
+                    uidvalidity=1,
+                    uid=1,
+                    raw=raw,
+                    raw_sha256=hashlib.sha256(raw).hexdigest(),
+                    direction="in",
+                )
+            ],
+            last_uid=1,
+        )
         files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
         store.close()
     finally:
@@ -287,24 +347,41 @@ def test_report_html_escapes_everything_taken_from_mail(store: Store) -> None:
     from inboxwatch.reporting.build import build_report
     from inboxwatch.reporting.render import alert_email, render_html
 
-    config = parse_config({
-        "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
-        "clients": [{"name": f"Evil {HOSTILE}", "addresses": ["@evil.example"],
-                     "monthly_revenue": 100}],
-        "report": {"min_messages": 1, "window_days": 30},
-    }, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
+            "clients": [
+                {"name": f"Evil {HOSTILE}", "addresses": ["@evil.example"], "monthly_revenue": 100}
+            ],
+            "report": {"min_messages": 1, "window_days": 30},
+        },
+        "test",
+    )
     day = date(2026, 11, 13)
     records = []
     for i in range(40):
         when = datetime.combine(day - timedelta(days=i % 20), time(21, 30))  # naive UTC
         raw = f"{i}{HOSTILE}".encode()
-        records.append(NewMessage(
-            account="work", folder="INBOX", uidvalidity=1, uid=i + 1, raw=raw,
-            raw_sha256=hashlib.sha256(raw).hexdigest(), direction="in",
-            message_id=f"<{i}{HOSTILE}@evil.example>", subject=f"URGENT {HOSTILE} {i}",
-            from_addr="boss@evil.example", from_name=HOSTILE, date_utc=when,
-            client=f"Evil {HOSTILE}", new_text=f"urgent {HOSTILE}", content_words=2,
-            tags=frozenset({"urgent", "after-hours", "vague", "complaint"})))
+        records.append(
+            NewMessage(
+                account="work",
+                folder="INBOX",
+                uidvalidity=1,
+                uid=i + 1,
+                raw=raw,
+                raw_sha256=hashlib.sha256(raw).hexdigest(),
+                direction="in",
+                message_id=f"<{i}{HOSTILE}@evil.example>",
+                subject=f"URGENT {HOSTILE} {i}",
+                from_addr="boss@evil.example",
+                from_name=HOSTILE,
+                date_utc=when,
+                client=f"Evil {HOSTILE}",
+                new_text=f"urgent {HOSTILE}",
+                content_words=2,
+                tags=frozenset({"urgent", "after-hours", "vague", "complaint"}),
+            )
+        )
     store.store_batch("work", "INBOX", 1, records, last_uid=40)
     report = build_report(config, store, day)
     assert report.flagged, "the hostile client must be flagged so its evidence is shown"
@@ -321,18 +398,23 @@ def test_report_html_escapes_everything_taken_from_mail(store: Store) -> None:
 # --- read-only --------------------------------------------------------------------------
 
 
-_CHANGES = re.compile(r": (flag_change|save|delete|undelete|expunge|copy|mailbox_create|"
-                      r"mailbox_delete|mailbox_rename): ")
+_CHANGES = re.compile(
+    r": (flag_change|save|delete|undelete|expunge|copy|mailbox_create|"
+    r"mailbox_delete|mailbox_rename): "
+)
 
 
 def _changes(server: DovecotServer, user: str) -> list[str]:
-    return [line for line in log_text(server).splitlines()
-            if f"imap({user})" in line and _CHANGES.search(line)]
+    return [
+        line
+        for line in log_text(server).splitlines()
+        if f"imap({user})" in line and _CHANGES.search(line)
+    ]
 
 
 def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) -> None:
-    from inboxwatch.ingest.pipeline import IngestContext
     from inboxwatch.app.keywords import write_keywords
+    from inboxwatch.ingest.pipeline import IngestContext
     from inboxwatch.ingest.sync import Backoff, sync_account
     from tests.conftest import TEST_CONFIG
 
@@ -340,16 +422,18 @@ def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) 
     user.seed([make_message(i) for i in range(30)])  # unseen
     user.seed([make_message(100 + i) for i in range(10)], flags="S")  # seen
     user.seed([make_message(200 + i) for i in range(5)], flags="FS")  # flagged
-    user.seed([make_message(300 + i, sender="anna@assist.example") for i in range(5)],
-              folder="Sent")
+    user.seed(
+        [make_message(300 + i, sender="anna@assist.example") for i in range(5)], folder="Sent"
+    )
     before = {f: user.flags(f) for f in ("INBOX", "Sent")}
     ctx = IngestContext.from_config(parse_config(TEST_CONFIG, "test"), None)
     with NetProxy("127.0.0.1", quiet_dovecot.port) as tap:
         account = user.account(port=tap.port)
         sync_account(account, PASSWORD, store, ctx, backoff=Backoff(sleep=no_sleep))
         # the keyword pass after every sync: a read-only account is left alone
-        keywords = write_keywords(parse_config({**TEST_CONFIG, "accounts": []}, "test"),
-                                  account, PASSWORD, store)
+        keywords = write_keywords(
+            parse_config({**TEST_CONFIG, "accounts": []}, "test"), account, PASSWORD, store
+        )
         assert keywords.messages == 0
         with ImapSession(account, PASSWORD) as session:
             session.select_readonly("INBOX")
@@ -371,8 +455,12 @@ def test_server_is_never_written_to(quiet_dovecot: DovecotServer, store: Store) 
         client.select_folder("INBOX")
         client.add_flags([1], [b"\\Seen"])
     assert any("flag_change" in line for line in _changes(quiet_dovecot, user.name))
-    figures.record("security", f"read_only_{store.engine.dialect.name}",
-                   messages_checked=50, imap_commands=len(commands))
+    figures.record(
+        "security",
+        f"read_only_{store.engine.dialect.name}",
+        messages_checked=50,
+        imap_commands=len(commands),
+    )
 
 
 def test_keywords_are_written_only_when_allowed(quiet_dovecot: DovecotServer) -> None:
@@ -388,25 +476,41 @@ def test_keywords_are_written_only_when_allowed(quiet_dovecot: DovecotServer) ->
 # --- retention and deletion ----------------------------------------------------------------
 
 
-def _record(uid: int, client: str | None, sender: str, marker: str,
-            when: datetime | None) -> NewMessage:
+def _record(
+    uid: int, client: str | None, sender: str, marker: str, when: datetime | None
+) -> NewMessage:
     import hashlib
 
     raw = f"From: {sender}\r\nSubject: {marker}\r\n\r\n{marker} body {uid}\r\n".encode()
-    return NewMessage(account="work", folder="INBOX", uidvalidity=1, uid=uid, raw=raw,
-                      raw_sha256=hashlib.sha256(raw).hexdigest(), direction="in",
-                      subject=f"{marker} subject", from_addr=sender, date_utc=when,
-                      client=client, new_text=f"{marker} body text", content_words=3)
+    return NewMessage(
+        account="work",
+        folder="INBOX",
+        uidvalidity=1,
+        uid=uid,
+        raw=raw,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        direction="in",
+        subject=f"{marker} subject",
+        from_addr=sender,
+        date_utc=when,
+        client=client,
+        new_text=f"{marker} body text",
+        content_words=3,
+    )
 
 
 def test_retention_deletes_old_mail_with_its_raw_bytes(store: Store) -> None:
     from inboxwatch.storage.retention import delete_older_than
 
     now = datetime(2026, 11, 13, 12, 0)
-    old = [_record(i, "Acme", "boss@acme.example", "old", now - timedelta(days=800))
-           for i in range(1, 4)]
-    new = [_record(i, "Acme", "boss@acme.example", "new", now - timedelta(days=10))
-           for i in range(4, 6)]
+    old = [
+        _record(i, "Acme", "boss@acme.example", "old", now - timedelta(days=800))
+        for i in range(1, 4)
+    ]
+    new = [
+        _record(i, "Acme", "boss@acme.example", "new", now - timedelta(days=10))
+        for i in range(4, 6)
+    ]
     store.store_batch("work", "INBOX", 1, old + new, last_uid=5)
     assert delete_older_than(store, now - timedelta(days=730)) == 3
     with store.engine.connect() as conn:
@@ -424,8 +528,9 @@ def _count(table: Table) -> Select[int]:
 def test_retention_also_deletes_mail_without_a_date(sqlite_store: Store) -> None:
     from inboxwatch.storage.retention import delete_older_than
 
-    sqlite_store.store_batch("work", "INBOX", 1, [
-        _record(1, None, "x@unknown.example", "undated", None)], last_uid=1)
+    sqlite_store.store_batch(
+        "work", "INBOX", 1, [_record(1, None, "x@unknown.example", "undated", None)], last_uid=1
+    )
     with sqlite_store.engine.begin() as conn:  # stored three years ago
         conn.execute(update(messages).values(stored_at=datetime(2023, 1, 1)))
     delete_older_than(sqlite_store, datetime(2026, 1, 1))
@@ -435,37 +540,52 @@ def test_retention_also_deletes_mail_without_a_date(sqlite_store: Store) -> None
 def _config_for(store: Store, tmp_path: Path) -> Path:
     path = tmp_path / "forget.toml"
     url = store.engine.url.render_as_string(hide_password=False)
-    path.write_text(f'[me]\naddresses = ["anna@assist.example"]\n[database]\nurl = "{url}"\n'
-                    '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n')
+    path.write_text(
+        f'[me]\naddresses = ["anna@assist.example"]\n[database]\nurl = "{url}"\n'
+        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
+    )
     path.chmod(0o600)
     return path
 
 
 def test_forget_removes_everything_about_one_client(
-        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from inboxwatch.app.cli import main
 
     when = datetime(2026, 11, 1, 10, 0)
-    gone = [_record(1, "Acme Kft.", "boss@acme.example", "acmesecret", when),
-            _record(2, None, "pm@mail.acme.example", "acmesecret", when),  # unmatched sender
-            _record(3, "Acme Kft.", "anna@assist.example", "acmesecret", when),
-            dataclasses.replace(_record(5, None, "anna@assist.example", "acmesecret", when),
-                                to_addrs="x@other.example,boss@acme.example")]
-    kept = [_record(4, "Globex", "cfo@globex.example", "globexkeep", when),
-            _record(6, None, "joe@notacme.example", "globexkeep", when)]
+    gone = [
+        _record(1, "Acme Kft.", "boss@acme.example", "acmesecret", when),
+        _record(2, None, "pm@mail.acme.example", "acmesecret", when),  # unmatched sender
+        _record(3, "Acme Kft.", "anna@assist.example", "acmesecret", when),
+        dataclasses.replace(
+            _record(5, None, "anna@assist.example", "acmesecret", when),
+            to_addrs="x@other.example,boss@acme.example",
+        ),
+    ]
+    kept = [
+        _record(4, "Globex", "cfo@globex.example", "globexkeep", when),
+        _record(6, None, "joe@notacme.example", "globexkeep", when),
+    ]
     store.store_batch("work", "INBOX", 1, gone + kept, last_uid=6)
     with store.engine.begin() as conn:
-        conn.execute(insert(corrections).values(message_pk=1, tag="urgent", value=True,
-                                                created_at=when))
-        conn.execute(insert(score_history).values(client="Acme Kft.", day=when.date(),
-                                                  score=40.0, details="{}"))
+        conn.execute(
+            insert(corrections).values(message_pk=1, tag="urgent", value=True, created_at=when)
+        )
+        conn.execute(
+            insert(score_history).values(
+                client="Acme Kft.", day=when.date(), score=40.0, details="{}"
+            )
+        )
     config = _config_for(store, tmp_path)
     assert main(["--config", str(config), "forget", "Acme Kft."]) == 0  # a dry run first
     assert "would delete 4 messages" in capsys.readouterr().out
     assert store.count_messages() == 6
     assert main(["--config", str(config), "forget", "Acme Kft.", "--yes"]) == 0
-    assert "deleted 4 messages (with their raw bytes), 1 label corrections and 1 days" \
+    assert (
+        "deleted 4 messages (with their raw bytes), 1 label corrections and 1 days"
         in capsys.readouterr().out
+    )
     with store.engine.connect() as conn:
         left = sorted(conn.execute(text("SELECT subject FROM messages")).scalars())
         raws = conn.execute(_count(message_raw)).scalar_one()
@@ -477,25 +597,29 @@ def test_forget_removes_everything_about_one_client(
     if store.engine.dialect.name == "sqlite":
         path = Path(str(store.engine.url.database))
         store.close()  # checkpoint the WAL into the file, then look at the bytes
-        data = b"".join(p.read_bytes() for p in path.parent.iterdir()
-                        if p.name.startswith(path.name))
+        data = b"".join(
+            p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name)
+        )
         assert b"acmesecret" not in data and b"globexkeep" in data
-    figures.record("security", f"client_deletion_{store.engine.dialect.name}",
-                   messages_checked=6)
+    figures.record("security", f"client_deletion_{store.engine.dialect.name}", messages_checked=6)
 
 
 def test_forget_is_refused_while_the_service_runs(
-        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from inboxwatch.app.cli import EXIT_TEMPFAIL, main
     from inboxwatch.app.daemon import SERVICE_LEASE
     from inboxwatch.storage.leases import Leases
 
-    store.store_batch("work", "INBOX", 1, [
-        _record(1, "Acme Kft.", "boss@acme.example", "acmesecret", datetime(2026, 11, 1))],
-        last_uid=1)
+    store.store_batch(
+        "work",
+        "INBOX",
+        1,
+        [_record(1, "Acme Kft.", "boss@acme.example", "acmesecret", datetime(2026, 11, 1))],
+        last_uid=1,
+    )
     with Leases(store, holder="service-elsewhere").hold(SERVICE_LEASE):
-        code = main(["--config", str(_config_for(store, tmp_path)), "forget", "Acme Kft.",
-                     "--yes"])
+        code = main(["--config", str(_config_for(store, tmp_path)), "forget", "Acme Kft.", "--yes"])
     assert code == EXIT_TEMPFAIL and "service is in use" in capsys.readouterr().err
     assert store.count_messages() == 1
 
@@ -517,9 +641,14 @@ def tls_smtp(tmp_path: Path) -> Iterator[tuple[int, Path, Mailbox]]:
     context.load_cert_chain(cert, key)
     box = Mailbox()
     port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context,
-                            authenticator=_Authenticator("alerts", SMTP_PASSWORD, box),
-                            auth_require_tls=True)
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        authenticator=_Authenticator("alerts", SMTP_PASSWORD, box),
+        auth_require_tls=True,
+    )
     controller.start()
     try:
         yield port, cert, box
@@ -531,9 +660,16 @@ SMTP_PASSWORD = "smtp-pw-5a1e-never-in-clear"
 
 
 def _smtp(port: int, **changes: object) -> SmtpConfig:
-    config = SmtpConfig(host="127.0.0.1", port=port, security="starttls", username="alerts",
-                        password_env=None, password_command=None, from_addr="iw@assist.example",
-                        timeout_seconds=5)
+    config = SmtpConfig(
+        host="127.0.0.1",
+        port=port,
+        security="starttls",
+        username="alerts",
+        password_env=None,
+        password_command=None,
+        from_addr="iw@assist.example",
+        timeout_seconds=5,
+    )
     return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
 
 
@@ -553,8 +689,7 @@ def test_smtp_starttls_required_but_not_offered_sends_no_password() -> None:
     from inboxwatch.reporting.mailer import send_mime
     from tests.smtpserver import smtp_server
 
-    with smtp_server("alerts", SMTP_PASSWORD) as server, \
-            NetProxy(server.host, server.port) as tap:
+    with smtp_server("alerts", SMTP_PASSWORD) as server, NetProxy(server.host, server.port) as tap:
         with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
             send_mime(_smtp(tap.port), SMTP_PASSWORD, "anna@assist.example", b"x\r\n")
         assert server.box.logins == [] and server.box.received == []

@@ -75,9 +75,21 @@ def pg_proxy(postgres_database: str) -> Iterator[tuple[NetProxy, str]]:
 def _start_service(url: str, lease_seconds: float = LEASE_S) -> subprocess.Popen[str]:
     """The real service (tests/tools/service.py: run_service, no accounts) in a child."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.tools.service", "--db", url, "--lease-seconds",
-         str(lease_seconds)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "tests.tools.service",
+            "--db",
+            url,
+            "--lease-seconds",
+            str(lease_seconds),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     assert line == "started", process.stderr.read() if process.stderr else line
@@ -98,8 +110,7 @@ def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
 # --- item 2: database outages ------------------------------------------------------------
 
 
-def test_an_outage_shorter_than_the_lease_is_ridden_out(pg_proxy: tuple[NetProxy, str]
-                                                        ) -> None:
+def test_an_outage_shorter_than_the_lease_is_ridden_out(pg_proxy: tuple[NetProxy, str]) -> None:
     """Before: the first failed renewal stopped the service, with exit code 0."""
     proxy, url = pg_proxy
     service = _start_service(url)
@@ -118,7 +129,8 @@ def test_an_outage_shorter_than_the_lease_is_ridden_out(pg_proxy: tuple[NetProxy
 
 
 def test_a_stall_longer_than_the_lease_exits_non_zero_in_bounded_time(
-        pg_proxy: tuple[NetProxy, str]) -> None:
+    pg_proxy: tuple[NetProxy, str],
+) -> None:
     """Before: the renewal hung on the stalled connection for as long as the stall lasted,
     and then the service exited 0 ("database error: connection timeout expired")."""
     proxy, url = pg_proxy
@@ -139,7 +151,8 @@ def test_a_stall_longer_than_the_lease_exits_non_zero_in_bounded_time(
 
 
 def test_health_answers_within_its_timeout_while_the_database_stalls(
-        pg_proxy: tuple[NetProxy, str], tmp_path: Path) -> None:
+    pg_proxy: tuple[NetProxy, str], tmp_path: Path
+) -> None:
     """Before: ``inboxwatch health`` hung as long as the database did."""
     proxy, url = pg_proxy
     Store.open(url).close()  # the schema exists: only the stall is in the way
@@ -149,9 +162,15 @@ def test_health_answers_within_its_timeout_while_the_database_stalls(
     proxy.stall()
     started = time.monotonic()
     try:
-        health = subprocess.run(cli_command(config, "health"), capture_output=True, text=True,
-                                timeout=60, check=False, cwd=ROOT,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        health = subprocess.run(
+            cli_command(config, "health"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("inboxwatch health still hung after 60 s")
     finally:
@@ -162,7 +181,8 @@ def test_health_answers_within_its_timeout_while_the_database_stalls(
 
 
 def test_postgresql_connections_carry_timeouts_and_keepalives(
-        pg_proxy: tuple[NetProxy, str]) -> None:
+    pg_proxy: tuple[NetProxy, str],
+) -> None:
     proxy, url = pg_proxy
     store = Store.open(url)
     try:
@@ -199,7 +219,8 @@ def _now(service: daemon.Service) -> datetime:
 
 
 def test_a_slow_smtp_server_stalls_neither_polling_nor_the_lease_and_sends_once(
-        dovecot: MailUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot: MailUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before: the report job's own send and the outbox job's send occupied both scheduler
     threads for as long as SMTP took; no poll ran, the lease lapsed (health said "not
     running"), and the alert was delivered twice."""
@@ -208,13 +229,24 @@ def test_a_slow_smtp_server_stalls_neither_polling_nor_the_lease_and_sends_once(
     dovecot.seed([make_message(1)])
     with smtp_server() as smtp:
         smtp.box.slow_seconds = 300.0
-        config = replace(parse_config({
-            "me": {"addresses": ["anna@assist.example"]},
-            "polling": {"interval_minutes": 60, "idle": False},
-            "report": {"send_when_unchanged": True},
-            "smtp": {"host": smtp.host, "port": smtp.port, "security": "none",
-                     "from": "inboxwatch@assist.example", "timeout_seconds": 600},
-        }, "test"), accounts=(dovecot.account(),))
+        config = replace(
+            parse_config(
+                {
+                    "me": {"addresses": ["anna@assist.example"]},
+                    "polling": {"interval_minutes": 60, "idle": False},
+                    "report": {"send_when_unchanged": True},
+                    "smtp": {
+                        "host": smtp.host,
+                        "port": smtp.port,
+                        "security": "none",
+                        "from": "inboxwatch@assist.example",
+                        "timeout_seconds": 600,
+                    },
+                },
+                "test",
+            ),
+            accounts=(dovecot.account(),),
+        )
         store = Store.open(f"sqlite:///{tmp_path / 'iw.db'}")
         service = daemon.Service(config, store, IngestContext.from_config(config, None))
         service.start()
@@ -242,34 +274,43 @@ def test_a_slow_smtp_server_stalls_neither_polling_nor_the_lease_and_sends_once(
 
 def _outbox(store: Store) -> list[tuple[str, int]]:
     with store.transaction() as conn:
-        return [(r.status, r.attempts) for r in conn.execute(
-            select(outbox.c.status, outbox.c.attempts))]
+        return [
+            (r.status, r.attempts) for r in conn.execute(select(outbox.c.status, outbox.c.attempts))
+        ]
 
 
 # --- item 6: poll --once and signals -------------------------------------------------------
 
 
 @pytest.fixture
-def poll_setup(dovecot: MailUser, tmp_path: Path
-               ) -> Iterator[tuple[Path, dict[str, str], str, NetProxy]]:
+def poll_setup(
+    dovecot: MailUser, tmp_path: Path
+) -> Iterator[tuple[Path, dict[str, str], str, NetProxy]]:
     """A config for ``poll --once`` that reaches Dovecot through a proxy: stalled, it holds
     a poll mid-sync (lease taken, waiting for the server) for as long as a test needs."""
     dovecot.seed([make_message(i) for i in range(5)])
     url = f"sqlite:///{tmp_path / 'iw.db'}"
     with smtp_server() as smtp, NetProxy("127.0.0.1", dovecot.server.port) as imap:
-        config = write_config(tmp_path / "iw.toml", database_url=url, mailbox=dovecot,
-                              smtp=smtp)
-        text = config.read_text().replace(f"port = {dovecot.server.port}\n",
-                                          f"port = {imap.port}\n")
+        config = write_config(tmp_path / "iw.toml", database_url=url, mailbox=dovecot, smtp=smtp)
+        text = config.read_text().replace(
+            f"port = {dovecot.server.port}\n", f"port = {imap.port}\n"
+        )
         config.write_text(text)
         yield config, cli_env(dovecot), url, imap
 
 
-def _poll_holding_its_lease(config: Path, env: dict[str, str], url: str, imap: NetProxy
-                            ) -> subprocess.Popen[str]:
+def _poll_holding_its_lease(
+    config: Path, env: dict[str, str], url: str, imap: NetProxy
+) -> subprocess.Popen[str]:
     imap.stall()
-    poll = subprocess.Popen(cli_command(config, "poll", "--once"), env=env, cwd=ROOT,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    poll = subprocess.Popen(
+        cli_command(config, "poll", "--once"),
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
     def holding() -> bool:
         try:
@@ -277,14 +318,16 @@ def _poll_holding_its_lease(config: Path, env: dict[str, str], url: str, imap: N
         except Exception:  # the schema may not exist yet
             return False
 
-    _wait_for("poll --once to take its account lease", lambda: holding()
-              or poll.poll() is not None, 60)
+    _wait_for(
+        "poll --once to take its account lease", lambda: holding() or poll.poll() is not None, 60
+    )
     assert poll.poll() is None, poll.communicate()
     return poll
 
 
 def test_poll_once_after_a_sigkilled_one_is_not_refused(
-        poll_setup: tuple[Path, dict[str, str], str, NetProxy]) -> None:
+    poll_setup: tuple[Path, dict[str, str], str, NetProxy],
+) -> None:
     """Before: refused for the 300 s lease ttl ("wait for it to finish, or stop that
     process" about a process that was dead)."""
     config, env, url, imap = poll_setup
@@ -292,8 +335,15 @@ def test_poll_once_after_a_sigkilled_one_is_not_refused(
     killed.kill()
     killed.communicate()
     imap.resume()
-    again = subprocess.run(cli_command(config, "poll", "--once"), env=env, cwd=ROOT,
-                           capture_output=True, text=True, timeout=300, check=False)
+    again = subprocess.run(
+        cli_command(config, "poll", "--once"),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr
     assert "in use by" not in again.stderr
     assert "work/INBOX: 5 new" in again.stdout, again.stdout
@@ -301,7 +351,8 @@ def test_poll_once_after_a_sigkilled_one_is_not_refused(
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_poll_once_releases_its_lease_on_sigterm_and_sighup(
-        poll_setup: tuple[Path, dict[str, str], str, NetProxy], signum: int) -> None:
+    poll_setup: tuple[Path, dict[str, str], str, NetProxy], signum: int
+) -> None:
     """Before: no handler; the process died with the lease held."""
     config, env, url, imap = poll_setup
     poll = _poll_holding_its_lease(config, env, url, imap)
@@ -313,17 +364,29 @@ def test_poll_once_releases_its_lease_on_sigterm_and_sighup(
 
 
 def test_inboxwatch_run_exits_75_when_a_stall_outlasts_its_lease_even_mid_poll(
-        pg_proxy: tuple[NetProxy, str], dovecot: MailUser, tmp_path: Path) -> None:
+    pg_proxy: tuple[NetProxy, str], dovecot: MailUser, tmp_path: Path
+) -> None:
     """The real ``inboxwatch run`` with an account, polling every 3 s: when PostgreSQL
     stalls, a poll hangs on it; the service still exits 75 (the hung job is left behind
     after STOP_GRACE_SECONDS) instead of hanging or exiting 0."""
     proxy, url = pg_proxy
     dovecot.seed([make_message(1)])
     with smtp_server() as smtp:
-        config = write_config(tmp_path / "iw.toml", database_url=url, mailbox=dovecot,
-                              smtp=smtp, polling={"interval_minutes": 0.05, "idle": False})
-        run = subprocess.Popen(cli_command(config, "run"), env=cli_env(dovecot), cwd=ROOT,
-                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        config = write_config(
+            tmp_path / "iw.toml",
+            database_url=url,
+            mailbox=dovecot,
+            smtp=smtp,
+            polling={"interval_minutes": 0.05, "idle": False},
+        )
+        run = subprocess.Popen(
+            cli_command(config, "run"),
+            env=cli_env(dovecot),
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             _wait_for("the first poll", lambda: _stored(url) or run.poll() is not None, 60)
             assert run.poll() is None, run.communicate()

@@ -47,7 +47,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_init_writes_the_example_owner_only_and_never_overwrites(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     target = Path(os.environ["XDG_CONFIG_HOME"]) / "inboxwatch" / "inboxwatch.toml"
     assert main(["init"]) == 0
     out = capsys.readouterr().out
@@ -61,8 +62,9 @@ def test_init_writes_the_example_owner_only_and_never_overwrites(
     assert target.read_text() == "# mine\n"
 
 
-def test_init_elsewhere_says_to_pass_config(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_elsewhere_says_to_pass_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "sub" / "iw.toml"
     assert main(["--config", str(target), "init"]) == 0
     assert f"inboxwatch --config {target} check-config" in capsys.readouterr().out
@@ -70,28 +72,35 @@ def test_init_elsewhere_says_to_pass_config(tmp_path: Path,
 
 
 def test_check_config_says_what_the_service_will_do(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("IW_SETUP_PW", "x")
     assert main(["--config", str(write(tmp_path, CONFIG)), "check-config"]) == 0
     out = capsys.readouterr().out
     data_home = Path(os.environ["XDG_DATA_HOME"]).resolve()
     assert f"database: {data_home}/inboxwatch/inboxwatch.db (SQLite)" in out
-    assert ("account work: polls anna@imap.assist.example:993 (tls), folders ['INBOX', "
-            "'Clients'], sent Sent; every 5 min and IMAP IDLE") in out
-    assert "daily report: at 06:45 Europe/Budapest, to boss@assist.example but [smtp] is " \
-           "missing" in out
+    assert (
+        "account work: polls anna@imap.assist.example:993 (tls), folders ['INBOX', "
+        "'Clients'], sent Sent; every 5 min and IMAP IDLE"
+    ) in out
+    assert (
+        "daily report: at 06:45 Europe/Budapest, to boss@assist.example but [smtp] is "
+        "missing" in out
+    )
     assert "WARNING: [smtp] is missing, so the daily report at 06:45 cannot be mailed" in out
 
     assert main(["--config", str(write(tmp_path, CONFIG + SMTP)), "check-config"]) == 0
     out = capsys.readouterr().out
-    assert ("daily report: at 06:45 Europe/Budapest, to boss@assist.example through "
-            "smtp.assist.example:587 (starttls)") in out
+    assert (
+        "daily report: at 06:45 Europe/Budapest, to boss@assist.example through "
+        "smtp.assist.example:587 (starttls)"
+    ) in out
     assert "WARNING" not in out
 
 
 def test_run_logs_the_summary_at_the_default_level(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # no model in [models] dir: run stops right after the summary, before the service starts
     config = write(tmp_path, CONFIG + f'[models]\ndir = "{tmp_path / "no-model"}"\n')
     assert main(["--config", str(config), "run"]) == EXIT_FAILURE
@@ -104,7 +113,8 @@ def test_run_logs_the_summary_at_the_default_level(
 
 @pytest.mark.slow
 def test_demo_prints_commands_that_show_its_database_again(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "demo" / "d.db"
     assert main(["demo", "--db", str(db)]) == 0
     out = capsys.readouterr().out

@@ -60,13 +60,14 @@ def _hostile_mbox(path: Path) -> int:
     subjects = [_encoded(f"URGENT {name}: {attack}") for name, attack in ATTACKS.items()]
     subjects += ["URGENT raw \x1b[31mred\x1b[0m escape", _encoded(f"URGENT {KEPT}")]
     for i, subject in enumerate(subjects * 3):
-        when = datetime.combine(REPORT_DAY - timedelta(days=1 + i % 12), time(21, 30),
-                                tzinfo=UTC)
-        raw = (f"From: Boss <boss@acme.example>\r\nTo: anna@assist.example\r\n"
-               f"Subject: {subject}\r\nDate: {format_datetime(when)}\r\n"
-               f"Message-ID: <hostile-{i}@acme.example>\r\nMIME-Version: 1.0\r\n"
-               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-               "URGENT!!! I need this today, ASAP. Call me now!\r\n").encode()
+        when = datetime.combine(REPORT_DAY - timedelta(days=1 + i % 12), time(21, 30), tzinfo=UTC)
+        raw = (
+            f"From: Boss <boss@acme.example>\r\nTo: anna@assist.example\r\n"
+            f"Subject: {subject}\r\nDate: {format_datetime(when)}\r\n"
+            f"Message-ID: <hostile-{i}@acme.example>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            "URGENT!!! I need this today, ASAP. Call me now!\r\n"
+        ).encode()
         box.add(raw)
     box.flush()
     box.close()
@@ -78,8 +79,10 @@ def _config(tmp_path: Path) -> Path:
     path.write_text(
         f'[database]\nurl = "sqlite:///{tmp_path / "iw.db"}"\n'
         '[me]\naddresses = ["anna@assist.example"]\ntimezone = "Europe/Budapest"\n'
-        '[report]\nmin_messages = 1\n'
-        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n', encoding="utf-8")
+        "[report]\nmin_messages = 1\n"
+        '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n',
+        encoding="utf-8",
+    )
     path.chmod(0o600)
     return path
 
@@ -91,12 +94,18 @@ def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _dangerous(text: str) -> list[str]:
     """The control and format characters in *text* (line breaks of the layout and the
     joiners of emoji sequences aside)."""
-    return sorted({f"U+{ord(c):04X}" for c in text if c not in "\n\u200c\u200d"
-                   and unicodedata.category(c) in ("Cc", "Cf")})
+    return sorted(
+        {
+            f"U+{ord(c):04X}"
+            for c in text
+            if c not in "\n\u200c\u200d" and unicodedata.category(c) in ("Cc", "Cf")
+        }
+    )
 
 
 def test_hostile_subjects_through_import_and_report_cannot_steer_the_terminal(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     mbox = tmp_path / "hostile.mbox"
     count = _hostile_mbox(mbox)
     config = _config(tmp_path)
@@ -141,52 +150,96 @@ def test_report_and_alert_mail_scrub_subjects_stored_raw(sqlite_store: Store) ->
     from inboxwatch.reporting.build import build_report
     from inboxwatch.reporting.render import alert_email, render_json, render_text
 
-    config = parse_config({
-        "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
-        "clients": [{"name": "Acme Kft.", "addresses": ["@acme.example"]}],
-        "report": {"min_messages": 1},
-    }, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
+            "clients": [{"name": "Acme Kft.", "addresses": ["@acme.example"]}],
+            "report": {"min_messages": 1},
+        },
+        "test",
+    )
     attacks = [*ATTACKS.values(), KEPT]
     records = []
     for i in range(40):
         when = datetime.combine(REPORT_DAY - timedelta(days=i % 20), time(21, 30))
         raw = f"raw {i}".encode()
-        records.append(NewMessage(
-            account="work", folder="INBOX", uidvalidity=1, uid=i + 1, raw=raw,
-            raw_sha256=hashlib.sha256(raw).hexdigest(), direction="in",
-            subject=f"URGENT {attacks[i % len(attacks)]}", from_addr="boss@acme.example",
-            date_utc=when, client="Acme Kft.", new_text="urgent asap", content_words=2,
-            tags=frozenset({"urgent", "after-hours", "vague", "complaint"})))
+        records.append(
+            NewMessage(
+                account="work",
+                folder="INBOX",
+                uidvalidity=1,
+                uid=i + 1,
+                raw=raw,
+                raw_sha256=hashlib.sha256(raw).hexdigest(),
+                direction="in",
+                subject=f"URGENT {attacks[i % len(attacks)]}",
+                from_addr="boss@acme.example",
+                date_utc=when,
+                client="Acme Kft.",
+                new_text="urgent asap",
+                content_words=2,
+                tags=frozenset({"urgent", "after-hours", "vague", "complaint"}),
+            )
+        )
     sqlite_store.store_batch("work", "INBOX", 1, records, last_uid=40)
     report = build_report(config, sqlite_store, REPORT_DAY)
     assert report.flagged, "the client must be flagged so that its evidence is shown"
 
     text = render_text(report)
     mail = alert_email(report, "iw@assist.example", ["anna@assist.example"])
-    parts = {p.get_content_type(): p.get_content() for p in mail.walk()
-             if p.get_content_type() in ("text/plain", "text/html")}
-    subjects = [e["subject"] for c in render_json(report)["clients"]
-                for s in c["signs"] for e in s["evidence"]]
+    parts = {
+        p.get_content_type(): p.get_content()
+        for p in mail.walk()
+        if p.get_content_type() in ("text/plain", "text/html")
+    }
+    subjects = [
+        e["subject"]
+        for c in render_json(report)["clients"]
+        for s in c["signs"]
+        for e in s["evidence"]
+    ]
     assert "URGENT" in text and "URGENT" in parts["text/plain"] and subjects
-    for where, rendered in (("text", text), ("mail text", parts["text/plain"]),
-                            ("mail html", parts["text/html"]), ("json", "\n".join(subjects))):
+    for where, rendered in (
+        ("text", text),
+        ("mail text", parts["text/plain"]),
+        ("mail html", parts["text/html"]),
+        ("json", "\n".join(subjects)),
+    ):
         assert _dangerous(rendered) == [], f"{where}: {rendered}"
     assert KEPT in "\n".join(subjects)
 
 
-@pytest.mark.parametrize("name", ["Acme\r\nAll clients OK", "Acme\nKft.", "Acme\x1b[2J",
-                                  "Acme \u202eKft.", "Acme\x85Kft.", "Acme\u200bKft."])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Acme\r\nAll clients OK",
+        "Acme\nKft.",
+        "Acme\x1b[2J",
+        "Acme \u202eKft.",
+        "Acme\x85Kft.",
+        "Acme\u200bKft.",
+    ],
+)
 def test_client_name_with_a_control_character_is_a_config_error(name: str) -> None:
     with pytest.raises(ConfigError, match=r"clients\[0\]\.name: expected a name without"):
-        parse_config({"me": {"addresses": ["anna@assist.example"]},
-                      "clients": [{"name": name, "addresses": ["@acme.example"]}]}, "test")
+        parse_config(
+            {
+                "me": {"addresses": ["anna@assist.example"]},
+                "clients": [{"name": name, "addresses": ["@acme.example"]}],
+            },
+            "test",
+        )
 
 
 def test_ordinary_client_names_are_accepted() -> None:
     names = ["Árvíztűrő Tükörfúró Kft.", "Pixel & Co", "Café 👩\u200d💻 Studio"]
-    config = parse_config({"me": {"addresses": ["anna@assist.example"]},
-                           "clients": [{"name": n, "addresses": [f"@c{i}.example"]}
-                                       for i, n in enumerate(names)]}, "test")
+    config = parse_config(
+        {
+            "me": {"addresses": ["anna@assist.example"]},
+            "clients": [{"name": n, "addresses": [f"@c{i}.example"]} for i, n in enumerate(names)],
+        },
+        "test",
+    )
     assert [c.name for c in config.clients] == names
 
 

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 from inboxwatch.classifying.classifier import CORRECTION_REASON, Classifier
-from inboxwatch.errors import ModelError
 from inboxwatch.classifying.training import (
     FALSE_ALARM_BUDGET,
     LabelledExample,
     TagMetrics,
     evaluate,
-    load_real,
     keyword_baseline,
     load_examples,
+    load_real,
     train,
 )
+from inboxwatch.errors import ModelError
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "labelled"
 SMALL_TRAIN = 90  # examples per language: enough for every tag, quick to train
@@ -36,10 +36,10 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "labelled").mkdir()
     for language in ("en", "hu"):
         target = root / "labelled"
-        _write_subset(DATA / f"train-{language}.jsonl", target / f"train-{language}.jsonl",
-                      SMALL_TRAIN)
-        _write_subset(DATA / f"heldout-{language}.jsonl", target / f"heldout-{language}.jsonl",
-                      30)
+        _write_subset(
+            DATA / f"train-{language}.jsonl", target / f"train-{language}.jsonl", SMALL_TRAIN
+        )
+        _write_subset(DATA / f"heldout-{language}.jsonl", target / f"heldout-{language}.jsonl", 30)
     return root
 
 
@@ -115,8 +115,11 @@ def test_keyword_baseline_is_naive() -> None:
 
 def test_load_examples_rejects_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "train-en.jsonl"
-    path.write_text('{"id": "a", "lang": "en", "subject": "", "body": "hi", "urgent": 1}\n'
-                    '{"id": "b", "urgent": 2}\n', "utf-8")
+    path.write_text(
+        '{"id": "a", "lang": "en", "subject": "", "body": "hi", "urgent": 1}\n'
+        '{"id": "b", "urgent": 2}\n',
+        "utf-8",
+    )
     with pytest.raises(ModelError, match=r"train-en\.jsonl:2"):
         load_examples(path)
     path.write_text('{"id": "a", "lang": "en", "subject": "s", "body": "b", "vague": null}\n')
@@ -155,14 +158,16 @@ def small_real(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("real")
     for language in ("en", "hu"):
         _write_subset(REAL / f"real-{language}.jsonl", root / f"real-{language}.jsonl", 200)
-        _write_subset(REAL / f"train-real-{language}.jsonl",
-                      root / f"train-real-{language}.jsonl", 150)
+        _write_subset(
+            REAL / f"train-real-{language}.jsonl", root / f"train-real-{language}.jsonl", 150
+        )
     return root
 
 
 @pytest.fixture(scope="module")
-def real_model(small_data: Path, small_real: Path,
-               tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_model(
+    small_data: Path, small_real: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     models = tmp_path_factory.mktemp("real-model")
     train(small_data, models, real_dir=small_real)
     return models
@@ -180,8 +185,9 @@ def test_thresholds_keep_false_alarms_on_real_dev_mail_within_budget(
         assert dev["false_alarm_rate"] <= budget
 
 
-def test_evaluate_puts_real_mail_first(small_data: Path, small_real: Path,
-                                       real_model: Path) -> None:
+def test_evaluate_puts_real_mail_first(
+    small_data: Path, small_real: Path, real_model: Path
+) -> None:
     real_table, written_table = evaluate(small_data, real_model, small_real)
     assert real_table.title.startswith("real mail nobody wrote for the project, test split")
     assert real_table.row("complaint", "all").model.total == len(load_real(small_real).test)
@@ -197,13 +203,21 @@ def test_false_alarm_rate_counts_wrong_tags_over_all_messages() -> None:
 
 def test_shipped_real_mail_is_split_and_double_labelled() -> None:
     for language in ("en", "hu"):
-        rows = [json.loads(line) for line in
-                (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()]
+        rows = [
+            json.loads(line)
+            for line in (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()
+        ]
         assert {r["split"] for r in rows} == {"dev", "test"}
         assert all(len(r["annotators"]) == 2 for r in rows)
         assert len({r["id"] for r in rows}) == len(rows)
-    evaluation = {json.loads(line)["id"] for language in ("en", "hu") for line in
-                  (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()}
-    training = {json.loads(line)["id"] for language in ("en", "hu") for line in
-                (REAL / f"train-real-{language}.jsonl").read_text("utf-8").splitlines()}
+    evaluation = {
+        json.loads(line)["id"]
+        for language in ("en", "hu")
+        for line in (REAL / f"real-{language}.jsonl").read_text("utf-8").splitlines()
+    }
+    training = {
+        json.loads(line)["id"]
+        for language in ("en", "hu")
+        for line in (REAL / f"train-real-{language}.jsonl").read_text("utf-8").splitlines()
+    }
     assert not evaluation & training

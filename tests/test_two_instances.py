@@ -52,10 +52,13 @@ def test_second_service_refuses_with_a_clear_reason(database_url: str) -> None:
         with pytest.raises(LockError) as caught:
             second.start()
         message = str(caught.value)
-        assert re.match(r"service is in use by process \d+ on [^ ]+ \(running since "
-                        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), lease renewed until "
-                        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; wait for it to finish, or "
-                        r"stop it \(kill \d+ on", message), message
+        assert re.match(
+            r"service is in use by process \d+ on [^ ]+ \(running since "
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), lease renewed until "
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; wait for it to finish, or "
+            r"stop it \(kill \d+ on",
+            message,
+        ), message
         assert f"process {os.getpid()} on" in message  # names the holding process
     finally:
         first.stop()
@@ -66,9 +69,21 @@ def test_second_service_refuses_with_a_clear_reason(database_url: str) -> None:
 def _start_service_process(url: str, lease_seconds: float) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.tools.service", "--db", url, "--lease-seconds",
-         str(lease_seconds)], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "tests.tools.service",
+            "--db",
+            url,
+            "--lease-seconds",
+            str(lease_seconds),
+        ],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     assert line == "started", process.stderr.read() if process.stderr else line
@@ -83,8 +98,9 @@ def _service_lease(url: str) -> str | None:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(select(leases.c.holder).where(
-                leases.c.name == daemon.SERVICE_LEASE)).scalar()
+            return conn.execute(
+                select(leases.c.holder).where(leases.c.name == daemon.SERVICE_LEASE)
+            ).scalar()
     finally:
         engine.dispose()
 
@@ -95,9 +111,13 @@ def test_inboxwatch_run_twice_refuses_and_says_why(tmp_path: Path) -> None:
     config = tmp_path / "iw.toml"
     config.write_text(f'[database]\nurl = "{url}"\n[me]\naddresses = ["a@assist.example"]\n')
     config.chmod(0o600)
-    first = subprocess.Popen(cli_command(config, "run"), cwd=ROOT, text=True,
-                             stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+    first = subprocess.Popen(
+        cli_command(config, "run"),
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not _lease_ready(url) and first.poll() is None and time.monotonic() < deadline:
@@ -106,12 +126,18 @@ def test_inboxwatch_run_twice_refuses_and_says_why(tmp_path: Path) -> None:
         second = run_cli(config, "run", env=dict(os.environ), timeout=60)
         assert second.returncode == 75, second.stderr
         # the start-up summary (what the service would do, and its warnings) comes first
-        errors = [line for line in second.stderr.splitlines()
-                  if not line.startswith(("INFO ", "WARNING inboxwatch.app.service_commands"))]
+        errors = [
+            line
+            for line in second.stderr.splitlines()
+            if not line.startswith(("INFO ", "WARNING inboxwatch.app.service_commands"))
+        ]
         assert len(errors) == 1 and "Traceback" not in second.stderr
-        assert re.match(rf"inboxwatch: service is in use by process {first.pid} on [^ ]+ "
-                        r"\(running since [^)]+\), lease renewed until \d{4}-\d\d-\d\d "
-                        r"\d\d:\d\d:\d\d UTC; wait for it", errors[0]), second.stderr
+        assert re.match(
+            rf"inboxwatch: service is in use by process {first.pid} on [^ ]+ "
+            r"\(running since [^)]+\), lease renewed until \d{4}-\d\d-\d\d "
+            r"\d\d:\d\d:\d\d UTC; wait for it",
+            errors[0],
+        ), second.stderr
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0
         assert _service_lease(url) is None  # a clean stop releases the lease at once
@@ -152,9 +178,26 @@ def test_a_killed_service_is_taken_over_at_once(tmp_path: Path) -> None:
 def _poller(user: MailUser, url: str, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "IW_TEST_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.tools.poller", "--db", url, "--port",
-         str(user.server.port), "--user", user.name, "--batch", "50", *extra],
-        cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "tests.tools.poller",
+            "--db",
+            url,
+            "--port",
+            str(user.server.port),
+            "--user",
+            user.name,
+            "--batch",
+            "50",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _logins(user: MailUser) -> int:
@@ -171,12 +214,17 @@ def test_two_pollers_never_hold_the_account_at_once(dovecot: MailUser, store: St
         assert process.returncode == 0, err
     runs = [json.loads(out) for out, _err in outputs]
     sessions = sorted(s for run in runs for s in run["sessions"])
-    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(sessions)), \
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(sessions)), (
         f"IMAP sessions of the two pollers overlap: {sessions}"
+    )
     assert sorted(run["inserted"] for run in runs) == [0, 300]
     result = assert_mirrors(dovecot, store, f"acct-{dovecot.name}")
-    figures.record("two_instances", f"account_lease_{store.engine.dialect.name}",
-                   sessions=len(sessions), **result.figures())
+    figures.record(
+        "two_instances",
+        f"account_lease_{store.engine.dialect.name}",
+        sessions=len(sessions),
+        **result.figures(),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -190,11 +238,20 @@ def zygotes() -> Iterator[list[Zygote]]:
 
 
 def test_a_busy_account_is_reported_and_not_logged_into(
-        dovecot: MailUser, store: Store, zygotes: list[Zygote], tmp_path: Path) -> None:
+    dovecot: MailUser, store: Store, zygotes: list[Zygote], tmp_path: Path
+) -> None:
     url = store.engine.url.render_as_string(hide_password=False)
     dovecot.seed([make_message(i) for i in range(500)])
-    argv = ["--db", url, "--port", str(dovecot.server.port), "--user", dovecot.name,
-            "--batch", "50"]
+    argv = [
+        "--db",
+        url,
+        "--port",
+        str(dovecot.server.port),
+        "--user",
+        dovecot.name,
+        "--batch",
+        "50",
+    ]
     first = zygotes[0].spawn(argv, str(tmp_path / "1.out"), str(tmp_path / "1.err"))
     deadline = time.monotonic() + 30
     while _logins(dovecot) == 0 and time.monotonic() < deadline:
@@ -208,5 +265,9 @@ def test_a_busy_account_is_reported_and_not_logged_into(
     time.sleep(0.2)  # Dovecot's log process writes asynchronously
     assert _logins(dovecot) == 1  # the second poller never logged in
     assert json.loads((tmp_path / "1.out").read_text())["inserted"] == 500
-    figures.record("two_instances", f"busy_account_{store.engine.dialect.name}",
-                   faults_injected=1, messages_checked=500)
+    figures.record(
+        "two_instances",
+        f"busy_account_{store.engine.dialect.name}",
+        faults_injected=1,
+        messages_checked=500,
+    )

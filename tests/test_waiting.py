@@ -1,4 +1,4 @@
-""""Waiting on": unanswered questions (in the client's working time) and client mail
+""" "Waiting on": unanswered questions (in the client's working time) and client mail
 awaiting an answer (with the reply suggestion); both update as answers arrive, and appear
 in the report (text, JSON, HTML), the alert mail and `inboxwatch waiting`."""
 
@@ -20,31 +20,50 @@ from tests.tools.service_env import run_cli
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
-LONG_WEEK = WorkingTime(tz=BUDAPEST, start=time(8), end=time(20),
-                        days=frozenset(range(7)))  # a client who works every day 08-20
+LONG_WEEK = WorkingTime(
+    tz=BUDAPEST, start=time(8), end=time(20), days=frozenset(range(7))
+)  # a client who works every day 08-20
 SINCE = datetime(2026, 10, 1)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """Budapest wall-clock time in November 2026, as naive UTC."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=BUDAPEST).astimezone(UTC).replace(
-        tzinfo=None)
+    return (
+        datetime(2026, 11, day, hour, minute, tzinfo=BUDAPEST).astimezone(UTC).replace(tzinfo=None)
+    )
 
 
-def mail(id: int, direction: str, when: datetime, subject: str, text: str,
-         msgid: str, reply_to: str | None = None, words: int = 10, **tags: bool) -> Mail:
-    return Mail(id=id, direction=direction, client="Acme", date=when, subject=subject,
-                message_id=msgid, in_reply_to=reply_to,
-                references=(f"<{reply_to}>",) if reply_to else (), new_text=text,
-                content_words=words, **tags)
+def mail(
+    id: int,
+    direction: str,
+    when: datetime,
+    subject: str,
+    text: str,
+    msgid: str,
+    reply_to: str | None = None,
+    words: int = 10,
+    **tags: bool,
+) -> Mail:
+    return Mail(
+        id=id,
+        direction=direction,
+        client="Acme",
+        date=when,
+        subject=subject,
+        message_id=msgid,
+        in_reply_to=reply_to,
+        references=(f"<{reply_to}>",) if reply_to else (),
+        new_text=text,
+        content_words=words,
+        **tags,
+    )
 
 
 # Friday 13 Nov 2026, 16:00: Anna asks; Monday 16 Nov 09:30 the client writes a short note
 # about something else (a new thread with real content would count as the answer); the
 # answer to the question comes Monday 11:00.
 QUESTION = mail(1, "out", at(13, 16), "Logo", "Could you send the logo files?", "q1@a")
-OTHER = mail(2, "in", at(16, 9, 30), "Invoice", "Invoice again pls", "c2@x", words=3,
-             urgent=True)
+OTHER = mail(2, "in", at(16, 9, 30), "Invoice", "Invoice again pls", "c2@x", words=3, urgent=True)
 ANSWER = mail(3, "in", at(16, 11), "Re: Logo", "Here they are.", "c3@x", reply_to="q1@a")
 MY_REPLY = mail(4, "out", at(16, 12), "Re: Invoice", "Sent again.", "r4@a", reply_to="c2@x")
 
@@ -62,23 +81,29 @@ def test_a_question_waits_in_the_clients_working_time() -> None:
 
 def test_both_lists_update_as_answers_arrive() -> None:
     before = [QUESTION, OTHER, ANSWER, MY_REPLY]
-    assert [q.message_id for q in waiting_questions(
-        "Acme", before, OFFICE, at(16, 10, 30), SINCE, 1.0)] == [1]
+    assert [
+        q.message_id for q in waiting_questions("Acme", before, OFFICE, at(16, 10, 30), SINCE, 1.0)
+    ] == [1]
     assert waiting_questions("Acme", before, OFFICE, at(16, 11, 30), SINCE, 1.0) == []
     waiting = waiting_replies("Acme", before, OFFICE, at(16, 11, 30), SINCE, False)
     assert [(r.message_id, r.suggestion.keyword) for r in waiting] == [
-        (2, "$iw_reply_now"), (3, "$iw_reply_later")]
+        (2, "$iw_reply_now"),
+        (3, "$iw_reply_later"),
+    ]
     assert round(waiting[0].working_hours, 2) == 2.0
     assert "promptly" in waiting[0].suggestion.reason
     # the client's answer (#3) is mail to answer too; my reply to #2 takes #2 off
-    assert [r.message_id for r in waiting_replies(
-        "Acme", before, OFFICE, at(16, 12, 30), SINCE, False)] == [3]
+    assert [
+        r.message_id for r in waiting_replies("Acme", before, OFFICE, at(16, 12, 30), SINCE, False)
+    ] == [3]
 
 
 def _report_with_waiting() -> tuple[dict[str, object], str, str]:
     mails = [QUESTION, OTHER]
-    waiting = combine(waiting_questions("Acme", mails, OFFICE, at(16, 10), SINCE, 1.0),
-                      waiting_replies("Acme", mails, OFFICE, at(16, 10), SINCE, True))
+    waiting = combine(
+        waiting_questions("Acme", mails, OFFICE, at(16, 10), SINCE, 1.0),
+        waiting_replies("Acme", mails, OFFICE, at(16, 10), SINCE, True),
+    )
     report = replace(build(), waiting=waiting)
     return render_json(report), render_text(report), render_html(report)[0]
 
@@ -117,9 +142,8 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     assert run_demo(db, io.StringIO()) == 0
     sample = demo_config_text(db)
     config = tmp_path / "inboxwatch.toml"
-    sample = re.sub(r'(?m)^url = .*$', f'url = "sqlite:///{db}"', sample, count=1)
-    config.write_text(sample.replace("[me]", "[waiting]\ndays = 3650\n\n[me]", 1),
-                      encoding="utf-8")
+    sample = re.sub(r"(?m)^url = .*$", f'url = "sqlite:///{db}"', sample, count=1)
+    config.write_text(sample.replace("[me]", "[waiting]\ndays = 3650\n\n[me]", 1), encoding="utf-8")
     config.chmod(0o600)
     result = run_cli(config, "waiting", "--format", "json")
     assert result.returncode == 0, result.stderr

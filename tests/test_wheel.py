@@ -36,29 +36,45 @@ class Installed:
         self.bin = root / "venv" / "bin"
         self.workdir = root / "elsewhere"
         self.workdir.mkdir()
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith("INBOXWATCH_") and k not in ("PYTHONPATH",
-                                                                     "VIRTUAL_ENV")}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("INBOXWATCH_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")
+        }
         self.env["XDG_CONFIG_HOME"] = str(root / "config")
         self.env["XDG_DATA_HOME"] = str(root / "data")
 
     def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.bin / "inboxwatch"), *args], cwd=self.workdir,
-                              env=self.env, input=stdin, capture_output=True, text=True,
-                              timeout=PIP_TIMEOUT_S, check=False)
+        return subprocess.run(
+            [str(self.bin / "inboxwatch"), *args],
+            cwd=self.workdir,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=PIP_TIMEOUT_S,
+            check=False,
+        )
 
     def python(self, code: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(self.bin / "python"), "-c", code], cwd=self.workdir,
-                              env=self.env, capture_output=True, text=True, timeout=120,
-                              check=False)
+        return subprocess.run(
+            [str(self.bin / "python"), "-c", code],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def pip_install(self, requirement: str) -> None:
         _check([str(self.bin / "pip"), "install", "--quiet", requirement], self.workdir)
 
 
 def _check(command: list[str], cwd: Path) -> None:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                            timeout=PIP_TIMEOUT_S, check=False)
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
+    )
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
 
 
@@ -66,8 +82,20 @@ def _check(command: list[str], cwd: Path) -> None:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     root = tmp_path_factory.mktemp("wheel")
     assert not root.resolve().is_relative_to(REPO)
-    _check([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
-            str(root / "dist"), str(REPO)], root)
+    _check(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(root / "dist"),
+            str(REPO),
+        ],
+        root,
+    )
     (wheel,) = (root / "dist").glob("inboxwatch-*.whl")
     _check([sys.executable, "-m", "venv", str(root / "venv")], root)
     installed = Installed(root, wheel)
@@ -75,16 +103,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     yield installed
 
 
-def test_default_install_is_lean_and_reads_its_data_from_the_package(
-        installed: Installed) -> None:
+def test_default_install_is_lean_and_reads_its_data_from_the_package(installed: Installed) -> None:
     for module in ("sklearn", "scipy", "psycopg", "joblib"):
         assert installed.python(f"import {module}").returncode != 0, f"{module} is installed"
     home = installed.python("from inboxwatch.config import project_home; print(project_home())")
     assert home.returncode == 0, home.stderr
     bundled = Path(home.stdout.strip())
     assert bundled.is_relative_to(installed.root / "venv") and bundled.name == "bundled"
-    for name in ("models/classifier.npz", "data/sample/sample.mbox", "config.example.toml",
-                 "data/labelled/train-en.jsonl"):
+    for name in (
+        "models/classifier.npz",
+        "data/sample/sample.mbox",
+        "config.example.toml",
+        "data/labelled/train-en.jsonl",
+    ):
         assert (bundled / name).is_file(), name
 
 
@@ -98,8 +129,7 @@ def test_demo_runs_from_another_folder(installed: Installed) -> None:
     assert again.returncode == 0 and "Acme Kft." in again.stdout, again.stderr
 
 
-def test_classify_uses_the_packaged_model_without_training_packages(
-        installed: Installed) -> None:
+def test_classify_uses_the_packaged_model_without_training_packages(installed: Installed) -> None:
     line = json.dumps({"id": 1, "subject": "Re: logo", "body": "ASAP!!! need it now, urgent"})
     result = installed.run("classify", stdin=line + "\n")
     assert result.returncode == 0, result.stderr
@@ -119,8 +149,7 @@ def test_init_then_check_config_in_the_platform_folders(installed: Installed) ->
     assert f"database: {database} (SQLite)" in check.stdout
 
 
-def test_train_asks_for_the_extra_then_trains_on_the_packaged_data(
-        installed: Installed) -> None:
+def test_train_asks_for_the_extra_then_trains_on_the_packaged_data(installed: Installed) -> None:
     lean = installed.run("train", "--models", "model")
     assert lean.returncode == 1
     assert "pip install 'inboxwatch[train]'" in lean.stderr and "Traceback" not in lean.stderr

@@ -128,6 +128,7 @@ class ReplyTime:
 
 # --- subjects and threads ---------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=4096)  # replies repeat their conversation's subject
 def normalise_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and list tags, lower-cased, spaces collapsed.
@@ -266,8 +267,11 @@ def _asks(sentence: str) -> bool:
     folded = fold(sentence.strip())
     if not folded or _CLOSING.match(folded):
         return False
-    return bool(_QUESTION_MARK.search(sentence) or _ASKING_START.match(folded)
-                or _ASKING_ANYWHERE.search(folded))
+    return bool(
+        _QUESTION_MARK.search(sentence)
+        or _ASKING_START.match(folded)
+        or _ASKING_ANYWHERE.search(folded)
+    )
 
 
 def is_question(text: str) -> bool:
@@ -288,8 +292,7 @@ def _by_time(mails: Iterable[Mail]) -> list[Mail]:
     return sorted(mails, key=lambda m: (m.date, m.id))
 
 
-def _dated(dates: Sequence[datetime], since: datetime | None, until: datetime | None
-           ) -> slice:
+def _dated(dates: Sequence[datetime], since: datetime | None, until: datetime | None) -> slice:
     """Where in sorted *dates* those in [since, until) are; None leaves a side open."""
     lo = 0 if since is None else bisect.bisect_left(dates, since)
     hi = len(dates) if until is None else bisect.bisect_left(dates, until)
@@ -344,8 +347,12 @@ class _Conversations:
         if answer is not None:
             return answer
         fresh = _before(after.incoming, as_of)
-        if (fresh is not None and fresh.id in self.openers and not fresh.vague
-                and fresh.content_words >= LOW_CONTENT_WORDS):
+        if (
+            fresh is not None
+            and fresh.id in self.openers
+            and not fresh.vague
+            and fresh.content_words >= LOW_CONTENT_WORDS
+        ):
             return fresh
         return None
 
@@ -372,8 +379,9 @@ class Timeline:
     all of the mail, always may be. Waits are measured in the working time *wt*.
     """
 
-    def __init__(self, mails: Iterable[Mail], wt: WorkingTime,
-                 moments: Iterable[datetime] = ()) -> None:
+    def __init__(
+        self, mails: Iterable[Mail], wt: WorkingTime, moments: Iterable[datetime] = ()
+    ) -> None:
         self.mails: Sequence[Mail] = tuple(_by_time(mails))
         self._dates = [m.date for m in self.mails]
         self.wt = wt
@@ -426,8 +434,9 @@ class Timeline:
         asking = [m for m in self.mails if not m.incoming and is_question(m.new_text)]
         return asking, [m.date for m in asking]
 
-    def question_answers(self, as_of: datetime, since: datetime | None = None
-                         ) -> list[QuestionAnswer]:
+    def question_answers(
+        self, as_of: datetime, since: datetime | None = None
+    ) -> list[QuestionAnswer]:
         """What :func:`question_answers` finds in this mail, at one of the moments."""
         conv = self._seen_at(as_of)
         questions, dates = self._questions
@@ -443,45 +452,63 @@ class Timeline:
             found.append(self._answered[key])
         return found
 
-    def _question_answer(self, question: Mail, answer: Mail | None, until: datetime
-                         ) -> QuestionAnswer:
+    def _question_answer(
+        self, question: Mail, answer: Mail | None, until: datetime
+    ) -> QuestionAnswer:
         if question.id not in self._waits:
             self._waits[question.id] = WorkingHoursTally(question.date, self.wt)
         return QuestionAnswer(
-            question_id=question.id, asked_at=question.date, subject=question.subject,
+            question_id=question.id,
+            asked_at=question.date,
+            subject=question.subject,
             answer_id=answer.id if answer else None,
             answered_at=answer.date if answer else None,
             working_hours=self._waits[question.id].hours_until(until),
-            calendar_hours=(until - question.date).total_seconds() / 3600)
+            calendar_hours=(until - question.date).total_seconds() / 3600,
+        )
 
-    def reply_times(self, as_of: datetime | None = None, since: datetime | None = None
-                    ) -> list[ReplyTime]:
+    def reply_times(
+        self, as_of: datetime | None = None, since: datetime | None = None
+    ) -> list[ReplyTime]:
         """What :func:`my_reply_times` finds in the mail before *as_of* (a moment)."""
         conv = self._seen_at(as_of)
         if conv not in self._replies:
-            self._replies[conv] = [None if reply is None else self._reply(mail, reply)
-                                   for mail, reply in zip(conv.incoming, conv.replies,
-                                                          strict=True)]
+            self._replies[conv] = [
+                None if reply is None else self._reply(mail, reply)
+                for mail, reply in zip(conv.incoming, conv.replies, strict=True)
+            ]
         replies = self._replies[conv][_dated(conv.incoming_dates, since, as_of)]
-        return [reply.time for reply in replies
-                if reply is not None and (as_of is None or reply.at < as_of)]
+        return [
+            reply.time
+            for reply in replies
+            if reply is not None and (as_of is None or reply.at < as_of)
+        ]
 
     def _reply(self, mail: Mail, reply: Mail) -> _Reply:
-        return _Reply(reply.date, ReplyTime(
-            message_id=mail.id, reply_id=reply.id,
-            working_hours=working_hours_between(mail.date, reply.date, self.wt),
-            calendar_hours=(reply.date - mail.date).total_seconds() / 3600))
+        return _Reply(
+            reply.date,
+            ReplyTime(
+                message_id=mail.id,
+                reply_id=reply.id,
+                working_hours=working_hours_between(mail.date, reply.date, self.wt),
+                calendar_hours=(reply.date - mail.date).total_seconds() / 3600,
+            ),
+        )
 
     def unreplied(self, as_of: datetime | None = None) -> list[Mail]:
         """What :func:`unreplied` finds in the mail before *as_of* (a moment)."""
         conv = self._seen_at(as_of)
         span = _dated(conv.incoming_dates, None, as_of)
-        return [mail for mail, reply in zip(conv.incoming[span], conv.replies[span], strict=True)
-                if reply is None or (as_of is not None and reply.date >= as_of)]
+        return [
+            mail
+            for mail, reply in zip(conv.incoming[span], conv.replies[span], strict=True)
+            if reply is None or (as_of is not None and reply.date >= as_of)
+        ]
 
 
-def question_answers(mails: Sequence[Mail], wt: WorkingTime, as_of: datetime,
-                     since: datetime | None = None) -> list[QuestionAnswer]:
+def question_answers(
+    mails: Sequence[Mail], wt: WorkingTime, as_of: datetime, since: datetime | None = None
+) -> list[QuestionAnswer]:
     """Every question the user sent before *as_of* (naive UTC; and from *since*, when
     given) and its answer, by date.
 
@@ -491,8 +518,9 @@ def question_answers(mails: Sequence[Mail], wt: WorkingTime, as_of: datetime,
     return Timeline(mails, wt, [as_of]).question_answers(as_of, since)
 
 
-def my_reply_times(mails: Sequence[Mail], wt: WorkingTime, since: datetime | None = None
-                   ) -> list[ReplyTime]:
+def my_reply_times(
+    mails: Sequence[Mail], wt: WorkingTime, since: datetime | None = None
+) -> list[ReplyTime]:
     """For each client message (from *since*, when given) the user replied to in its
     thread, how long that took."""
     return Timeline(mails, wt).reply_times(since=since)

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from inboxwatch.analysis.reply_timing import REPLY_LATER, REPLY_NOW, ReplySuggestion
 
-TAG_KEYWORDS = {"urgent": "$iw_urgent", "complaint": "$iw_complaint", "vague": "$iw_vague",
-                "after_hours": "$iw_afterhours"}
+TAG_KEYWORDS = {
+    "urgent": "$iw_urgent",
+    "complaint": "$iw_complaint",
+    "vague": "$iw_vague",
+    "after_hours": "$iw_afterhours",
+}
 OUR_KEYWORDS = frozenset({*TAG_KEYWORDS.values(), REPLY_NOW, REPLY_LATER})
 
 
@@ -26,8 +30,9 @@ class KeywordChange:
     remove: frozenset[str]
 
 
-def desired_keywords(tags: Mapping[str, bool], suggestion: ReplySuggestion | None
-                     ) -> frozenset[str]:
+def desired_keywords(
+    tags: Mapping[str, bool], suggestion: ReplySuggestion | None
+) -> frozenset[str]:
     """The keywords of ours that a message with *tags* (``{"urgent": True, ...}``, the
     stored tags with the user's corrections) and *suggestion* should carry now."""
     wanted = {TAG_KEYWORDS[tag] for tag, on in tags.items() if on and tag in TAG_KEYWORDS}

@@ -58,8 +58,10 @@ PaymentKind = Literal["invoice", "reminder", "promise", "confirmation"]
 _NUMBER = r"#?\s*((?:[a-z]{1,6}[-/]?){0,3}\d[\w/.-]*\d)"
 _NUMBER_RE: Final = re.compile(
     r"\b(?:invoice|inv\.|szamla|dijbekero)\s*(?:no\.?|nr\.?|number|szam|sorszam)?\s*:?\s*"
-    + _NUMBER + r"(?![\w/])"
-    r"|\b([a-z]{0,6}[-/]?\d[\w/.-]*\d)\s+(?:sz\.|szamu|sorszamu)\s+(?:szamla|dijbekero)")
+    + _NUMBER
+    + r"(?![\w/])"
+    r"|\b([a-z]{0,6}[-/]?\d[\w/.-]*\d)\s+(?:sz\.|szamu|sorszamu)\s+(?:szamla|dijbekero)"
+)
 
 _INVOICE_SUBJECT_RE: Final = re.compile(r"^\W*(?:invoice|szamla|dijbekero)\b")
 _INVOICE_BODY_RE: Final = re.compile(
@@ -68,7 +70,8 @@ _INVOICE_BODY_RE: Final = re.compile(
     r"|\binvoice\b[^.\n]{0,20}\b(?:attached|enclosed)\b"
     r"|\b(?:mellekel|csatol|kuldom|kuldjuk|megkuldom|megkuldjuk|elkeszult|kiallitottam"
     r"|kiallitottuk)\w*\b[^.\n]{0,40}\b(?:szamla|dijbekero)"
-    r"|\b(?:szamla|szamlat|dijbekerot?)\b[^.\n]{0,30}\b(?:mellekel|csatol|kuldom|kuldjuk)")
+    r"|\b(?:szamla|szamlat|dijbekerot?)\b[^.\n]{0,30}\b(?:mellekel|csatol|kuldom|kuldjuk)"
+)
 
 _REMINDER_RE: Final = re.compile(
     r"\bpayment reminder\b|\breminder\b[^.\n]{0,40}\b(?:invoice|payment)\b"
@@ -85,14 +88,15 @@ _REMINDER_RE: Final = re.compile(
     r"|\b(?:meg\s+)?nem\s+(?:erkezett|kaptam|kaptuk)\s+meg\b[^.\n]{0,40}"
     r"\b(?:utalas|ellenertek|osszeg|befizetes)"
     r"|\blejart\b[^.\n]{0,30}\b(?:szamla|fizetesi hatarido|tartozas)"
-    r"|\bkifizetetlen szamla|\bhatralek")
+    r"|\bkifizetetlen szamla|\bhatralek"
+)
 
 # "pay attention", "paid off", "paid for by": the verb in another sense.
-_NOT_ATTENTION: Final = (
-    r"(?!\s+(?:\w+\s+)?(?:attention|heed|off|out|for|a visit|tribute|respects))")
+_NOT_ATTENTION: Final = r"(?!\s+(?:\w+\s+)?(?:attention|heed|off|out|for|a visit|tribute|respects))"
 _PROMISE_RE: Final = re.compile(
     r"\b(?:will|'ll|shall|going to|can only|could only)\s+(?:\w+\s+){0,2}?"
-    r"(?:pay|transfer|wire|settle|send (?:the |your )?(?:payment|money))\b" + _NOT_ATTENTION
+    r"(?:pay|transfer|wire|settle|send (?:the |your )?(?:payment|money))\b"
+    + _NOT_ATTENTION
     + r"[^.\n]{0,40}"
     r"\b(?:next (?:week|month|monday|friday)|end of (?:the |this |next )?(?:month|week)"
     r"|in (?:a|two|three|\d+) (?:days|weeks)|later|after|once|when|by the)"
@@ -105,31 +109,37 @@ _PROMISE_RE: Final = re.compile(
     r"\b(?:jovo|kovetkezo)\s+(?:heten|hetre|honapban|honapra|het|honap)"
     r"|\bcsak\b[^.\n]{0,40}\b(?:tudjuk|tudom|tudnank|fogjuk|fogom)\s+"
     r"(?:utalni|fizetni|rendezni|kiegyenliteni)"
-    r"|\bhonap (?:vegen|elejen)\b[^.\n]{0,30}\b(?:utal|fizet|rendez)")
+    r"|\bhonap (?:vegen|elejen)\b[^.\n]{0,30}\b(?:utal|fizet|rendez)"
+)
 
 _NEGATED: Final = r"(?<!\bnot )(?<!\bn't )(?<!\bnem )(?<!\bnever )"
 _CONFIRMATION_IN_RE: Final = re.compile(
     r"\b(?:i|we)(?:'ve| have)?\s+(?:just\s+|now\s+|already\s+|today\s+)?"
-    + _NEGATED + r"(?:paid|transferred|wired|settled)\b" + _NOT_ATTENTION +
-    r"|\bpayment\s+(?:has been|was|is)\s+(?:sent|made|transferred|processed|completed|done)"
+    + _NEGATED
+    + r"(?:paid|transferred|wired|settled)\b"
+    + _NOT_ATTENTION
+    + r"|\bpayment\s+(?:has been|was|is)\s+(?:sent|made|transferred|processed|completed|done)"
     r"|\b(?:invoice|transfer)\s+(?:has been|was|is)\s+(?:now\s+)?(?:paid|settled|sent|made)"
     r"|\bit\s+(?:has been|was|is)\s+(?:now\s+)?(?:paid|settled)"
     r"\b(?!\s+(?:next|later|by|on|at|in|after))"
     r"|" + _NEGATED + r"\b(?:at)?utaltam|" + _NEGATED + r"\b(?:at)?utaltuk"
     r"|" + _NEGATED + r"\b(?:ki)?egyenlitettuk|" + _NEGATED + r"\bkiegyenlitettem"
     r"|" + _NEGATED + r"\bkifizettuk|" + _NEGATED + r"\bkifizettem"
-    r"|\baz utalas\s+(?:megtortent|elindult|elment|el lett inditva)")
+    r"|\baz utalas\s+(?:megtortent|elindult|elment|el lett inditva)"
+)
 _CONFIRMATION_OUT_RE: Final = re.compile(
     r"\b(?:payment|transfer|money)\s+(?:has\s+been\s+|was\s+)?(?:received|arrived)"
     r"|\breceived (?:the |your )?(?:payment|transfer)"
-    r"|\b(?:megerkezett|megkaptam|megkaptuk)\b[^.\n]{0,20}\b(?:utalas|ellenertek|osszeg)")
+    r"|\b(?:megerkezett|megkaptam|megkaptuk)\b[^.\n]{0,20}\b(?:utalas|ellenertek|osszeg)"
+)
 
 
 # Every rule above needs one of these words: most mail is ruled out by one quick search.
 _ANY_RE: Final = re.compile(
     r"pay|paid|invoice|szaml|dijbekero|fizet|utal|egyenlit|rendez|transfer|wire|settle"
     r"|overdue|outstanding|balance|amount|money|reminder|emlekezteto|ellenertek|osszeg"
-    r"|tartozas|hatralek")
+    r"|tartozas|hatralek"
+)
 
 
 @dataclass(frozen=True)
@@ -237,8 +247,9 @@ class _Open:
     promises: list[PaymentEvent] | None = None
 
 
-def link_invoices(events: Sequence[PaymentEvent], as_of: datetime, terms_days: float
-                  ) -> tuple[InvoiceStatus, ...]:
+def link_invoices(
+    events: Sequence[PaymentEvent], as_of: datetime, terms_days: float
+) -> tuple[InvoiceStatus, ...]:
     """The invoices among *events* (one client's, by time) dated before *as_of*, each with
     the later reminders, promises and first confirmation tied to it (see the module
     docstring), due *terms_days* after it was sent."""
@@ -258,10 +269,20 @@ def link_invoices(events: Sequence[PaymentEvent], as_of: datetime, terms_days: f
             assert target.reminders is not None and target.promises is not None
             (target.reminders if event.kind == "reminder" else target.promises).append(event)
     terms = timedelta(days=terms_days)
-    return tuple(InvoiceStatus(
-        o.event.mail_id, o.event.invoice, o.event.date, o.event.subject,
-        o.event.date + terms, as_of, o.paid_at, tuple(o.reminders or ()),
-        tuple(o.promises or ())) for o in invoices)
+    return tuple(
+        InvoiceStatus(
+            o.event.mail_id,
+            o.event.invoice,
+            o.event.date,
+            o.event.subject,
+            o.event.date + terms,
+            as_of,
+            o.paid_at,
+            tuple(o.reminders or ()),
+            tuple(o.promises or ()),
+        )
+        for o in invoices
+    )
 
 
 def _target(invoices: Sequence[_Open], number: str | None) -> _Open | None:

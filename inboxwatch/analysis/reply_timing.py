@@ -21,9 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from inboxwatch.hours import WorkingTime, is_after_hours
-from inboxwatch.hours import working_window
 from inboxwatch.analysis.conversations import Mail
+from inboxwatch.hours import WorkingTime, is_after_hours, working_window
 
 __all__ = [
     "HABITUAL_DELAY",
@@ -87,20 +86,25 @@ def _quarter_up(when: datetime) -> datetime:
 def _decide(mail: Mail, habitual_urgency: bool) -> tuple[timedelta | None, str]:
     """The delay (None = promptly) and the reason."""
     if mail.complaint:
-        return None, ("complaint: answer promptly, within the hour — better still by a call, "
-                      "since tone in writing is easily misread")
+        return None, (
+            "complaint: answer promptly, within the hour — better still by a call, "
+            "since tone in writing is easily misread"
+        )
     if mail.urgent and not habitual_urgency:
         return None, "urgent, and this client rarely says so: answer promptly, within the hour"
     if habitual_urgency:
-        return HABITUAL_DELAY, ("this client marks most messages urgent: answer deliberately "
-                                "not at once, in your next working block, so instant replies "
-                                "don't become the expectation")
-    return PLAIN_DELAY, ("no time pressure: answer within your working hours, not instantly, "
-                         "so the client doesn't come to expect instant replies")
+        return HABITUAL_DELAY, (
+            "this client marks most messages urgent: answer deliberately "
+            "not at once, in your next working block, so instant replies "
+            "don't become the expectation"
+        )
+    return PLAIN_DELAY, (
+        "no time pressure: answer within your working hours, not instantly, "
+        "so the client doesn't come to expect instant replies"
+    )
 
 
-def suggest_reply(mail: Mail, wt: WorkingTime, habitual_urgency: bool = False
-                  ) -> ReplySuggestion:
+def suggest_reply(mail: Mail, wt: WorkingTime, habitual_urgency: bool = False) -> ReplySuggestion:
     """When to answer *mail*, given the user's working time and whether the client's
     urgency is habitual (their ``everything_urgent`` sign fired)."""
     received = mail.date.replace(tzinfo=UTC)
@@ -111,5 +115,4 @@ def suggest_reply(mail: Mail, wt: WorkingTime, habitual_urgency: bool = False
             reason += "; it came outside your working hours, so first thing when you start"
     else:
         reply_after = next_working_time(_quarter_up(received + delay), wt)
-    return ReplySuggestion(mail.id, reply_after, reason, reply_keyword(delay is None),
-                           mail.client)
+    return ReplySuggestion(mail.id, reply_after, reason, reply_keyword(delay is None), mail.client)

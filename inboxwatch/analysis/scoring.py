@@ -31,18 +31,21 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import math
 import functools
 import itertools
+import math
 import statistics
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from inboxwatch.hours import WorkingTime, working_window
-from inboxwatch.classifying.lexicons import CHASER_RE
-from inboxwatch.text import fold
+from inboxwatch.analysis.conversations import (
+    LOW_CONTENT_WORDS,
+    Mail,
+    QuestionAnswer,
+    Timeline,
+)
 from inboxwatch.analysis.payments import (
     DEFAULT_TERMS_DAYS,
     InvoiceStatus,
@@ -51,12 +54,9 @@ from inboxwatch.analysis.payments import (
     median_days_to_pay,
     payment_events,
 )
-from inboxwatch.analysis.conversations import (
-    LOW_CONTENT_WORDS,
-    Mail,
-    QuestionAnswer,
-    Timeline,
-)
+from inboxwatch.classifying.lexicons import CHASER_RE
+from inboxwatch.hours import WorkingTime, working_window
+from inboxwatch.text import fold
 
 __all__ = [
     "MINUTES_PER_MESSAGE",
@@ -207,8 +207,7 @@ class _History:
     (:meth:`found_in`); each window takes its part.
     """
 
-    def __init__(self, mails: Sequence[Mail], wt: WorkingTime, windows: Sequence[Window]
-                 ) -> None:
+    def __init__(self, mails: Sequence[Mail], wt: WorkingTime, windows: Sequence[Window]) -> None:
         self.timeline = Timeline(mails, wt, [w.end for w in windows])
         self.incoming = [m for m in self.timeline.mails if m.incoming]
         self._incoming_dates = [m.date for m in self.incoming]
@@ -223,8 +222,9 @@ class _History:
         """The client's messages inside *window*, by time."""
         return self.incoming[_inside(self._incoming_dates, window)]
 
-    def found_in(self, window: Window, find: Callable[..., Iterable[Evidence]],
-                 *args: Hashable) -> tuple[Evidence, ...]:
+    def found_in(
+        self, window: Window, find: Callable[..., Iterable[Evidence]], *args: Hashable
+    ) -> tuple[Evidence, ...]:
         """What ``find(self, *args)`` finds in all of the client's mail (by time), about the
         messages inside *window*. Found once: *find* (a module-level function) and *args*
         are the key it is kept under."""
@@ -256,8 +256,9 @@ class _Facts:
         """The client's messages inside the window, by time."""
         return self.history.incoming_in(self.window)
 
-    def found(self, find: Callable[..., Iterable[Evidence]], *args: Hashable
-              ) -> tuple[Evidence, ...]:
+    def found(
+        self, find: Callable[..., Iterable[Evidence]], *args: Hashable
+    ) -> tuple[Evidence, ...]:
         """What ``find(history, *args)`` finds in the client's mail, about the window's
         messages (see :meth:`_History.found_in`)."""
         return self.history.found_in(self.window, find, *args)
@@ -299,9 +300,11 @@ def _share(facts: _Facts, flag: _Flag, what: str) -> _Finding:
     total = len(facts.incoming)
     value = len(hits) / total if total else 0.0
     return _Finding(
-        value=value, evidence=hits,
+        value=value,
+        evidence=hits,
         explanation=f"{len(hits)} of {total} messages ({value:.0%}) {what}",
-        measures={"messages": float(total), "matching": float(len(hits))})
+        measures={"messages": float(total), "matching": float(len(hits))},
+    )
 
 
 def _everything_urgent(facts: _Facts) -> _Finding:
@@ -309,8 +312,9 @@ def _everything_urgent(facts: _Facts) -> _Finding:
 
 
 def _after_hours(facts: _Facts) -> _Finding:
-    return _share(facts, "after_hours",
-                  "arrived outside your working hours, on weekends or holidays")
+    return _share(
+        facts, "after_hours", "arrived outside your working hours, on weekends or holidays"
+    )
 
 
 def _complaints(facts: _Facts) -> _Finding:
@@ -360,8 +364,7 @@ def _is_low_content(mail: Mail) -> bool:
 
 
 def _low_content(history: _History) -> Iterator[Evidence]:
-    return (_evidence(m, _words(m.content_words)) for m in history.incoming
-            if _is_low_content(m))
+    return (_evidence(m, _words(m.content_words)) for m in history.incoming if _is_low_content(m))
 
 
 def _in_burst(mail: Mail, burst: list[Mail], minutes: float) -> Evidence:
@@ -371,8 +374,9 @@ def _in_burst(mail: Mail, burst: list[Mail], minutes: float) -> Evidence:
     return _evidence(mail, note)
 
 
-def _with_bursts(low: tuple[Evidence, ...], bursts: list[list[Mail]], minutes: float
-                 ) -> tuple[Evidence, ...]:
+def _with_bursts(
+    low: tuple[Evidence, ...], bursts: list[list[Mail]], minutes: float
+) -> tuple[Evidence, ...]:
     """The low-content evidence, with a note on (and for) every message in a burst."""
     noted = [_in_burst(mail, burst, minutes) for burst in bursts for mail in burst]
     in_bursts = {e.message_id for e in noted}
@@ -384,9 +388,11 @@ def _crowded(history: _History, span: timedelta, size: int) -> Iterator[Evidence
     """The client's messages that open a run of *size* (at least 2) within *span*: a burst
     can start nowhere else."""
     incoming = history.incoming
-    return (_evidence(first)
-            for first, last in zip(incoming, incoming[size - 1:], strict=False)
-            if last.date - first.date <= span)
+    return (
+        _evidence(first)
+        for first, last in zip(incoming, incoming[size - 1 :], strict=False)
+        if last.date - first.date <= span
+    )
 
 
 def _low_content_flood(facts: _Facts) -> _Finding:
@@ -402,14 +408,21 @@ def _low_content_flood(facts: _Facts) -> _Finding:
     value = len(low) / days
     share = len(low) / len(incoming) if incoming else 0.0
     return _Finding(
-        value=value, evidence=_with_bursts(low, bursts, minutes) if bursts else low,
-        explanation=(f"{len(low)} low-content messages (fewer than {LOW_CONTENT_WORDS} "
-                     f"content words, {share:.0%} of {len(incoming)}) in {days} working days "
-                     f"= {value:.1f} a day; {len(bursts)} bursts"),
-        measures={"messages_per_working_day": len(incoming) / days,
-                  "low_content_share": share, "bursts": float(len(bursts)),
-                  "working_days": float(days)},
-        also_fires=len(bursts) >= facts.setting("low_content_flood.bursts"))
+        value=value,
+        evidence=_with_bursts(low, bursts, minutes) if bursts else low,
+        explanation=(
+            f"{len(low)} low-content messages (fewer than {LOW_CONTENT_WORDS} "
+            f"content words, {share:.0%} of {len(incoming)}) in {days} working days "
+            f"= {value:.1f} a day; {len(bursts)} bursts"
+        ),
+        measures={
+            "messages_per_working_day": len(incoming) / days,
+            "low_content_share": share,
+            "bursts": float(len(bursts)),
+            "working_days": float(days),
+        },
+        also_fires=len(bursts) >= facts.setting("low_content_flood.bursts"),
+    )
 
 
 def _answer_note(qa: QuestionAnswer) -> str:
@@ -429,17 +442,23 @@ def _slow_answers(facts: _Facts) -> _Finding:
     answered = [q.working_hours for q in judged if q.answered]
     return _Finding(
         value=value,
-        evidence=tuple(Evidence(q.question_id, q.asked_at, q.subject, _answer_note(q))
-                       for q in slow),
-        explanation=(f"you asked {len(asked)} questions; median wait {value:.1f} working "
-                     f"hours; {len(unanswered)} unanswered, {len(asked) - len(judged)} "
-                     "still pending"),
-        measures={"questions": float(len(asked)), "unanswered": float(len(unanswered)),
-                  "pending": float(len(asked) - len(judged)),
-                  "median_answered_working_hours":
-                      statistics.median(answered) if answered else 0.0},
+        evidence=tuple(
+            Evidence(q.question_id, q.asked_at, q.subject, _answer_note(q)) for q in slow
+        ),
+        explanation=(
+            f"you asked {len(asked)} questions; median wait {value:.1f} working "
+            f"hours; {len(unanswered)} unanswered, {len(asked) - len(judged)} "
+            "still pending"
+        ),
+        measures={
+            "questions": float(len(asked)),
+            "unanswered": float(len(unanswered)),
+            "pending": float(len(asked) - len(judged)),
+            "median_answered_working_hours": statistics.median(answered) if answered else 0.0,
+        },
         also_fires=len(unanswered) >= facts.setting("slow_answers.unanswered"),
-        judgeable=len(judged) >= facts.setting("slow_answers.min_questions"))
+        judgeable=len(judged) >= facts.setting("slow_answers.min_questions"),
+    )
 
 
 def _is_chaser(mail: Mail, max_words: float) -> bool:
@@ -452,21 +471,30 @@ def _is_chaser(mail: Mail, max_words: float) -> bool:
 def _chasers(history: _History, within: timedelta, max_words: float) -> Iterator[Evidence]:
     for previous, mail in itertools.pairwise(history.timeline.mails):
         # the message right before is the client's own: no reply from the user in between
-        if (mail.incoming and previous.incoming and mail.date - previous.date <= within
-                and _is_chaser(mail, max_words)):
+        if (
+            mail.incoming
+            and previous.incoming
+            and mail.date - previous.date <= within
+            and _is_chaser(mail, max_words)
+        ):
             minutes = (mail.date - previous.date).total_seconds() / 60
             yield _evidence(
-                mail, f"{minutes:.0f} min after their previous message, no reply between")
+                mail, f"{minutes:.0f} min after their previous message, no reply between"
+            )
 
 
 def _chasing(facts: _Facts) -> _Finding:
     within = timedelta(hours=facts.setting("chasing.within_hours"))
     chasers = facts.found(_chasers, within, facts.setting("chasing.max_words"))
     return _Finding(
-        value=float(len(chasers)), evidence=chasers,
-        explanation=(f"{len(chasers)} follow-ups like \"any update?\" within "
-                     f"{within.total_seconds() / 3600:.0f} hours of their own previous "
-                     "message"))
+        value=float(len(chasers)),
+        evidence=chasers,
+        explanation=(
+            f'{len(chasers)} follow-ups like "any update?" within '
+            f"{within.total_seconds() / 3600:.0f} hours of their own previous "
+            "message"
+        ),
+    )
 
 
 def _payment_mails(history: _History, kind: str) -> Iterator[Evidence]:
@@ -492,30 +520,41 @@ def _late_payment(facts: _Facts) -> _Finding:
     reminders = facts.found(_payment_mails, "reminder")
     promises = facts.found(_payment_mails, "promise")
     # as known at the window's end: open past their due date then, or paid late inside it
-    invoices = link_invoices(facts.history.payments, facts.window.end,
-                             facts.payment_terms_days)
+    invoices = link_invoices(facts.history.payments, facts.window.end, facts.payment_terms_days)
     paid = _paid_in(invoices, facts.window)
     late = [i for i in invoices if i.open_overdue] + [i for i in paid if i.overdue_days > 0]
     median = median_days_to_pay(paid)
     open_late = [i for i in late if i.open_overdue]
     worst = max((i.overdue_days for i in late), default=0.0)
     average = statistics.mean(i.overdue_days for i in late) if late else 0.0
-    evidence = [*reminders, *promises,
-                *(Evidence(i.mail_id, i.sent_at, i.subject, _invoice_note(i)) for i in late)]
+    evidence = [
+        *reminders,
+        *promises,
+        *(Evidence(i.mail_id, i.sent_at, i.subject, _invoice_note(i)) for i in late),
+    ]
     return _Finding(
         value=float(len(reminders)),
         evidence=tuple(sorted(evidence, key=lambda e: (e.date, e.message_id))),
-        explanation=(f"{len(reminders)} payment reminders sent, {len(promises)} promises to "
-                     f"pay later; {len(open_late)} invoices overdue and unpaid, "
-                     f"{len(late) - len(open_late)} paid late; at most {worst:.0f} days "
-                     f"overdue (payment terms {facts.payment_terms_days:g} days)"),
-        measures={"reminders": float(len(reminders)), "promises": float(len(promises)),
-                  "open_overdue_invoices": float(len(open_late)),
-                  "late_invoices": float(len(late)), "max_days_overdue": worst,
-                  "average_days_late": round(average, 1),
-                  "median_days_to_pay": median if median is not None else -1.0},
-        also_fires=(worst >= facts.setting("late_payment.days_overdue")
-                    or len(open_late) >= facts.setting("late_payment.open_invoices")))
+        explanation=(
+            f"{len(reminders)} payment reminders sent, {len(promises)} promises to "
+            f"pay later; {len(open_late)} invoices overdue and unpaid, "
+            f"{len(late) - len(open_late)} paid late; at most {worst:.0f} days "
+            f"overdue (payment terms {facts.payment_terms_days:g} days)"
+        ),
+        measures={
+            "reminders": float(len(reminders)),
+            "promises": float(len(promises)),
+            "open_overdue_invoices": float(len(open_late)),
+            "late_invoices": float(len(late)),
+            "max_days_overdue": worst,
+            "average_days_late": round(average, 1),
+            "median_days_to_pay": median if median is not None else -1.0,
+        },
+        also_fires=(
+            worst >= facts.setting("late_payment.days_overdue")
+            or len(open_late) >= facts.setting("late_payment.open_invoices")
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -544,113 +583,162 @@ class WarningSign:
 
     def table_row(self) -> str:
         """The sign's row in the README's table of warning signs."""
-        return (f"| `{self.name}` | {self.table_measure} | {self.table_threshold} "
-                f"| {self.weight:.0f} |")
+        return (
+            f"| `{self.name}` | {self.table_measure} | {self.table_threshold} | {self.weight:.0f} |"
+        )
 
 
 # In the order the report lists them.
 SIGNS: tuple[WarningSign, ...] = (
     WarningSign(
-        name="everything_urgent", title="Everything is urgent",
-        threshold=0.4, unit="share", weight=25.0, measure=_everything_urgent,
+        name="everything_urgent",
+        title="Everything is urgent",
+        threshold=0.4,
+        unit="share",
+        weight=25.0,
+        measure=_everything_urgent,
         advice=(
-            "Agree with the client what \"urgent\" means (e.g. it blocks their work today); "
-            "answer everything else within your working hours, not instantly."),
+            'Agree with the client what "urgent" means (e.g. it blocks their work today); '
+            "answer everything else within your working hours, not instantly."
+        ),
         advice_hu=(
             "Egyeztesd az ügyféllel, mit jelent a „sürgős” (pl. ma akadályozza a munkáját); "
-            "minden mást munkaidőben válaszolj meg, ne azonnal."),
-        table_measure='share of messages tagged urgent',
-        table_threshold='40%',
+            "minden mást munkaidőben válaszolj meg, ne azonnal."
+        ),
+        table_measure="share of messages tagged urgent",
+        table_threshold="40%",
         text_sign=True,
     ),
     WarningSign(
-        name="low_content_flood", title="Floods low-content messages",
-        threshold=1.0, unit="per working day", weight=20.0, measure=_low_content_flood,
+        name="low_content_flood",
+        title="Floods low-content messages",
+        threshold=1.0,
+        unit="per working day",
+        weight=20.0,
+        measure=_low_content_flood,
         advice=(
             "Ask the client to collect requests into one mail a day (or a shared list) instead "
-            "of many one-liners, and don't answer each one instantly."),
+            "of many one-liners, and don't answer each one instantly."
+        ),
         advice_hu=(
             "Kérd meg az ügyfelet, hogy a kéréseit napi egy levélbe (vagy közös listába) "
-            "gyűjtse a sok egysoros üzenet helyett, és ne válaszolj mindegyikre azonnal."),
-        table_measure='low-content messages per working day; bursts of 3 within 10 min',
-        table_threshold='1.0/day or 2 bursts',
+            "gyűjtse a sok egysoros üzenet helyett, és ne válaszolj mindegyikre azonnal."
+        ),
+        table_measure="low-content messages per working day; bursts of 3 within 10 min",
+        table_threshold="1.0/day or 2 bursts",
     ),
     WarningSign(
-        name="after_hours", title="Ignores your working hours",
-        threshold=0.3, unit="share", weight=15.0, measure=_after_hours,
+        name="after_hours",
+        title="Ignores your working hours",
+        threshold=0.3,
+        unit="share",
+        weight=15.0,
+        measure=_after_hours,
         advice=(
             "Keep your replies to your working hours, and tell the client your hours once, "
-            "clearly; answering at night teaches them to expect it."),
+            "clearly; answering at night teaches them to expect it."
+        ),
         advice_hu=(
             "Munkaidőn kívül érkező levelekre munkaidőben válaszolj, és egyszer, világosan "
-            "közöld a munkaidődet; az éjszakai válasz elvárássá válik."),
-        table_measure='share outside your hours, weekends, holidays',
-        table_threshold='30%',
+            "közöld a munkaidődet; az éjszakai válasz elvárássá válik."
+        ),
+        table_measure="share outside your hours, weekends, holidays",
+        table_threshold="30%",
     ),
     WarningSign(
-        name="complaints", title="Complains often",
-        threshold=0.15, unit="share", weight=30.0, measure=_complaints,
+        name="complaints",
+        title="Complains often",
+        threshold=0.15,
+        unit="share",
+        weight=30.0,
+        measure=_complaints,
         advice=(
             "Settle the disagreement now, by a call rather than in writing: tone in e-mail is "
-            "easily misread. If the mistake was yours, admit it and fix it at once."),
+            "easily misread. If the mistake was yours, admit it and fix it at once."
+        ),
         advice_hu=(
             "Tisztázd a nézeteltérést azonnal, lehetőleg szóban, telefonon: az írásos üzenetek "
-            "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."),
-        table_measure='share tagged complaint',
-        table_threshold='15%',
+            "hangneme könnyen félreérthető. Ha te hibáztál, ismerd be, és tedd jóvá azonnal."
+        ),
+        table_measure="share tagged complaint",
+        table_threshold="15%",
         text_sign=True,
     ),
     WarningSign(
-        name="vague_requests", title="Sends vague requests",
-        threshold=0.3, unit="share", weight=15.0, measure=_vague_requests,
+        name="vague_requests",
+        title="Sends vague requests",
+        threshold=0.3,
+        unit="share",
+        weight=15.0,
+        measure=_vague_requests,
         advice=(
             "Ask for a written brief for each task — what exactly, by when, and the budget — "
-            "and keep it so you can refer back to it."),
+            "and keep it so you can refer back to it."
+        ),
         advice_hu=(
             "Kérj írásos feladatleírást minden feladathoz — pontosan mit, milyen határidőre, "
-            "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."),
-        table_measure='share tagged vague',
-        table_threshold='30%',
+            "mekkora keretből —, és őrizd meg, hogy hivatkozhass rá."
+        ),
+        table_measure="share tagged vague",
+        table_threshold="30%",
         text_sign=True,
     ),
     WarningSign(
-        name="slow_answers", title="Answers your questions late or never",
-        threshold=16.0, unit="working hours", weight=15.0, measure=_slow_answers,
+        name="slow_answers",
+        title="Answers your questions late or never",
+        threshold=16.0,
+        unit="working hours",
+        weight=15.0,
+        measure=_slow_answers,
         advice=(
-            "Put a deadline on your questions (\"please answer by Thursday noon, otherwise I "
-            "go ahead with X\") and keep every written instruction you get."),
+            'Put a deadline on your questions ("please answer by Thursday noon, otherwise I '
+            'go ahead with X") and keep every written instruction you get.'
+        ),
         advice_hu=(
             "Adj határidőt a kérdéseidre („kérlek, csütörtök délig válaszolj, különben X "
-            "szerint haladok”), és őrizz meg minden írásos utasítást."),
-        table_measure='median working hours to answer your questions; unanswered',
-        table_threshold='16 h or 2 unanswered',
+            "szerint haladok”), és őrizz meg minden írásos utasítást."
+        ),
+        table_measure="median working hours to answer your questions; unanswered",
+        table_threshold="16 h or 2 unanswered",
     ),
     WarningSign(
-        name="chasing", title="Chases you for updates",
-        threshold=3.0, unit="count", weight=15.0, measure=_chasing,
+        name="chasing",
+        title="Chases you for updates",
+        threshold=3.0,
+        unit="count",
+        weight=15.0,
+        measure=_chasing,
         advice=(
             "Agree a status-update rhythm (e.g. a short summary every Friday) so the client "
-            "does not need to chase you."),
+            "does not need to chase you."
+        ),
         advice_hu=(
             "Egyezzetek meg a státuszjelentések rendjében (pl. péntekenként rövid összefoglaló), "
-            "hogy az ügyfélnek ne kelljen sürgetnie."),
+            "hogy az ügyfélnek ne kelljen sürgetnie."
+        ),
         table_measure='"any update?" soon after their own previous message',
-        table_threshold='3',
+        table_threshold="3",
     ),
     WarningSign(
-        name="late_payment", title="Pays late",
-        threshold=3.0, unit="count", weight=25.0, measure=_late_payment,
+        name="late_payment",
+        title="Pays late",
+        threshold=3.0,
+        unit="count",
+        weight=25.0,
+        measure=_late_payment,
         advice=(
             "Put the payment terms in a written contract (e.g. 8 days from the invoice), "
             "tell the client you stop work once an invoice is 15 days overdue, and ask this "
-            "client to pay in advance from now on."),
+            "client to pay in advance from now on."
+        ),
         advice_hu=(
             "Rögzítsd a fizetési határidőt írásos szerződésben (pl. a számla kiállításától "
             "8 nap), jelezd, hogy 15 nap késés után felfüggeszted a munkát, és ettől az "
-            "ügyféltől ezentúl kérj előre fizetést."),
-        table_measure='payment reminders you sent; days invoices were overdue; '
-                      'unpaid overdue invoices',
-        table_threshold='3, or 30 days, or 2 invoices',
+            "ügyféltől ezentúl kérj előre fizetést."
+        ),
+        table_measure="payment reminders you sent; days invoices were overdue; "
+        "unpaid overdue invoices",
+        table_threshold="3, or 30 days, or 2 invoices",
         needs_messages=False,
     ),
 )
@@ -660,65 +748,101 @@ _SIGN = {sign.name: sign for sign in SIGNS}
 # --- the score ----------------------------------------------------------------------------
 
 
-def _sign(rule: WarningSign, finding: _Finding, thresholds: Mapping[str, float],
-          incoming: int, min_messages: int) -> Sign:
+def _sign(
+    rule: WarningSign,
+    finding: _Finding,
+    thresholds: Mapping[str, float],
+    incoming: int,
+    min_messages: int,
+) -> Sign:
     threshold = _threshold(rule, thresholds)
     reached = finding.value >= threshold or finding.also_fires
     enough = incoming >= min_messages or not rule.needs_messages
     fired = enough and finding.judgeable and reached
     explanation = finding.explanation
     if not enough:
-        explanation = (f"not judged: {incoming} messages in the window, fewer than "
-                       f"{min_messages}; {explanation}")
+        explanation = (
+            f"not judged: {incoming} messages in the window, fewer than "
+            f"{min_messages}; {explanation}"
+        )
     elif not finding.judgeable:
         explanation = f"not judged: too little to go on; {explanation}"
-    return Sign(rule.name, round(finding.value, 4), threshold, rule.weight, fired,
-                finding.evidence, explanation, dict(finding.measures))
+    return Sign(
+        rule.name,
+        round(finding.value, 4),
+        threshold,
+        rule.weight,
+        fired,
+        finding.evidence,
+        explanation,
+        dict(finding.measures),
+    )
 
 
-def score_client(client: str, mails: Sequence[Mail], window: Window, wt: WorkingTime,
-                 thresholds: Mapping[str, float] | None = None, min_messages: int = 5,
-                 payment_terms_days: float = DEFAULT_TERMS_DAYS) -> Scorecard:
+def score_client(
+    client: str,
+    mails: Sequence[Mail],
+    window: Window,
+    wt: WorkingTime,
+    thresholds: Mapping[str, float] | None = None,
+    min_messages: int = 5,
+    payment_terms_days: float = DEFAULT_TERMS_DAYS,
+) -> Scorecard:
     """Evaluate every rule for *client* over *window*.
 
     *mails* are the client's messages in both directions; earlier ones than the window may be
     included (they help threading and chaser detection), later ones are ignored.
     """
-    return score_windows(client, mails, [window], wt, thresholds, min_messages,
-                         payment_terms_days)[0]
+    return score_windows(client, mails, [window], wt, thresholds, min_messages, payment_terms_days)[
+        0
+    ]
 
 
-def score_windows(client: str, mails: Sequence[Mail], windows: Sequence[Window],
-                  wt: WorkingTime, thresholds: Mapping[str, float] | None = None,
-                  min_messages: int = 5, payment_terms_days: float = DEFAULT_TERMS_DAYS
-                  ) -> list[Scorecard]:
+def score_windows(
+    client: str,
+    mails: Sequence[Mail],
+    windows: Sequence[Window],
+    wt: WorkingTime,
+    thresholds: Mapping[str, float] | None = None,
+    min_messages: int = 5,
+    payment_terms_days: float = DEFAULT_TERMS_DAYS,
+) -> list[Scorecard]:
     """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
     history = _History(mails, wt, windows)
-    return [_scorecard(client, _Facts(history, window, wt, thresholds or {},
-                                      payment_terms_days), min_messages)
-            for window in windows]
+    return [
+        _scorecard(
+            client, _Facts(history, window, wt, thresholds or {}, payment_terms_days), min_messages
+        )
+        for window in windows
+    ]
 
 
 def _scorecard(client: str, facts: _Facts, min_messages: int) -> Scorecard:
     timeline, window = facts.history.timeline, facts.window
     incoming = len(facts.incoming)
     inside = timeline.count_before(window.end) - timeline.count_before(window.start)
-    signs = tuple(_sign(sign, sign.measure(facts), facts.thresholds, incoming, min_messages)
-                  for sign in SIGNS)
+    signs = tuple(
+        _sign(sign, sign.measure(facts), facts.thresholds, incoming, min_messages) for sign in SIGNS
+    )
     replies = [r.working_hours for r in timeline.reply_times(window.end, window.start)]
     return Scorecard(
-        client=client, window=window,
+        client=client,
+        window=window,
         score=min(100.0, sum(s.weight for s in signs if s.fired)),
-        signs=signs, incoming=incoming, outgoing=inside - incoming,
+        signs=signs,
+        incoming=incoming,
+        outgoing=inside - incoming,
         enough_data=incoming >= min_messages,
-        my_median_reply_hours=round(statistics.median(replies), 2) if replies else None)
+        my_median_reply_hours=round(statistics.median(replies), 2) if replies else None,
+    )
 
 
 # --- standing out from the other clients -------------------------------------------------
 
 
-def against_peers(cards: Sequence[Scorecard], thresholds: Mapping[str, float] | None = None
-                  ) -> list[Scorecard]:
+def against_peers(
+    cards: Sequence[Scorecard], thresholds: Mapping[str, float] | None = None
+) -> list[Scorecard]:
     """*cards* (one per client, same window) with their text signs checked against each other.
 
     A classifier that over-tags does so for every client; a client who really complains
@@ -736,17 +860,19 @@ def against_peers(cards: Sequence[Scorecard], thresholds: Mapping[str, float] | 
     return [_with_peers(card, judged if compare_peers else [], settings) for card in cards]
 
 
-def _with_peers(card: Scorecard, judged: Sequence[Scorecard], settings: Mapping[str, float]
-                ) -> Scorecard:
+def _with_peers(
+    card: Scorecard, judged: Sequence[Scorecard], settings: Mapping[str, float]
+) -> Scorecard:
     peers = [other for other in judged if other.client != card.client]
-    signs = tuple(_peer_checked(sign, peers, settings) if _SIGN[sign.name].text_sign else sign
-                  for sign in card.signs)
+    signs = tuple(
+        _peer_checked(sign, peers, settings) if _SIGN[sign.name].text_sign else sign
+        for sign in card.signs
+    )
     score = min(100.0, sum(s.weight for s in signs if s.fired))
     return dataclasses.replace(card, signs=signs, score=score)
 
 
-def _peer_checked(sign: Sign, peers: Sequence[Scorecard], settings: Mapping[str, float]
-                  ) -> Sign:
+def _peer_checked(sign: Sign, peers: Sequence[Scorecard], settings: Mapping[str, float]) -> Sign:
     tagged = int(sign.measures.get("matching", 0))
     total = int(sign.measures.get("messages", 0))
     notes: list[str] = []
@@ -794,8 +920,13 @@ def _tail_sum(k: int, n: int, p: float) -> float:
     log_p, log_q = math.log(p), math.log1p(-p)
     total = 0.0
     for i in range(k, n + 1):
-        term = math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-                        + i * log_p + (n - i) * log_q)
+        term = math.exp(
+            math.lgamma(n + 1)
+            - math.lgamma(i + 1)
+            - math.lgamma(n - i + 1)
+            + i * log_p
+            + (n - i) * log_q
+        )
         total += term
         if i > n * p and term < total * 1e-12:
             break
@@ -837,7 +968,8 @@ def compare(current: Scorecard, previous: Scorecard) -> Trend:
     """How *current* differs from *previous* (normally the window before it)."""
     changes = tuple(
         SignChange(sign.name, before.value, sign.value, before.fired, sign.fired)
-        for sign, before in zip(current.signs, previous.signs, strict=True))
+        for sign, before in zip(current.signs, previous.signs, strict=True)
+    )
     return Trend(previous.score, current.score - previous.score, changes)
 
 
@@ -857,17 +989,19 @@ class DayChange:
         return bool(self.delta or self.newly_fired or self.no_longer_fired)
 
 
-def day_change(current: Scorecard, previous_score: float, previous_fired: Iterable[str],
-               source: str) -> DayChange:
+def day_change(
+    current: Scorecard, previous_score: float, previous_fired: Iterable[str], source: str
+) -> DayChange:
     """Compare *current* with yesterday's score and fired sign names."""
     before = set(previous_fired)
     now = [s.name for s in current.fired]
     return DayChange(
-        previous_score=previous_score, delta=current.score - previous_score,
+        previous_score=previous_score,
+        delta=current.score - previous_score,
         newly_fired=tuple(n for n in now if n not in before),
-        no_longer_fired=tuple(s.name for s in current.signs
-                              if s.name in before and not s.fired),
-        source=source)
+        no_longer_fired=tuple(s.name for s in current.signs if s.name in before and not s.fired),
+        source=source,
+    )
 
 
 # --- Pareto -------------------------------------------------------------------------------
@@ -875,8 +1009,7 @@ def day_change(current: Scorecard, previous_score: float, previous_fired: Iterab
 
 def writing_minutes(outgoing: Iterable[Mail]) -> float:
     """Estimated minutes the user spent writing these messages (see the module docstring)."""
-    return sum(MINUTES_PER_MESSAGE + len(m.new_text.split()) / WORDS_PER_MINUTE
-               for m in outgoing)
+    return sum(MINUTES_PER_MESSAGE + len(m.new_text.split()) / WORDS_PER_MINUTE for m in outgoing)
 
 
 @dataclass(frozen=True)
@@ -904,8 +1037,11 @@ class ParetoRow:
 
     @property
     def stands_out(self) -> bool:
-        return (self.revenue_known and self.attention >= 0.1
-                and self.attention >= 2 * self.revenue_share)
+        return (
+            self.revenue_known
+            and self.attention >= 0.1
+            and self.attention >= 2 * self.revenue_share
+        )
 
 
 def _part(value: float, total: float) -> float:
@@ -921,10 +1057,18 @@ def pareto(clients: Sequence[tuple[str, float, int, float]]) -> tuple[ParetoRow,
     messages = sum(c[2] for c in clients)
     minutes = sum(c[3] for c in clients)
     return tuple(
-        ParetoRow(name, rev, round(_part(rev, revenue), 4), count,
-                  round(_part(count, messages), 4), round(spent, 1),
-                  round(_part(spent, minutes), 4), revenue > 0)
-        for name, rev, count, spent in clients)
+        ParetoRow(
+            name,
+            rev,
+            round(_part(rev, revenue), 4),
+            count,
+            round(_part(count, messages), 4),
+            round(spent, 1),
+            round(_part(spent, minutes), 4),
+            revenue > 0,
+        )
+        for name, rev, count, spent in clients
+    )
 
 
 # --- suggested actions --------------------------------------------------------------------
@@ -946,7 +1090,8 @@ def _pareto_advice(row: ParetoRow) -> Suggestion:
         f"This client brings {rev} of your revenue but takes {att} of your attention: "
         "renegotiate the price or the scope, or consider ending the relationship.",
         f"Ez az ügyfél a bevételed {rev}-át hozza, de a figyelmed {att}-át viszi el: "
-        "tárgyald újra az árat vagy a keretet, vagy fontold meg az együttműködés lezárását.")
+        "tárgyald újra az árat vagy a keretet, vagy fontold meg az együttműködés lezárását.",
+    )
 
 
 def suggestions_for(card: Scorecard, row: ParetoRow | None = None) -> tuple[Suggestion, ...]:
@@ -992,14 +1137,23 @@ class ClientReport:
         return self.card.score
 
 
-def client_report(card: Scorecard, previous: Scorecard, row: ParetoRow,
-                  daily: Sequence[DailyPoint], since_yesterday: DayChange | None,
-                  alert_threshold: float) -> ClientReport:
+def client_report(
+    card: Scorecard,
+    previous: Scorecard,
+    row: ParetoRow,
+    daily: Sequence[DailyPoint],
+    since_yesterday: DayChange | None,
+    alert_threshold: float,
+) -> ClientReport:
     """Decide what the report says about a client — its trend against the previous window,
     the suggested actions and whether it is flagged (at or over *alert_threshold*, with a sign
     fired) — from its scorecards, its Pareto row and its daily series."""
     return ClientReport(
-        card=card, trend=compare(card, previous), pareto=row,
-        suggestions=suggestions_for(card, row), daily=tuple(daily),
+        card=card,
+        trend=compare(card, previous),
+        pareto=row,
+        suggestions=suggestions_for(card, row),
+        daily=tuple(daily),
         since_yesterday=since_yesterday,
-        flagged=bool(card.fired) and card.score >= alert_threshold)
+        flagged=bool(card.fired) and card.score >= alert_threshold,
+    )

@@ -1,4 +1,4 @@
-""""Waiting on": the questions a client has left unanswered, and the client mail that still
+""" "Waiting on": the questions a client has left unanswered, and the client mail that still
 waits for the user's answer. Pure: takes one client's mail, returns the two lists.
 
 - A question the user asked waits in the *client's* working time (their calendar, or the
@@ -57,29 +57,54 @@ class WaitingOn:
         return bool(self.questions or self.replies)
 
 
-def waiting_questions(client: str, mails: Sequence[Mail], client_wt: WorkingTime,
-                      as_of: datetime, since: datetime, min_working_hours: float
-                      ) -> list[WaitingQuestion]:
+def waiting_questions(
+    client: str,
+    mails: Sequence[Mail],
+    client_wt: WorkingTime,
+    as_of: datetime,
+    since: datetime,
+    min_working_hours: float,
+) -> list[WaitingQuestion]:
     """The user's questions asked in [*since*, *as_of*) with no answer by *as_of* after more
     than *min_working_hours* of the client's working time (naive UTC moments)."""
     found = Timeline(mails, client_wt, [as_of]).question_answers(as_of, since)
-    return [WaitingQuestion(client, q.question_id, q.subject, q.asked_at, q.working_hours,
-                            q.calendar_hours)
-            for q in found if not q.answered and q.working_hours > min_working_hours]
+    return [
+        WaitingQuestion(
+            client, q.question_id, q.subject, q.asked_at, q.working_hours, q.calendar_hours
+        )
+        for q in found
+        if not q.answered and q.working_hours > min_working_hours
+    ]
 
 
-def waiting_replies(client: str, mails: Sequence[Mail], my_wt: WorkingTime, as_of: datetime,
-                    since: datetime, habitual_urgency: bool) -> list[WaitingReply]:
+def waiting_replies(
+    client: str,
+    mails: Sequence[Mail],
+    my_wt: WorkingTime,
+    as_of: datetime,
+    since: datetime,
+    habitual_urgency: bool,
+) -> list[WaitingReply]:
     """The client's messages received in [*since*, *as_of*) that the user has not replied to
     by *as_of*, each with its reply suggestion."""
     timeline = Timeline(mails, my_wt, [as_of])
-    return [WaitingReply(client, mail.id, mail.subject, mail.date,
-                         working_hours_between(mail.date, as_of, my_wt),
-                         suggest_reply(mail, my_wt, habitual_urgency))
-            for mail in timeline.unreplied(as_of) if mail.date >= since]
+    return [
+        WaitingReply(
+            client,
+            mail.id,
+            mail.subject,
+            mail.date,
+            working_hours_between(mail.date, as_of, my_wt),
+            suggest_reply(mail, my_wt, habitual_urgency),
+        )
+        for mail in timeline.unreplied(as_of)
+        if mail.date >= since
+    ]
 
 
 def combine(questions: Sequence[WaitingQuestion], replies: Sequence[WaitingReply]) -> WaitingOn:
     """Every client's lists in one, oldest first."""
-    return WaitingOn(tuple(sorted(questions, key=lambda q: (q.asked_at, q.message_id))),
-                     tuple(sorted(replies, key=lambda r: (r.received_at, r.message_id))))
+    return WaitingOn(
+        tuple(sorted(questions, key=lambda q: (q.asked_at, q.message_id))),
+        tuple(sorted(replies, key=lambda r: (r.received_at, r.message_id))),
+    )

@@ -29,8 +29,9 @@ def login_state(account: AccountConfig) -> str:
     what = f"account {account.name!r}"
     oauth = account.oauth
     if account.auth != "oauth2" or oauth is None:
-        resolve_password(what, account.password_env, account.password_command,
-                         account.password_file)
+        resolve_password(
+            what, account.password_env, account.password_command, account.password_file
+        )
         return "password available"
     if oauth.token_command:
         return "OAuth2, token from token_command"
@@ -38,27 +39,34 @@ def login_state(account: AccountConfig) -> str:
     try:
         load_tokens(oauth.token_file)
     except FileNotFoundError:
-        raise TokenError(f"{what}: not signed in yet; run: inboxwatch auth login "
-                         f"{account.name}") from None
+        raise TokenError(
+            f"{what}: not signed in yet; run: inboxwatch auth login {account.name}"
+        ) from None
     return f"OAuth2, signed in (token file {oauth.token_file})"
 
 
-def auth_login_command(config: Config, name: str, out: TextIO,
-                       open_browser: Callable[[str], object] | None = None) -> int:
+def auth_login_command(
+    config: Config, name: str, out: TextIO, open_browser: Callable[[str], object] | None = None
+) -> int:
     """Sign *name* in interactively and save its refresh token (0600)."""
     from inboxwatch.oauth import sign_in
 
     account = find_account(config, name)
     if account.auth != "oauth2" or account.oauth is None:
-        raise ConfigError(f"{config.path}: account {name!r} logs in with a password; set "
-                          "auth = \"oauth2\" and its oauth table first (see the README)")
+        raise ConfigError(
+            f"{config.path}: account {name!r} logs in with a password; set "
+            'auth = "oauth2" and its oauth table first (see the README)'
+        )
 
     def show(text: str) -> None:
         print(text, file=out, flush=True)
 
     sign_in(f"account {name!r}", account.oauth, show, open_browser)
-    print(f"signed in; the refresh token is in {account.oauth.token_file} (mode 0600). "
-          f"Next: inboxwatch folders {name}", file=out)
+    print(
+        f"signed in; the refresh token is in {account.oauth.token_file} (mode 0600). "
+        f"Next: inboxwatch folders {name}",
+        file=out,
+    )
     return 0
 
 

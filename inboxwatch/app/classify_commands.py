@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from inboxwatch.classifying.classifier import TAGS, Classification, Classifier
-from inboxwatch.parsing.cleaning import extract_new_content
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.hours import is_after_hours
 from inboxwatch.ingest.workers import WarmPool
+from inboxwatch.parsing.cleaning import extract_new_content
 
 if TYPE_CHECKING:
     from inboxwatch.classifying.training import LabelledExample
@@ -41,8 +41,7 @@ PARALLEL_MIN_LINES = 1000
 _PIECES_PER_WORKER = 4  # a chunk is cut finer than one piece per worker to even out the load
 
 
-def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Config | None
-                    ) -> int:
+def classify_stream(source: TextIO, sink: TextIO, models_dir: Path, config: Config | None) -> int:
     """Classify JSON Lines from *source* into *sink*; a bad line gets an error line, not a stop.
 
     Answers come in input order and are written (and flushed) a chunk of ``CHUNK`` lines at
@@ -81,23 +80,27 @@ class _Answerer:
         """The output lines (newline included) for ``lines``, and how many were bad."""
         parsed = [_parse_line(number, line) for number, line in lines]
         good = [p for p in parsed if "error" not in p]
-        results = iter(self.classifier.classify_many(
-            [(p["subject"], extract_new_content(p["body"]), None) for p in good]))
+        results = iter(
+            self.classifier.classify_many(
+                [(p["subject"], extract_new_content(p["body"]), None) for p in good]
+            )
+        )
         answers = [
-            json.dumps(item, ensure_ascii=False) + "\n" if "error" in item
+            json.dumps(item, ensure_ascii=False) + "\n"
+            if "error" in item
             else _answer(item, next(results), self.config) + "\n"
             for item in parsed
         ]
         return answers, len(parsed) - len(good)
 
 
-def _answer_in_worker(answerer: _Answerer, lines: list[tuple[int, str]]
-                      ) -> tuple[list[str], int]:
+def _answer_in_worker(answerer: _Answerer, lines: list[tuple[int, str]]) -> tuple[list[str], int]:
     return answerer.answer(lines)
 
 
-def _answer_chunk(lines: list[tuple[int, str]], pool: WarmPool[_Answerer], workers: int
-                  ) -> tuple[list[str], int]:
+def _answer_chunk(
+    lines: list[tuple[int, str]], pool: WarmPool[_Answerer], workers: int
+) -> tuple[list[str], int]:
     """The output lines for ``lines``, in order, and how many lines were bad: on the pool's
     workers when it runs (a chunk cut into pieces), else here."""
     size = -(-len(lines) // (workers * _PIECES_PER_WORKER))
@@ -118,13 +121,19 @@ def _parse_line(number: int, line: str) -> dict[str, Any]:
         return {"id": None, "line": number, "error": "expected a JSON object"}
     body, subject = item.get("body", ""), item.get("subject", "")
     if not isinstance(body, str) or not isinstance(subject, str):
-        return {"id": item.get("id"), "line": number,
-                "error": "'subject' and 'body' must be strings"}
+        return {
+            "id": item.get("id"),
+            "line": number,
+            "error": "'subject' and 'body' must be strings",
+        }
     date = item.get("date")
     when = _parse_date(date) if isinstance(date, str) else None
     if date is not None and when is None:
-        return {"id": item.get("id"), "line": number,
-                "error": f"'date' must be RFC 3339, like 2026-11-26T21:30:00+01:00; got {date!r}"}
+        return {
+            "id": item.get("id"),
+            "line": number,
+            "error": f"'date' must be RFC 3339, like 2026-11-26T21:30:00+01:00; got {date!r}",
+        }
     return {"id": item.get("id"), "subject": subject, "body": body, "date": when}
 
 
@@ -141,14 +150,17 @@ def _answer(item: dict[str, Any], result: Classification, config: Config | None)
     when = item["date"]
     if config is not None and when is not None and is_after_hours(when, config.me.working_time):
         tags.append("after-hours")
-    return json.dumps({
-        "id": item["id"],
-        "tags": tags,
-        "scores": {tag: round(result.scores[tag], 4) for tag in TAGS},
-        "language": result.language,
-        "content_words": result.content_words,
-        "why": {tag: list(words) for tag, words in result.why.items()},
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "id": item["id"],
+            "tags": tags,
+            "scores": {tag: round(result.scores[tag], 4) for tag in TAGS},
+            "language": result.language,
+            "content_words": result.content_words,
+            "why": {tag: list(words) for tag, words in result.why.items()},
+        },
+        ensure_ascii=False,
+    )
 
 
 def train_command(
@@ -165,16 +177,19 @@ def train_command(
 
 
 def _corrections(config: Config) -> list[LabelledExample]:
-    from inboxwatch.storage.store import Store, corrected_texts
     from inboxwatch.classifying.training import LabelledExample
+    from inboxwatch.storage.store import Store, corrected_texts
 
     with Store.open(config.database_url) as store:
         corrected = corrected_texts(store)
     return [
         LabelledExample(
-            id=f"correction-{text.pk}", lang=text.language, subject=text.subject,
+            id=f"correction-{text.pk}",
+            lang=text.language,
+            subject=text.subject,
             body=text.new_text,
-            labels={tag: verdicts.get(tag) for tag in TAGS})
+            labels={tag: verdicts.get(tag) for tag in TAGS},
+        )
         for text, verdicts in corrected
     ]
 
@@ -186,8 +201,10 @@ def label_command(config: Config, reference: str, tag: str, value: bool, out: Te
     with Store.open(config.database_url) as store:
         pk = find_message_pk(store, reference)
         if pk is None:
-            raise InboxwatchError(f"no stored message {reference!r}: give the id shown in the "
-                                  "report or the Message-ID header")
+            raise InboxwatchError(
+                f"no stored message {reference!r}: give the id shown in the "
+                "report or the Message-ID header"
+            )
         record_correction(store, pk, tag, value)
     verdict = "is" if value else "is not"
     out.write(f"message {pk} {verdict} {tag}: saved; `inboxwatch train` will learn from it\n")
@@ -208,20 +225,27 @@ def reclassify_command(config: Config, out: TextIO) -> int:
     with Store.open(config.database_url) as store:
         verdicts = {text.pk: v for text, v in corrected_texts(store)}
         for batch in iter_incoming_texts(store):
-            results = classifier.classify_many(
-                [(t.subject, t.new_text, t.language) for t in batch])
-            update_classifications(store, [
-                _columns(t.pk, r, classifier.version, verdicts.get(t.pk, {}))
-                for t, r in zip(batch, results, strict=True)])
+            results = classifier.classify_many([(t.subject, t.new_text, t.language) for t in batch])
+            update_classifications(
+                store,
+                [
+                    _columns(t.pk, r, classifier.version, verdicts.get(t.pk, {}))
+                    for t, r in zip(batch, results, strict=True)
+                ],
+            )
             count += len(batch)
     out.write(f"reclassified {count} messages with model {classifier.version}\n")
     return 0
 
 
-def _columns(pk: int, result: Classification, version: str, verdicts: dict[str, bool]
-             ) -> dict[str, Any]:
+def _columns(
+    pk: int, result: Classification, version: str, verdicts: dict[str, bool]
+) -> dict[str, Any]:
     from inboxwatch.storage.store import classification_columns
 
     tags = [tag for tag in TAGS if verdicts.get(tag, tag in result.tags)]  # corrections win
-    return {"pk": pk, "content_words": result.content_words,
-            **classification_columns(tags, result.scores, result.why, version)}
+    return {
+        "pk": pk,
+        "content_words": result.content_words,
+        **classification_columns(tags, result.scores, result.why, version),
+    }

@@ -150,8 +150,7 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-13, got {text!r}"
-                                         ) from exc
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-13, got {text!r}") from exc
 
 
 def _message_reference(text: str) -> str:
@@ -170,12 +169,26 @@ def _positive_seconds(text: str) -> float:
     return seconds
 
 
-_MODELS = Arg(("--models",), {"metavar": "DIR",
-                              "help": "model folder (default: [models] dir, else the bundled one)"})
-_DATA = Arg(("--data",), {"default": None, "metavar": "DIR",
-                          "help": "labelled data folder (default: the bundled data/labelled)"})
-_REAL = Arg(("--real",), {"default": None, "metavar": "DIR",
-                          "help": "labelled real mail (default: the bundled data/real)"})
+_MODELS = Arg(
+    ("--models",),
+    {"metavar": "DIR", "help": "model folder (default: [models] dir, else the bundled one)"},
+)
+_DATA = Arg(
+    ("--data",),
+    {
+        "default": None,
+        "metavar": "DIR",
+        "help": "labelled data folder (default: the bundled data/labelled)",
+    },
+)
+_REAL = Arg(
+    ("--real",),
+    {
+        "default": None,
+        "metavar": "DIR",
+        "help": "labelled real mail (default: the bundled data/real)",
+    },
+)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -261,9 +274,14 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 @command("poll")
 @option("--once", action="store_true", help="one pass, then exit")
-@option("--wait", type=_positive_seconds, default=POLL_WAIT_SECONDS, metavar="SECONDS",
-        help="give up on servers that do not answer after this many seconds in all "
-             "(default: %(default)g); time spent syncing is not counted")
+@option(
+    "--wait",
+    type=_positive_seconds,
+    default=POLL_WAIT_SECONDS,
+    metavar="SECONDS",
+    help="give up on servers that do not answer after this many seconds in all "
+    "(default: %(default)g); time spent syncing is not counted",
+)
 def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     """Fetch new mail from every configured IMAP account (read-only) and store it.
 
@@ -296,8 +314,9 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     return worst_exit_code(errors)
 
 
-def _write_keywords(args: argparse.Namespace, config: Config, store: Store, synced: list[str],
-                    out: TextIO) -> list[InboxwatchError]:
+def _write_keywords(
+    args: argparse.Namespace, config: Config, store: Store, synced: list[str], out: TextIO
+) -> list[InboxwatchError]:
     """Keywords for the synced accounts with allow_write; the errors (each printed once)."""
     from inboxwatch.app.keywords import write_keywords
     from inboxwatch.ingest.sync import account_password
@@ -306,8 +325,9 @@ def _write_keywords(args: argparse.Namespace, config: Config, store: Store, sync
     for account in config.accounts:
         if account.allow_write and account.name in synced:
             try:
-                out.write(write_keywords(config, account, account_password(account),
-                                         store).line() + "\n")
+                out.write(
+                    write_keywords(config, account, account_password(account), store).line() + "\n"
+                )
             except InboxwatchError as exc:
                 _print_error(args, f"{account.name}: writing keywords failed: {exc}")
                 errors.append(exc)
@@ -333,14 +353,25 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 
 @command("forget")
 @option("client", metavar="CLIENT", help="the client's name, as in the config")
-@option("--address", action="append", default=[], metavar="ADDRESS",
-        help="another address (boss@acme.example) or domain (@acme.example) of theirs; "
-             "repeatable; needed for a client no longer in the config")
-@one_of(Arg(("--yes",), {"action": "store_true", "help": "delete (default: only show)"}),
-        Arg(("--undo",), {"action": "store_true",
-                          "help": "store the client's new mail again (deleted mail stays "
-                                  "deleted)"}),
-        required=False)
+@option(
+    "--address",
+    action="append",
+    default=[],
+    metavar="ADDRESS",
+    help="another address (boss@acme.example) or domain (@acme.example) of theirs; "
+    "repeatable; needed for a client no longer in the config",
+)
+@one_of(
+    Arg(("--yes",), {"action": "store_true", "help": "delete (default: only show)"}),
+    Arg(
+        ("--undo",),
+        {
+            "action": "store_true",
+            "help": "store the client's new mail again (deleted mail stays deleted)",
+        },
+    ),
+    required=False,
+)
 def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
     """Delete everything stored about one client, and stop storing their mail.
 
@@ -371,8 +402,11 @@ def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
 
 
 @command("demo")
-@option("--db", default="demo-out/inboxwatch-demo.db",
-        help="SQLite file to create (default: %(default)s)")
+@option(
+    "--db",
+    default="demo-out/inboxwatch-demo.db",
+    help="SQLite file to create (default: %(default)s)",
+)
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Run the whole pipeline on the bundled sample mailbox, into a local SQLite file.
 
@@ -423,8 +457,13 @@ def cmd_train(args: argparse.Namespace, out: TextIO) -> int:
     from inboxwatch.app.classify_commands import train_command
 
     config = _optional_config(args)
-    return train_command(_data_dir(args.data, "labelled"), _data_dir(args.real, "real"),
-                         _models_dir(args, config), config, out)
+    return train_command(
+        _data_dir(args.data, "labelled"),
+        _data_dir(args.real, "real"),
+        _models_dir(args, config),
+        config,
+        out,
+    )
 
 
 @command("evaluate")
@@ -449,11 +488,17 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 @command("label")
-@option("message", metavar="MESSAGE", type=_message_reference,
-        help="the id the report shows (182 or #182), or the Message-ID")
+@option(
+    "message",
+    metavar="MESSAGE",
+    type=_message_reference,
+    help="the id the report shows (182 or #182), or the Message-ID",
+)
 @option("--tag", required=True, choices=("urgent", "vague", "complaint"))
-@one_of(Arg(("--yes",), {"dest": "value", "action": "store_true", "help": "the tag applies"}),
-        Arg(("--no",), {"dest": "value", "action": "store_false", "help": "it does not"}))
+@one_of(
+    Arg(("--yes",), {"dest": "value", "action": "store_true", "help": "the tag applies"}),
+    Arg(("--no",), {"dest": "value", "action": "store_false", "help": "it does not"}),
+)
 def cmd_label(args: argparse.Namespace, out: TextIO) -> int:
     """Correct one tag of a stored message; the next `inboxwatch train` learns from it.
 
@@ -503,8 +548,9 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 
 
 @command("suggest")
-@option("--date", metavar="YYYY-MM-DD", type=_iso_date,
-        help="as of the end of this day (default: now)")
+@option(
+    "--date", metavar="YYYY-MM-DD", type=_iso_date, help="as of the end of this day (default: now)"
+)
 def cmd_suggest(args: argparse.Namespace, out: TextIO) -> int:
     """Suggest when to answer each recent unanswered client message, and why.
 
@@ -676,25 +722,45 @@ def _global_options(parser: argparse._ActionsContainer, *, after_command: bool) 
         # After the command, an absent option must not overwrite the one given before it.
         return argparse.SUPPRESS if after_command else value
 
-    parser.add_argument("--config", metavar="PATH", default=default(None),
-                        help="config file (default: $INBOXWATCH_CONFIG, else ./inboxwatch.toml)")
-    parser.add_argument("-v", "--verbose", action="count", default=default(0),
-                        help="more log output (-vv for debug)")
-    parser.add_argument("--log-format", choices=("text", "json"), default=default("text"),
-                        help="log and error lines as text or JSON (default: text)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default(None),
+        help="config file (default: $INBOXWATCH_CONFIG, else ./inboxwatch.toml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="more log output (-vv for debug)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="log and error lines as text or JSON (default: text)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="inboxwatch", description=USER_HELP, epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="inboxwatch",
+        description=USER_HELP,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"inboxwatch {__version__}")
     _global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, spec in _SPECS.items():
         doc = spec.func.__doc__ or ""
-        child = sub.add_parser(name, help=doc.splitlines()[0], description=_dedent(doc),
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        child = sub.add_parser(
+            name,
+            help=doc.splitlines()[0],
+            description=_dedent(doc),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         for arg in spec.args:
             _add_arg(child, arg)
         _global_options(child.add_argument_group("global options"), after_command=True)
@@ -755,7 +821,8 @@ def _quiet_closed_stdout() -> None:
 
 def _wants_json(argv: Sequence[str]) -> bool:
     return "--log-format=json" in argv or any(
-        pair == ("--log-format", "json") for pair in itertools.pairwise(argv))
+        pair == ("--log-format", "json") for pair in itertools.pairwise(argv)
+    )
 
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:

@@ -38,12 +38,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.errors import ConfigError, CredentialError, ImapAuthError, InboxwatchError
+from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.ingest.sync import account_password, sync_account
 from inboxwatch.oauth import Secret
 from inboxwatch.sources.imap import ImapSession
-from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.leases import LeaseKeeper, Leases
 from inboxwatch.storage.store import Store, utcnow
-from inboxwatch.ingest.sync import account_password, sync_account
 
 if TYPE_CHECKING:
     from inboxwatch.app.metrics import MetricsServer
@@ -87,11 +87,15 @@ class LoginHoldoff:
             count, until = self._failures.get(account, (0, now))
             if count and now < until:  # another thread already counted this failure
                 return
-            pause = min(self.FIRST * 2 ** count, self.LONGEST)
+            pause = min(self.FIRST * 2**count, self.LONGEST)
             self._failures[account] = (count + 1, now + pause)
         if count == 0:
-            logger.error("%s: %s (retrying with growing pauses; fix the password and the next "
-                      "attempt picks it up)", account, error)
+            logger.error(
+                "%s: %s (retrying with growing pauses; fix the password and the next "
+                "attempt picks it up)",
+                account,
+                error,
+            )
         else:
             logger.debug("%s: login still rejected; next try in %s", account, pause)
 
@@ -103,8 +107,13 @@ class LoginHoldoff:
 class Service:
     """The background service: owns the scheduler, the IDLE watchers and the lease."""
 
-    def __init__(self, config: Config, store: Store, ctx: IngestContext,
-                 today: Callable[[], date] | None = None):
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        ctx: IngestContext,
+        today: Callable[[], date] | None = None,
+    ):
         self.config = config
         self.store = store
         self.ctx = ctx
@@ -116,7 +125,8 @@ class Service:
             # delivery has a thread of its own: a slow SMTP server must not stall polling
             executors={"default": ThreadPoolExecutor(2), "delivery": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-            timezone=config.me.working_time.tz)
+            timezone=config.me.working_time.tz,
+        )
         self.login_holdoff = LoginHoldoff()
         self.poll_requested = threading.Event()  # new mail announced while a poll ran
         self.watchers: list[threading.Thread] = []
@@ -128,8 +138,9 @@ class Service:
 
     def start(self) -> None:
         """Take the lease (LockError if another instance runs) and start every job."""
-        self.keeper = LeaseKeeper(self.leases, self.leases.acquire(SERVICE_LEASE,
-                                                                   LEASE_SECONDS)).start()
+        self.keeper = LeaseKeeper(
+            self.leases, self.leases.acquire(SERVICE_LEASE, LEASE_SECONDS)
+        ).start()
         self._schedule_jobs()
         self.scheduler.start()
         for account in self.config.accounts:
@@ -145,12 +156,15 @@ class Service:
         if metrics.listen_host is None:
             return
         try:
-            self.metrics = MetricsServer(self.config, self.store, SERVICE_LEASE,
-                                         metrics.listen_host, metrics.listen_port)
+            self.metrics = MetricsServer(
+                self.config, self.store, SERVICE_LEASE, metrics.listen_host, metrics.listen_port
+            )
         except OSError as exc:
-            raise ConfigError(f"[metrics] listen: cannot listen on {metrics.listen_host}:"
-                              f"{metrics.listen_port} ({exc.strerror}); choose a free "
-                              "port or remove the option") from exc
+            raise ConfigError(
+                f"[metrics] listen: cannot listen on {metrics.listen_host}:"
+                f"{metrics.listen_port} ({exc.strerror}); choose a free "
+                "port or remove the option"
+            ) from exc
         self.metrics.start()
 
     def request_stop(self, signum: int = 0, _frame: FrameType | None = None) -> None:
@@ -164,8 +178,11 @@ class Service:
             problem = self.keeper.problem() if self.keeper is not None else None
             if problem is not None:
                 self.lease_problem = problem
-                logger.error("%s; stopping with exit code %d so that the service is "
-                             "restarted", problem, EXIT_LEASE_LOST)
+                logger.error(
+                    "%s; stopping with exit code %d so that the service is restarted",
+                    problem,
+                    EXIT_LEASE_LOST,
+                )
                 return EXIT_LEASE_LOST
         return EXIT_STOPPED
 
@@ -193,8 +210,12 @@ class Service:
         """Shut the scheduler down, waiting for running jobs at most *timeout* seconds."""
         if not self.scheduler.running:
             return True
-        waiter = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True},
-                                  daemon=True, name="scheduler-shutdown")
+        waiter = threading.Thread(
+            target=self.scheduler.shutdown,
+            kwargs={"wait": True},
+            daemon=True,
+            name="scheduler-shutdown",
+        )
         waiter.start()
         waiter.join(timeout)
         return not waiter.is_alive()
@@ -203,16 +224,25 @@ class Service:
 
     def _schedule_jobs(self) -> None:
         polling, report = self.config.polling, self.config.report
-        self.scheduler.add_job(self.poll, IntervalTrigger(minutes=polling.interval_minutes),
-                               id="poll", next_run_time=datetime.now(self.scheduler.timezone))
+        self.scheduler.add_job(
+            self.poll,
+            IntervalTrigger(minutes=polling.interval_minutes),
+            id="poll",
+            next_run_time=datetime.now(self.scheduler.timezone),
+        )
         tz = self.scheduler.timezone  # the user's zone, not the host's
-        self.scheduler.add_job(self.daily_report, CronTrigger(
-            hour=report.time.hour, minute=report.time.minute, timezone=tz), id="report")
-        self.scheduler.add_job(self.deliver, IntervalTrigger(minutes=1), id="outbox",
-                               executor="delivery")
+        self.scheduler.add_job(
+            self.daily_report,
+            CronTrigger(hour=report.time.hour, minute=report.time.minute, timezone=tz),
+            id="report",
+        )
+        self.scheduler.add_job(
+            self.deliver, IntervalTrigger(minutes=1), id="outbox", executor="delivery"
+        )
         if self.config.retention_days:
-            self.scheduler.add_job(self.retention, CronTrigger(hour=3, minute=17, timezone=tz),
-                                   id="retention")
+            self.scheduler.add_job(
+                self.retention, CronTrigger(hour=3, minute=17, timezone=tz), id="retention"
+            )
 
     def poll(self) -> None:
         """Sync every account; again if new mail was announced meanwhile (the scheduler
@@ -296,8 +326,10 @@ class Service:
             logger.error("alert delivery failed: %s", exc)
             return
         if result.sent or result.errors:
-            logger.info("outbox", extra={"sent": result.sent, "pending": result.pending,
-                                      "failed": result.failed})
+            logger.info(
+                "outbox",
+                extra={"sent": result.sent, "pending": result.pending, "failed": result.failed},
+            )
 
     def retention(self) -> None:
         from inboxwatch.storage.retention import delete_older_than
@@ -310,8 +342,9 @@ class Service:
     # --- IMAP IDLE ----------------------------------------------------------------------
 
     def _start_watcher(self, account: AccountConfig) -> None:
-        thread = threading.Thread(target=self._watch, args=(account,), daemon=True,
-                                  name=f"idle-{account.name}")
+        thread = threading.Thread(
+            target=self._watch, args=(account,), daemon=True, name=f"idle-{account.name}"
+        )
         self.watchers.append(thread)
         thread.start()
 
@@ -366,8 +399,7 @@ def run_service(config: Config, store: Store, ctx: IngestContext) -> int:
     if not finished:
         # a job hangs on the unreachable database; its thread would block the interpreter's
         # exit forever, and the supervisor must see the exit code now
-        logger.error("a job is still running after %g s; exiting without it",
-                     STOP_GRACE_SECONDS)
+        logger.error("a job is still running after %g s; exiting without it", STOP_GRACE_SECONDS)
         logging.shutdown()
         os._exit(code)
     return code

@@ -26,17 +26,24 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
     if fmt == "json":
-        json.dump({
-            "folders": [_status_dict(s) for s in statuses],
-            "parse_failures": [vars(f) for f in failures],
-            "forgotten_clients": forgotten,
-        }, out, indent=2, default=str)
+        json.dump(
+            {
+                "folders": [_status_dict(s) for s in statuses],
+                "parse_failures": [vars(f) for f in failures],
+                "forgotten_clients": forgotten,
+            },
+            out,
+            indent=2,
+            default=str,
+        )
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
     for name in forgotten:
-        out.write(f"forgotten: {name} (their mail is not stored; to store it again: "
-                  f"inboxwatch forget {shlex.quote(name)} --undo)\n")
+        out.write(
+            f"forgotten: {name} (their mail is not stored; to store it again: "
+            f"inboxwatch forget {shlex.quote(name)} --undo)\n"
+        )
     return 0
 
 
@@ -45,22 +52,25 @@ def _status_dict(status: FolderStatus) -> dict[str, object]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
 
 
-def _print_status(statuses: Sequence[FolderStatus], failures: Sequence[ParseFailure],
-                  out: TextIO) -> None:
+def _print_status(
+    statuses: Sequence[FolderStatus], failures: Sequence[ParseFailure], out: TextIO
+) -> None:
     if not statuses:
-        out.write("nothing stored yet: run `inboxwatch poll --once` or "
-                  "`inboxwatch import PATH`\n")
+        out.write("nothing stored yet: run `inboxwatch poll --once` or `inboxwatch import PATH`\n")
     for s in statuses:
         last = s.last_uid if s.last_uid is not None else "-"
         validity = s.uidvalidity if s.uidvalidity is not None else "-"
-        out.write(f"{s.account}/{s.folder}: {s.stored} stored, {s.failed} unparseable, "
-                  f"last uid {last}, uidvalidity {validity}\n")
+        out.write(
+            f"{s.account}/{s.folder}: {s.stored} stored, {s.failed} unparseable, "
+            f"last uid {last}, uidvalidity {validity}\n"
+        )
     for f in failures:
         out.write(f"  unparseable: {f.account}/{f.folder} uid {f.uid}: {f.reason}\n")
 
 
-def forget_command(config: Config, client: str, extra_addresses: Sequence[str], yes: bool,
-                   out: TextIO) -> int:
+def forget_command(
+    config: Config, client: str, extra_addresses: Sequence[str], yes: bool, out: TextIO
+) -> int:
     """Show (or, with *yes*, delete) everything stored about *client*: messages from or to
     their configured addresses and *extra_addresses*, corrections, score history; deleting
     also stops their new mail from being stored. Refused while the service runs (it holds
@@ -80,8 +90,10 @@ def forget_command(config: Config, client: str, extra_addresses: Sequence[str], 
             return 0
         with Leases(store).hold(SERVICE_LEASE):
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
-        out.write(f"{client}: their new mail will not be stored; to store it again: "
-                  f"inboxwatch forget {shlex.quote(client)} --undo\n")
+        out.write(
+            f"{client}: their new mail will not be stored; to store it again: "
+            f"inboxwatch forget {shlex.quote(client)} --undo\n"
+        )
     return 0
 
 
@@ -93,10 +105,14 @@ def unforget_command(config: Config, client: str, out: TextIO) -> int:
     with Store.open(config.database_url) as store:
         was_forgotten, returning = unforget_client(store, client)
     if not was_forgotten:
-        raise UsageError(f"no forgotten client named {client!r}; nothing to undo "
-                         "(`inboxwatch status` lists the forgotten clients)")
-    out.write(f"{client} is no longer forgotten: their new mail is stored again, and the "
-              f"{returning} messages that arrived meanwhile are fetched on the next poll\n")
+        raise UsageError(
+            f"no forgotten client named {client!r}; nothing to undo "
+            "(`inboxwatch status` lists the forgotten clients)"
+        )
+    out.write(
+        f"{client} is no longer forgotten: their new mail is stored again, and the "
+        f"{returning} messages that arrived meanwhile are fetched on the next poll\n"
+    )
     return 0
 
 
@@ -107,7 +123,12 @@ def _unknown_client(config: Config, name: str) -> str:
     matches = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.4)
     matches += [f for f in folded if key in f and f not in matches]  # "acme" in "acme kft."
     close = [repr(folded[f]) for f in matches[:3]]
-    hint = (f"did you mean {' or '.join(close)}?" if close else
-            f"the configured clients are: {', '.join(map(repr, folded.values())) or 'none'}")
-    return (f"no client named {name!r} in {config.path}; {hint} (to forget a client no "
-            "longer in the config, give their addresses with --address)")
+    hint = (
+        f"did you mean {' or '.join(close)}?"
+        if close
+        else f"the configured clients are: {', '.join(map(repr, folded.values())) or 'none'}"
+    )
+    return (
+        f"no client named {name!r} in {config.path}; {hint} (to forget a client no "
+        "longer in the config, give their addresses with --address)"
+    )

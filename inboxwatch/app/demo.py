@@ -9,12 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from inboxwatch.reporting.build import demo_report_text, latest_message_day
 from inboxwatch.classifying.classifier import Classifier
 from inboxwatch.config import Config, parse_config, project_home
 from inboxwatch.errors import ConfigError
 from inboxwatch.ingest.importer import import_export
 from inboxwatch.ingest.pipeline import IngestContext
+from inboxwatch.reporting.build import demo_report_text, latest_message_day
 from inboxwatch.storage.store import ClientTally, Store, client_tallies
 
 
@@ -71,18 +71,23 @@ def look_again(config_file: Path, day: date) -> str:
     """The commands that show the demo database again (its mail ends on *day*, so the
     default "today" would find nothing)."""
     run = f"inboxwatch --config {config_file}"
-    return (f"\nThe demo's config is {config_file}. Look at the demo database again with:\n"
-            f"  {run} report --date {day}\n"
-            f"  {run} report --date {day} --format html > report.html\n"
-            f"  {run} suggest --date {day}\n"
-            f"  {run} status\n")
+    return (
+        f"\nThe demo's config is {config_file}. Look at the demo database again with:\n"
+        f"  {run} report --date {day}\n"
+        f"  {run} report --date {day} --format html > report.html\n"
+        f"  {run} suggest --date {day}\n"
+        f"  {run} status\n"
+    )
 
 
 def _print_tallies(tallies: list[ClientTally], out: TextIO) -> None:
-    out.write(f"{'client':<22}{'received':>9}{'sent':>6}{'urgent':>8}{'vague':>7}"
-              f"{'complaint':>10}{'after-hours':>12}\n")
+    out.write(
+        f"{'client':<22}{'received':>9}{'sent':>6}{'urgent':>8}{'vague':>7}"
+        f"{'complaint':>10}{'after-hours':>12}\n"
+    )
     for t in tallies:
         name = t.client or "(no client)"
-        out.write(f"{name:<22}{t.received:>9}{t.sent:>6}{t.urgent:>8}{t.vague:>7}"
-                  f"{t.complaint:>10}{t.after_hours:>12}\n")
-
+        out.write(
+            f"{name:<22}{t.received:>9}{t.sent:>6}{t.urgent:>8}{t.vague:>7}"
+            f"{t.complaint:>10}{t.after_hours:>12}\n"
+        )

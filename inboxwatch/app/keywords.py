@@ -41,23 +41,36 @@ class KeywordReport:
     removed: int = 0
 
     def line(self) -> str:
-        return (f"{self.account}: keywords on {self.messages} client messages: "
-                f"{self.added} added, {self.removed} removed")
+        return (
+            f"{self.account}: keywords on {self.messages} client messages: "
+            f"{self.added} added, {self.removed} removed"
+        )
 
 
-def planned_keywords(config: Config, store: Store, account: AccountConfig, now: datetime
-                     ) -> dict[str, dict[int, frozenset[str]]]:
+def planned_keywords(
+    config: Config, store: Store, account: AccountConfig, now: datetime
+) -> dict[str, dict[int, frozenset[str]]]:
     """For each folder of *account*, UID → the keywords of ours it should carry."""
     suggestions = {s.message_id: s for s in pending_reply_suggestions(config, store, now)}
     since = now - timedelta(days=config.report.window_days)
-    query = select(messages.c.id, messages.c.folder, messages.c.uid,
-                   *(messages.c[tag] for tag in _TAGS)).join(folders, (
-                       folders.c.account == messages.c.account)
-                       & (folders.c.name == messages.c.folder)
-                       & (folders.c.uidvalidity == messages.c.uidvalidity)).where(
-        messages.c.account == account.name, messages.c.direction == "in",
-        messages.c.client.is_not(None), messages.c.parse_error.is_(None),
-        messages.c.date_utc >= since)
+    query = (
+        select(
+            messages.c.id, messages.c.folder, messages.c.uid, *(messages.c[tag] for tag in _TAGS)
+        )
+        .join(
+            folders,
+            (folders.c.account == messages.c.account)
+            & (folders.c.name == messages.c.folder)
+            & (folders.c.uidvalidity == messages.c.uidvalidity),
+        )
+        .where(
+            messages.c.account == account.name,
+            messages.c.direction == "in",
+            messages.c.client.is_not(None),
+            messages.c.parse_error.is_(None),
+            messages.c.date_utc >= since,
+        )
+    )
     plan: dict[str, dict[int, frozenset[str]]] = defaultdict(dict)
     with store.transaction() as conn:
         for row in conn.execute(query):
@@ -66,10 +79,14 @@ def planned_keywords(config: Config, store: Store, account: AccountConfig, now: 
     return dict(plan)
 
 
-def write_keywords(config: Config, account: AccountConfig, password: Secret, store: Store,
-                   now: datetime | None = None,
-                   session_factory: Callable[[AccountConfig, Secret], ImapSession] = ImapSession
-                   ) -> KeywordReport:
+def write_keywords(
+    config: Config,
+    account: AccountConfig,
+    password: Secret,
+    store: Store,
+    now: datetime | None = None,
+    session_factory: Callable[[AccountConfig, Secret], ImapSession] = ImapSession,
+) -> KeywordReport:
     """Bring the server's keywords of *account* in line with the plan; a read-only account
     is never connected to."""
     report = KeywordReport(account.name)
@@ -85,8 +102,9 @@ def write_keywords(config: Config, account: AccountConfig, password: Secret, sto
     return report
 
 
-def _write_folder(session: ImapSession, folder: str, wanted: dict[int, frozenset[str]],
-                  report: KeywordReport) -> None:
+def _write_folder(
+    session: ImapSession, folder: str, wanted: dict[int, frozenset[str]], report: KeywordReport
+) -> None:
     session.select_readonly(folder)
     current = session.fetch_flags(sorted(wanted))
     add: dict[str, list[int]] = defaultdict(list)

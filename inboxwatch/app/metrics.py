@@ -62,21 +62,38 @@ def max_sync_age(config: Config) -> timedelta:
 def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
     """Read everything health and metrics need, in one transaction."""
     with store.transaction() as conn:
-        stored: dict[str, int] = dict(conn.execute(select(
-            messages.c.account, func.count()).group_by(messages.c.account)).all())
-        synced = dict(conn.execute(select(folders.c.account, func.min(
-            folders.c.last_synced_at)).group_by(folders.c.account)).all())
-        lease = conn.execute(select(leases.c.expires_at).where(
-            leases.c.name == service_lease)).scalar()
-        by_status: dict[str, int] = dict(conn.execute(select(
-            outbox.c.status, func.count()).group_by(outbox.c.status)).all())
+        stored: dict[str, int] = dict(
+            conn.execute(
+                select(messages.c.account, func.count()).group_by(messages.c.account)
+            ).all()
+        )
+        synced = dict(
+            conn.execute(
+                select(folders.c.account, func.min(folders.c.last_synced_at)).group_by(
+                    folders.c.account
+                )
+            ).all()
+        )
+        lease = conn.execute(
+            select(leases.c.expires_at).where(leases.c.name == service_lease)
+        ).scalar()
+        by_status: dict[str, int] = dict(
+            conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+        )
         sent = conn.execute(select(func.max(outbox.c.sent_at))).scalar()
     recorded = accounts_health(store)
     for account in config.accounts:  # databases synced before the health table existed
         if account.name not in recorded and synced.get(account.name) is not None:
             recorded[account.name] = AccountHealth(account.name, synced[account.name])
-    return Snapshot(utcnow(), recorded, stored, lease, by_status.get("pending", 0),
-                    by_status.get("failed", 0), sent)
+    return Snapshot(
+        utcnow(),
+        recorded,
+        stored,
+        lease,
+        by_status.get("pending", 0),
+        by_status.get("failed", 0),
+        sent,
+    )
 
 
 def failing_accounts(config: Config, snap: Snapshot) -> list[str]:
@@ -103,42 +120,78 @@ def collect_metrics(config: Config, snap: Snapshot) -> list[Metric]:
     """The metric families, per configured account and for the service."""
     limit = max_sync_age(config)
     per_account: list[tuple[str, str, str, Any]] = [
-        ("inboxwatch_account_last_success_timestamp_seconds", "gauge",
-         "Unix time of the account's last sync in which every folder synced (0: never).",
-         lambda h: _timestamp(h.last_success_at)),
-        ("inboxwatch_account_last_failure_timestamp_seconds", "gauge",
-         "Unix time of the account's last failed sync (0: never).",
-         lambda h: _timestamp(h.last_failure_at)),
-        ("inboxwatch_account_healthy", "gauge",
-         "1 when the last successful sync is younger than health.max_sync_age_minutes.",
-         lambda h: float(h.last_success_at is not None
-                         and snap.now - h.last_success_at <= limit)),
-        ("inboxwatch_account_messages_ingested_total", "counter",
-         "Messages the account's syncs stored.", lambda h: float(h.messages_ingested)),
-        ("inboxwatch_account_login_failures_total", "counter",
-         "Logins the account's server rejected.", lambda h: float(h.login_failures)),
-        ("inboxwatch_account_messages_stored", "gauge",
-         "Messages of the account in the database now.",
-         lambda h: float(snap.stored.get(h.account, 0))),
+        (
+            "inboxwatch_account_last_success_timestamp_seconds",
+            "gauge",
+            "Unix time of the account's last sync in which every folder synced (0: never).",
+            lambda h: _timestamp(h.last_success_at),
+        ),
+        (
+            "inboxwatch_account_last_failure_timestamp_seconds",
+            "gauge",
+            "Unix time of the account's last failed sync (0: never).",
+            lambda h: _timestamp(h.last_failure_at),
+        ),
+        (
+            "inboxwatch_account_healthy",
+            "gauge",
+            "1 when the last successful sync is younger than health.max_sync_age_minutes.",
+            lambda h: float(
+                h.last_success_at is not None and snap.now - h.last_success_at <= limit
+            ),
+        ),
+        (
+            "inboxwatch_account_messages_ingested_total",
+            "counter",
+            "Messages the account's syncs stored.",
+            lambda h: float(h.messages_ingested),
+        ),
+        (
+            "inboxwatch_account_login_failures_total",
+            "counter",
+            "Logins the account's server rejected.",
+            lambda h: float(h.login_failures),
+        ),
+        (
+            "inboxwatch_account_messages_stored",
+            "gauge",
+            "Messages of the account in the database now.",
+            lambda h: float(snap.stored.get(h.account, 0)),
+        ),
     ]
     families = []
     for name, kind, text, value in per_account:
-        samples = [({"account": a.name}, value(snap.accounts.get(a.name, AccountHealth(a.name))))
-                   for a in config.accounts]
+        samples = [
+            ({"account": a.name}, value(snap.accounts.get(a.name, AccountHealth(a.name))))
+            for a in config.accounts
+        ]
         families.append(Metric(name, kind, text, samples))
     lease_live = snap.service_lease_until is not None and snap.service_lease_until > snap.now
     families += [
-        Metric("inboxwatch_service_running", "gauge",
-               "1 while a service holds the database's service lease.",
-               [({}, float(lease_live))]),
-        Metric("inboxwatch_outbox_pending", "gauge", "Alert e-mails waiting to be sent.",
-               [({}, float(snap.outbox_pending))]),
-        Metric("inboxwatch_outbox_failed", "gauge",
-               "Alert e-mails the SMTP server refused for good.",
-               [({}, float(snap.outbox_failed))]),
-        Metric("inboxwatch_last_report_sent_timestamp_seconds", "gauge",
-               "Unix time the last alert e-mail was sent (0: never).",
-               [({}, _timestamp(snap.last_report_sent))]),
+        Metric(
+            "inboxwatch_service_running",
+            "gauge",
+            "1 while a service holds the database's service lease.",
+            [({}, float(lease_live))],
+        ),
+        Metric(
+            "inboxwatch_outbox_pending",
+            "gauge",
+            "Alert e-mails waiting to be sent.",
+            [({}, float(snap.outbox_pending))],
+        ),
+        Metric(
+            "inboxwatch_outbox_failed",
+            "gauge",
+            "Alert e-mails the SMTP server refused for good.",
+            [({}, float(snap.outbox_failed))],
+        ),
+        Metric(
+            "inboxwatch_last_report_sent_timestamp_seconds",
+            "gauge",
+            "Unix time the last alert e-mail was sent (0: never).",
+            [({}, _timestamp(snap.last_report_sent))],
+        ),
     ]
     return families
 
@@ -174,13 +227,13 @@ def metrics_text(config: Config, store: Store, service_lease: str) -> str:
 class MetricsServer:
     """``GET /metrics`` over HTTP from a daemon thread (standard library only)."""
 
-    def __init__(self, config: Config, store: Store, service_lease: str, host: str,
-                 port: int) -> None:
+    def __init__(
+        self, config: Config, store: Store, service_lease: str, host: str, port: int
+    ) -> None:
         handler = _handler(lambda: metrics_text(config, store, service_lease))
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       name="metrics")
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="metrics")
 
     @property
     def port(self) -> int:

@@ -48,7 +48,8 @@ class WaitBudget:
         if seconds >= self.left:
             raise ImapConnectError(
                 f"gave up after waiting {self.total:g} s in all for the server to answer "
-                f"(poll --once --wait); last error: {self.last_error}")
+                f"(poll --once --wait); last error: {self.last_error}"
+            )
         self.left -= seconds
         time.sleep(seconds)
 
@@ -79,8 +80,9 @@ def poll_once(config: Config, store: Store, wait_seconds: float) -> list[Account
         raise ConfigError(f"{config.path}: no [[accounts]] configured; nothing to poll")
     budget = WaitBudget(wait_seconds)
     ctx = IngestContext.from_config(config, Classifier.load(config.models_dir))
-    return poll_all(config, store, ctx, session_factory=budget.session,
-                    backoff=Backoff(sleep=budget.sleep))
+    return poll_all(
+        config, store, ctx, session_factory=budget.session, backoff=Backoff(sleep=budget.sleep)
+    )
 
 
 def account_errors(reports: Sequence[AccountReport]) -> list[InboxwatchError]:

@@ -10,10 +10,10 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from inboxwatch.reporting.alerts import KEY_PREFIX, queue_daily_alert
-from inboxwatch.reporting.build import build_report, pending_reply_suggestions
 from inboxwatch.config import Config
 from inboxwatch.errors import ConfigError, DeliveryDeferred, DeliveryError
+from inboxwatch.reporting.alerts import KEY_PREFIX, queue_daily_alert
+from inboxwatch.reporting.build import build_report, pending_reply_suggestions
 from inboxwatch.reporting.mailer import deliver_pending, smtp_password
 from inboxwatch.reporting.render import Report, render_html, render_json, render_text
 from inboxwatch.storage.schema import outbox
@@ -56,17 +56,21 @@ def _send_now(config: Config, store: Store, day: date, out: TextIO) -> None:
     out.write(f"alert e-mail {state}; sent {result.sent}, pending {result.pending}\n")
     status, error = _alert_status(store, day)
     if status == "failed":
-        raise DeliveryError(f"the alert e-mail for {day} was refused for good and will not "
-                            f"be retried: {error}")
+        raise DeliveryError(
+            f"the alert e-mail for {day} was refused for good and will not be retried: {error}"
+        )
     if status == "pending":
-        raise DeliveryDeferred(f"the alert e-mail for {day} is not delivered yet: {error}; "
-                               "it stays queued, and `inboxwatch run` retries it")
+        raise DeliveryDeferred(
+            f"the alert e-mail for {day} is not delivered yet: {error}; "
+            "it stays queued, and `inboxwatch run` retries it"
+        )
 
 
 def _alert_status(store: Store, day: date) -> tuple[str | None, str | None]:
     """The outbox status (pending, sent, failed) and last error of *day*'s alert."""
     query = select(outbox.c.status, outbox.c.last_error).where(
-        outbox.c.dedupe_key == f"{KEY_PREFIX}{day.isoformat()}")
+        outbox.c.dedupe_key == f"{KEY_PREFIX}{day.isoformat()}"
+    )
     with store.transaction() as conn:
         row = conn.execute(query).first()
     return (row.status, row.last_error) if row is not None else (None, None)
@@ -91,14 +95,15 @@ def suggest_command(config: Config, day: date | None, out: TextIO) -> int:
     """Print when to answer each recent unanswered client message, and why: as of now, or
     of the end of *day* (midnight after it, in the user's time zone)."""
     tz = config.me.working_time.tz
-    now = (datetime.combine(day + timedelta(days=1), time(0), tz) if day is not None
-           else utcnow())
+    now = datetime.combine(day + timedelta(days=1), time(0), tz) if day is not None else utcnow()
     with Store.open(config.database_url) as store:
         suggestions = pending_reply_suggestions(config, store, now)
     if not suggestions:
         out.write("no unanswered client messages in the last days\n")
     for item in suggestions:
         local = item.reply_after.astimezone(tz) if item.reply_after.tzinfo else item.reply_after
-        out.write(f"message {item.message_id} ({item.client}): reply after "
-                  f"{local:%a %Y-%m-%d %H:%M} — {item.reason}\n")
+        out.write(
+            f"message {item.message_id} ({item.client}): reply after "
+            f"{local:%a %Y-%m-%d %H:%M} — {item.reason}\n"
+        )
     return 0

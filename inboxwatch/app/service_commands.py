@@ -52,13 +52,13 @@ def health_command(config: Config, out: TextIO) -> int:
     database does not answer within HEALTH_TIMEOUT_SECONDS (a stalled server must not hang
     the check that is meant to notice it)."""
     answer: list[list[str]] = []
-    check = threading.Thread(target=lambda: answer.append(_check(config)), daemon=True,
-                             name="health-check")
+    check = threading.Thread(
+        target=lambda: answer.append(_check(config)), daemon=True, name="health-check"
+    )
     check.start()
     check.join(HEALTH_TIMEOUT_SECONDS)
     if not answer:
-        out.write(f"unhealthy: the database did not answer within "
-                  f"{HEALTH_TIMEOUT_SECONDS:g} s\n")
+        out.write(f"unhealthy: the database did not answer within {HEALTH_TIMEOUT_SECONDS:g} s\n")
         return 1
     if answer[0]:
         out.write("unhealthy: " + "; ".join(answer[0]) + "\n")

@@ -32,8 +32,9 @@ def init_command(path: Path, default: bool, out: TextIO) -> int:
     try:
         text = template.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{template}: the bundled example config cannot be read: {exc}; "
-                          "reinstall inboxwatch") from exc
+        raise ConfigError(
+            f"{template}: the bundled example config cannot be read: {exc}; reinstall inboxwatch"
+        ) from exc
     _write_new(path, text)
     out.write(f"wrote {path} (mode 600)\n\n")
     out.write(NEXT_STEPS.format(config="" if default else f" --config {path}"))
@@ -45,8 +46,10 @@ def _write_new(path: Path, text: str) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
-        raise ConfigError(f"{path}: already exists; edit it (or move it away to start "
-                          "over), then run: inboxwatch check-config") from exc
+        raise ConfigError(
+            f"{path}: already exists; edit it (or move it away to start "
+            "over), then run: inboxwatch check-config"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot create the config file: {exc}") from exc
     with os.fdopen(fd, "w", encoding="utf-8") as file:
@@ -62,15 +65,25 @@ def service_summary(config: Config) -> list[str]:
     lines += [_account_line(config, account) for account in config.accounts]
     if not config.accounts:
         lines.append("polls: nothing (no [[accounts]]; only `inboxwatch import` adds mail)")
-    lines += [f"client {c.name}: {', '.join(c.addresses)}; "
-              f"{c.monthly_revenue:g} {c.currency}/month" for c in config.clients]
+    lines += [
+        f"client {c.name}: {', '.join(c.addresses)}; {c.monthly_revenue:g} {c.currency}/month"
+        for c in config.clients
+    ]
     report = config.report
-    via = (f"through {config.smtp.host}:{config.smtp.port} ({config.smtp.security})"
-           if config.smtp else "but [smtp] is missing")
-    lines.append(f"daily report: at {report.time:%H:%M} "
-                 f"{config.me.working_time.tz.key}, to {', '.join(recipients(config))} {via}")
-    retention = (f"delete stored mail older than {config.retention_days} days"
-                 if config.retention_days else "keep all stored mail")
+    via = (
+        f"through {config.smtp.host}:{config.smtp.port} ({config.smtp.security})"
+        if config.smtp
+        else "but [smtp] is missing"
+    )
+    lines.append(
+        f"daily report: at {report.time:%H:%M} "
+        f"{config.me.working_time.tz.key}, to {', '.join(recipients(config))} {via}"
+    )
+    retention = (
+        f"delete stored mail older than {config.retention_days} days"
+        if config.retention_days
+        else "keep all stored mail"
+    )
     lines.append(f"retention: {retention}; model: {config.models_dir}")
     return lines
 
@@ -78,26 +91,32 @@ def service_summary(config: Config) -> list[str]:
 def summary_warnings(config: Config) -> list[str]:
     """What in *config* will fail later, said now."""
     if config.smtp is None:
-        return [f"[smtp] is missing, so the daily report at {config.report.time:%H:%M} "
-                "cannot be mailed (the service would log an ERROR then); add an [smtp] "
-                "table (see config.example.toml)"]
+        return [
+            f"[smtp] is missing, so the daily report at {config.report.time:%H:%M} "
+            "cannot be mailed (the service would log an ERROR then); add an [smtp] "
+            "table (see config.example.toml)"
+        ]
     return []
 
 
 def _me_line(config: Config) -> str:
     wt = config.me.working_time
-    return (f"me: {', '.join(config.me.addresses)}; {wt.tz.key}, "
-            f"{wt.start:%H:%M}-{wt.end:%H:%M}, days {sorted(wt.days)}, "
-            f"holidays {wt.holidays_country or 'none'}")
+    return (
+        f"me: {', '.join(config.me.addresses)}; {wt.tz.key}, "
+        f"{wt.start:%H:%M}-{wt.end:%H:%M}, days {sorted(wt.days)}, "
+        f"holidays {wt.holidays_country or 'none'}"
+    )
 
 
 def _account_line(config: Config, account: AccountConfig) -> str:
     polling = config.polling
     idle = " and IMAP IDLE" if polling.idle else ""
     sent = account.sent_folder or ("the \\Sent-flagged folder" if account.find_sent else "-")
-    return (f"account {account.name}: polls {account.username}@{account.host}:{account.port} "
-            f"({account.security}), folders {list(account.folders)}, sent {sent}; every "
-            f"{polling.interval_minutes:g} min{idle}")
+    return (
+        f"account {account.name}: polls {account.username}@{account.host}:{account.port} "
+        f"({account.security}), folders {list(account.folders)}, sent {sent}; every "
+        f"{polling.interval_minutes:g} min{idle}"
+    )
 
 
 def safe_url(url: str) -> str:

@@ -34,11 +34,18 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import numpy as np
 import numpy.typing as npt
 
-from inboxwatch.errors import ModelError
-from inboxwatch.classifying.features import FEATURE_NAMES, HandFeatures, describe, hand_features
+from inboxwatch.classifying.features import (
+    FEATURE_NAMES,
+    HandFeatures,
+    describe,
+    hand_features,
+    new_subject,
+    strip_subject_prefixes,
+    thread_kind,
+)
 from inboxwatch.classifying.features import fingerprint as features_fingerprint
-from inboxwatch.classifying.features import new_subject, strip_subject_prefixes, thread_kind
 from inboxwatch.classifying.nlp import LANGUAGES, MAX_TEXT_CHARS, Analysis, analyse_many
+from inboxwatch.errors import ModelError
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -136,7 +143,11 @@ def prepare_many(items: Sequence[tuple[str, str, str | None]]) -> list[Prepared]
 
 
 def _prepared(
-    subject: str, text: str, language: str, analysis: Analysis | None, thread: str,
+    subject: str,
+    text: str,
+    language: str,
+    analysis: Analysis | None,
+    thread: str,
     raw_subject: str,
 ) -> Prepared:
     assert analysis is not None  # every language in LANGUAGES was analysed above
@@ -170,11 +181,7 @@ def char_terms(word: str) -> list[str]:
     """Character n-grams of one folded, lower-cased word, padded with spaces at both ends."""
     padded = f" {word} "
     low, high = CHAR_NGRAM_RANGE
-    return [
-        padded[i : i + n]
-        for n in range(low, high + 1)
-        for i in range(len(padded) - n + 1)
-    ]
+    return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
 
 
 def folded_words(prepared: Prepared) -> list[str]:
@@ -234,25 +241,29 @@ class Featurizer:
         n_words, n_chars = len(self.word_idf), len(self.char_idf)
         lookup = self.word_vocab.get
         word_rows = [[i for i in map(lookup, word_terms(p)) if i is not None] for p in prepared]
-        words = _tfidf(list(map(len, word_rows)), itertools.chain.from_iterable(word_rows),
-                       self.word_idf)
+        words = _tfidf(
+            list(map(len, word_rows)), itertools.chain.from_iterable(word_rows), self.word_idf
+        )
         char_rows = [self._char_columns(p) for p in prepared]  # per message, per token
         chars = _tfidf(
             [sum(map(len, row)) for row in char_rows],
             itertools.chain.from_iterable(itertools.chain.from_iterable(char_rows)),
             self.char_idf,
         )
-        hand = np.array([p.hand.values for p in prepared], dtype=np.float64).reshape(
-            len(prepared), len(FEATURE_NAMES)
-        ) * self.hand_scale
+        hand = (
+            np.array([p.hand.values for p in prepared], dtype=np.float64).reshape(
+                len(prepared), len(FEATURE_NAMES)
+            )
+            * self.hand_scale
+        )
         hand_rows, hand_columns = np.nonzero(hand)
         row_of = np.concatenate([words[0], chars[0], hand_rows])
         order = np.argsort(row_of, kind="stable")  # by row, each block's order kept
         return FeatureRows(
             np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(prepared)))]),
-            np.concatenate(
-                [words[1], chars[1] + n_words, hand_columns + (n_words + n_chars)]
-            )[order],
+            np.concatenate([words[1], chars[1] + n_words, hand_columns + (n_words + n_chars)])[
+                order
+            ],
             np.concatenate([words[2], chars[2], hand[hand_rows, hand_columns]])[order],
         )
 
@@ -335,8 +346,11 @@ class ModelArrays:
     def featurizer(self) -> Featurizer:
         """A featurizer rebuilt from the stored vocabularies."""
         return Featurizer(
-            {t: i for i, t in enumerate(self.word_terms)}, self.word_idf,
-            {t: i for i, t in enumerate(self.char_terms)}, self.char_idf, self.hand_scale,
+            {t: i for i, t in enumerate(self.word_terms)},
+            self.word_idf,
+            {t: i for i, t in enumerate(self.char_terms)},
+            self.char_idf,
+            self.hand_scale,
         )
 
 
@@ -397,9 +411,9 @@ def _to_npz(arrays: ModelArrays) -> dict[str, npt.NDArray[Any]]:
         "tags": _pack(TAGS),
         "features_fingerprint": _pack((arrays.features_fingerprint,)),
         "override_keys": _pack(tuple(arrays.overrides)),
-        "override_labels": np.array(
-            list(arrays.overrides.values()), dtype=np.int8
-        ).reshape(len(arrays.overrides), len(TAGS)),
+        "override_labels": np.array(list(arrays.overrides.values()), dtype=np.int8).reshape(
+            len(arrays.overrides), len(TAGS)
+        ),
     }
 
 
@@ -491,11 +505,13 @@ def _arrays_from(npz: Mapping[str, npt.NDArray[Any]]) -> ModelArrays:
         calibration=npz["calibration"].astype(np.float64),
         thresholds=npz["thresholds"].astype(np.float64),
         features_fingerprint=_unpack(npz["features_fingerprint"])[0],
-        overrides=dict(zip(
-            _unpack(npz["override_keys"]),
-            (tuple(int(v) for v in row) for row in npz["override_labels"]),
-            strict=True,
-        )),
+        overrides=dict(
+            zip(
+                _unpack(npz["override_keys"]),
+                (tuple(int(v) for v in row) for row in npz["override_labels"]),
+                strict=True,
+            )
+        ),
     )
     if _unpack(npz["tags"]) != TAGS:
         raise ValueError(f"tags {_unpack(npz['tags'])} differ from {TAGS}")
@@ -557,9 +573,7 @@ class Classifier:
         """Classify one message from its subject and new text (quotes already stripped)."""
         return self.classify_many([(subject, new_text, language)])[0]
 
-    def classify_many(
-        self, items: Sequence[tuple[str, str, str | None]]
-    ) -> list[Classification]:
+    def classify_many(self, items: Sequence[tuple[str, str, str | None]]) -> list[Classification]:
         """Classify ``(subject, new_text, language or None)`` items in one batch.
 
         ``new_text`` is the body after ``cleaning.extract_new_content``. The subject of a reply
@@ -572,9 +586,7 @@ class Classifier:
             for result in self._classify_step(items[start : start + _STEP])
         ]
 
-    def _classify_step(
-        self, items: Sequence[tuple[str, str, str | None]]
-    ) -> list[Classification]:
+    def _classify_step(self, items: Sequence[tuple[str, str, str | None]]) -> list[Classification]:
         prepared = prepare_many(items)
         rows = self._featurizer.rows(prepared)
         contributions = self._contributions(rows)
@@ -604,16 +616,23 @@ class Classifier:
         # bincount adds each row's contributions one by one in stored order, as scipy's
         # sparse × dense product does: the same scores to the last bit.
         row_of, n_rows = rows.row_of_entry, len(rows.indptr) - 1
-        scores = np.stack(
-            [np.bincount(row_of, weights=c, minlength=n_rows) for c in contributions], axis=1
-        ) + self._arrays.intercept
+        scores = (
+            np.stack(
+                [np.bincount(row_of, weights=c, minlength=n_rows) for c in contributions], axis=1
+            )
+            + self._arrays.intercept
+        )
         slope, offset = self._arrays.calibration[:, 0], self._arrays.calibration[:, 1]
         result: FloatArray = 1.0 / (1.0 + np.exp(-(scores * slope + offset)))
         return result
 
     def _classification(
-        self, prepared: Prepared, rows: FeatureRows, contributions: list[FloatArray],
-        row: slice, probs: FloatArray,
+        self,
+        prepared: Prepared,
+        rows: FeatureRows,
+        contributions: list[FloatArray],
+        row: slice,
+        probs: FloatArray,
     ) -> Classification:
         correction = self._arrays.overrides.get(prepared.key)
         if prepared.nothing_new and correction is None:
@@ -635,8 +654,12 @@ class Classifier:
         return Classification(tags, scores, prepared.language, prepared.content_words, why)
 
     def _explain(
-        self, prepared: Prepared, rows: FeatureRows, contributions: list[FloatArray],
-        row: slice, tags: Sequence[str],
+        self,
+        prepared: Prepared,
+        rows: FeatureRows,
+        contributions: list[FloatArray],
+        row: slice,
+        tags: Sequence[str],
     ) -> dict[str, tuple[str, ...]]:
         """For each tag, the strings whose features pushed it up the most for this message.
 
@@ -654,7 +677,9 @@ class Classifier:
             tops[tag] = (columns[top[:positive]].tolist(), amounts[:positive])
         n_words, n_chars = self._n_words, self._n_chars
         wanted = {
-            c - n_words for cols, _ in tops.values() for c in cols
+            c - n_words
+            for cols, _ in tops.values()
+            for c in cols
             if n_words <= c < n_words + n_chars
         }
         shares = _char_shares(self._featurizer, prepared, wanted)
@@ -664,7 +689,10 @@ class Classifier:
         }
 
     def _attribute(
-        self, prepared: Prepared, columns: Sequence[int], contributions: Sequence[float],
+        self,
+        prepared: Prepared,
+        columns: Sequence[int],
+        contributions: Sequence[float],
         char_shares: Mapping[int, Sequence[tuple[str, float]]],
     ) -> list[tuple[str, float]]:
         """Spread each column's contribution over human-readable strings."""
@@ -700,8 +728,7 @@ def _ranked(contributions: Iterable[tuple[str, float]]) -> tuple[str, ...]:
             totals[key] += amount
         else:
             shown[key], totals[key] = label, amount
-    ranked = [key for key, amount in sorted(totals.items(), key=lambda kv: -kv[1])
-              if amount > 0.0]
+    ranked = [key for key, amount in sorted(totals.items(), key=lambda kv: -kv[1]) if amount > 0.0]
     telling = [key for key in ranked if not _is_function_word(key)]
     return tuple(shown[key] for key in (telling or ranked)[:MAX_REASONS])
 
@@ -762,6 +789,4 @@ def _char_shares(
             continue
         for column in wanted.intersection(featurizer.char_indices_of(word)):
             occurrences.setdefault(column, []).append(spelling[word])
-    return {
-        column: [(w, 1.0 / len(ws)) for w in ws] for column, ws in occurrences.items()
-    }
+    return {column: [(w, 1.0 / len(ws)) for w in ws] for column, ws in occurrences.items()}

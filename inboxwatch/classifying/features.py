@@ -72,9 +72,7 @@ _SCARE_QUOTES_RE: Final = re.compile(r"[\"“„'‘]\w+(?: \w+)?[\"”'’]")
 _CAPITALS_RE: Final = re.compile(r"\b[A-ZÁÉÍÓÖŐÚÜŰ]{2,}\b")
 # A capitalised word in mid-sentence (after a lower-case letter, digit or comma and a space):
 # a name, a product, a place.
-_NAME_RE: Final = re.compile(
-    r"(?<=[a-z0-9,;)áéíóöőúüű] )[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+"
-)
+_NAME_RE: Final = re.compile(r"(?<=[a-z0-9,;)áéíóöőúüű] )[A-ZÁÉÍÓÖŐÚÜŰ][a-záéíóöőúüű]+")
 # The model's own copy of the reply/forward prefix rule. The conversation rule is
 # inboxwatch.text.REPLY_PREFIX_RE (more prefixes, list tags); these two patterns are part of
 # fingerprint(), and the model in models/ was trained on subjects cut by exactly them, so
@@ -92,11 +90,28 @@ _CONTENT_BUCKETS: Final = (0, 1, 3, 6, 11, 26)  # lower bounds of the content-wo
 _LENGTH_BUCKETS: Final = (0, 20, 60, 150, 400)  # lower bounds of the new-text length buckets
 # Interaction features a linear model cannot form on its own.
 _DERIVED: Final = (
-    "reply", "forward", "request_or_question", "short_request", "short_no_request",
-    "annoyed_emoji", "happy_emoji", "second_person_past", "scare_quotes",
-    "sarcasm_with_reproach", "request_without_specifics", "short_question", "no_letters",
-    "question_marks", "many_question_marks", "exclamations", "many_exclamations",
-    "capitals", "clock_deadline", "specifics", "content_words", "subject_urgency",
+    "reply",
+    "forward",
+    "request_or_question",
+    "short_request",
+    "short_no_request",
+    "annoyed_emoji",
+    "happy_emoji",
+    "second_person_past",
+    "scare_quotes",
+    "sarcasm_with_reproach",
+    "request_without_specifics",
+    "short_question",
+    "no_letters",
+    "question_marks",
+    "many_question_marks",
+    "exclamations",
+    "many_exclamations",
+    "capitals",
+    "clock_deadline",
+    "specifics",
+    "content_words",
+    "subject_urgency",
     "language_hu",
 )
 
@@ -145,17 +160,38 @@ def fingerprint() -> str:
     Stored with a trained model: a model trained with other lists is refused at load time.
     """
     parts = [
-        repr([(name, lex.label, lex.common, lex.en, lex.hu, lex.suppresses)
-              for name, lex in LEXICONS.items()]),
+        repr(
+            [
+                (name, lex.label, lex.common, lex.en, lex.hu, lex.suppresses)
+                for name, lex in LEXICONS.items()
+            ]
+        ),
         repr(FEATURE_NAMES),
-        *(pattern.pattern for pattern in (
-            _CLOCK_DEADLINE_RE, _NUMBER_RE, _FILE_OR_ADDRESS_RE, _NAME_RE, _CAPITALS_RE,
-            _SCARE_QUOTES_RE, _EMOJI_RE, _SECOND_PERSON_PAST_RE, _SUBJECT_PREFIX_RE,
-            _FORWARD_PREFIX_RE,
-        )),
-        *(repr(sorted(group)) for group in (
-            COMMON_ACRONYMS, MONTHS, FILE_EXTENSIONS, ANNOYED_EMOJI, HAPPY_EMOJI,
-        )),
+        *(
+            pattern.pattern
+            for pattern in (
+                _CLOCK_DEADLINE_RE,
+                _NUMBER_RE,
+                _FILE_OR_ADDRESS_RE,
+                _NAME_RE,
+                _CAPITALS_RE,
+                _SCARE_QUOTES_RE,
+                _EMOJI_RE,
+                _SECOND_PERSON_PAST_RE,
+                _SUBJECT_PREFIX_RE,
+                _FORWARD_PREFIX_RE,
+            )
+        ),
+        *(
+            repr(sorted(group))
+            for group in (
+                COMMON_ACRONYMS,
+                MONTHS,
+                FILE_EXTENSIONS,
+                ANNOYED_EMOJI,
+                HAPPY_EMOJI,
+            )
+        ),
         repr((_SHORT_CONTENT, _CONTENT_BUCKETS, _LENGTH_BUCKETS)),
     ]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
@@ -227,13 +263,12 @@ def hand_features(
         evidence[name] = _unique(phrases)
     subject_hits = [
         source[bounds[2 * a] : bounds[2 * b - 1]]
-        for name, a, b in found if name == "urgency" and bounds[2 * a] < len(subject)
+        for name, a, b in found
+        if name == "urgency" and bounds[2 * a] < len(subject)
     ]
     _set(values, evidence, "subject_urgency", float(bool(subject_hits)), subject_hits)
     _punctuation_features(values, evidence, whole, text)
-    _shape_features(
-        values, evidence, whole, folded, words, text, content_words, matches, language
-    )
+    _shape_features(values, evidence, whole, folded, words, text, content_words, matches, language)
     values[_INDEX["language_hu"]] = float(language == "hu")
     values[_INDEX["reply"]] = float(thread == "reply")
     values[_INDEX["forward"]] = float(thread == "forward")
@@ -246,7 +281,10 @@ def hand_features(
 
 
 def _set(
-    values: list[float], evidence: dict[str, tuple[str, ...]], name: str, value: float,
+    values: list[float],
+    evidence: dict[str, tuple[str, ...]],
+    name: str,
+    value: float,
     found: Sequence[str] = (),
 ) -> None:
     values[_INDEX[name]] = value
@@ -287,19 +325,27 @@ def _has_letter(text: str) -> bool:
 
 
 def _shape_features(
-    values: list[float], evidence: dict[str, tuple[str, ...]], whole: str, folded: str,
-    words: Sequence[str], text: str, content_words: int, matches: Mapping[str, Sequence[str]],
+    values: list[float],
+    evidence: dict[str, tuple[str, ...]],
+    whole: str,
+    folded: str,
+    words: Sequence[str],
+    text: str,
+    content_words: int,
+    matches: Mapping[str, Sequence[str]],
     language: str,
 ) -> None:
     if language == "hu":
         you_did = (
             _found(_SECOND_PERSON_PAST_RE, whole, folded)
-            if any(ending in folded for ending in _SECOND_PERSON_PAST_ENDINGS) else []
+            if any(ending in folded for ending in _SECOND_PERSON_PAST_ENDINGS)
+            else []
         )
         _set(values, evidence, "second_person_past", math.log1p(len(you_did)), you_did)
     clock = (
         _found(_CLOCK_DEADLINE_RE, whole, folded)
-        if _DIGIT_RE.search(folded) or any(word in folded for word in _CLOCK_WORDS) else []
+        if _DIGIT_RE.search(folded) or any(word in folded for word in _CLOCK_WORDS)
+        else []
     )
     _set(values, evidence, "clock_deadline", math.log1p(len(clock)), clock)
     specifics = _specifics(whole, words)
@@ -497,6 +543,7 @@ def _suppress(
     if not blockers:
         return found
     return [
-        (n, s, e) for n, s, e in found
+        (n, s, e)
+        for n, s, e in found
         if not any(n in victims and s < be and bs < e for bs, be, victims in blockers)
     ]

@@ -220,9 +220,7 @@ def analyse_many(texts: Sequence[str], language: str) -> list[Analysis]:
     originals = [text[:MAX_TEXT_CHARS] for text in texts]
     lowered = [text.lower() for text in originals]
     spaced = [_runs_cut(*_single_spaced(low), lexer) for low in lowered]
-    docs: Iterator[Doc] = lexer.tokenizer.pipe(
-        [text for text, _ in spaced], batch_size=_BATCH_SIZE
-    )
+    docs: Iterator[Doc] = lexer.tokenizer.pipe([text for text, _ in spaced], batch_size=_BATCH_SIZE)
     columns = [IDX, LENGTH]
     return [
         _analysis(doc.to_array(columns), original, low, shifts, lexer)
@@ -241,10 +239,12 @@ def _runs_cut(
     whole ("-----") are left alone; ordinary text rarely has any other run this long, and
     where it has ("!!!!!!!!!!", "=========") spaCy makes every character a token anyway.
     """
-    cuts = sorted({
-        *_cut_points(text, _SYMBOL_RUN_RE, _RUN_LIMIT, lexer.keeps_whole),
-        *_cut_points(text, _LONG_CHUNK_RE, _CHUNK_LIMIT, lambda _: False),
-    })
+    cuts = sorted(
+        {
+            *_cut_points(text, _SYMBOL_RUN_RE, _RUN_LIMIT, lexer.keeps_whole),
+            *_cut_points(text, _LONG_CHUNK_RE, _CHUNK_LIMIT, lambda _: False),
+        }
+    )
     if not cuts:
         return text, [shifts]
     pieces = [text[start:end] for start, end in itertools.pairwise([0, *cuts, len(text)])]
@@ -302,8 +302,11 @@ def content_words(text: str, language: str) -> int:
 
 
 def _analysis(
-    offsets_and_lengths: npt.NDArray[Any], original: str, lowered: str,
-    shifts: list[list[tuple[int, int]]], lexer: _Lexer,
+    offsets_and_lengths: npt.NDArray[Any],
+    original: str,
+    lowered: str,
+    shifts: list[list[tuple[int, int]]],
+    lexer: _Lexer,
 ) -> Analysis:
     # .T.tolist(): two flat lists, ten times faster than one small list per token
     starts, lengths = offsets_and_lengths.T.tolist()

@@ -32,8 +32,10 @@ try:  # the [train] extra: only training imports them, never classify, poll or r
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 except ImportError as exc:
-    raise ModelError(f"training needs scikit-learn and scipy ({exc}); install them with: "
-                     "pip install 'inboxwatch[train]'") from exc
+    raise ModelError(
+        f"training needs scikit-learn and scipy ({exc}); install them with: "
+        "pip install 'inboxwatch[train]'"
+    ) from exc
 
 from inboxwatch.classifying.classifier import (
     TAGS,
@@ -303,8 +305,10 @@ class _Merged:
 
 
 def _merge(
-    shipped: Sequence[LabelledExample], corrections: Sequence[LabelledExample],
-    clean: Callable[[str], str], shipped_weights: Sequence[float] | None = None,
+    shipped: Sequence[LabelledExample],
+    corrections: Sequence[LabelledExample],
+    clean: Callable[[str], str],
+    shipped_weights: Sequence[float] | None = None,
 ) -> _Merged:
     """Apply corrections: same text → the correction's known labels win; weight goes up.
 
@@ -371,8 +375,10 @@ def train(
     fits = [_fit_tag(matrix, examples, np.array(merged.weights), tag) for tag in TAGS]
     if real.dev:
         dev_scores = _scores(Classifier(_model_arrays(featurizer, fits, {}), "new"), real.dev)
-        fits = [_with_dev_threshold(fit, tag, real.dev, dev_scores[:, k])
-                for k, (tag, fit) in enumerate(zip(TAGS, fits, strict=True))]
+        fits = [
+            _with_dev_threshold(fit, tag, real.dev, dev_scores[:, k])
+            for k, (tag, fit) in enumerate(zip(TAGS, fits, strict=True))
+        ]
     arrays = _model_arrays(featurizer, fits, merged.overrides)
     heldout = _evaluate_arrays(data_dir, arrays)
     real_test = _evaluate_real(Classifier(arrays, "new"), real.test, "test") if real.test else None
@@ -439,7 +445,8 @@ def _dev_threshold(
     real mail should stay quiet rather than cry wolf.
     """
     allowed = [
-        t for t in _THRESHOLD_GRID
+        t
+        for t in _THRESHOLD_GRID
         if np.count_nonzero((dev_probs >= t) & (dev_y == 0)) <= budget * len(dev_y)
     ]
     if not allowed:
@@ -485,21 +492,23 @@ def name_like_words(prepared: Sequence[Prepared]) -> frozenset[str]:
     for p in prepared:
         text = f"{p.subject}\n{p.text}"
         analysis, previous_end = p.analysis, 0
-        for i, (surface, folded) in enumerate(zip(analysis.surfaces, analysis.folded,
-                                                  strict=True)):
+        for i, (surface, folded) in enumerate(zip(analysis.surfaces, analysis.folded, strict=True)):
             start = analysis.starts[i]
             if surface[:1].isalpha():
                 seen[folded] = seen.get(folded, 0) + 1
-                inside = i > 0 and analysis.surfaces[i - 1] not in _SENTENCE_ENDS and (
-                    "\n" not in text[previous_end:start])
+                inside = (
+                    i > 0
+                    and analysis.surfaces[i - 1] not in _SENTENCE_ENDS
+                    and ("\n" not in text[previous_end:start])
+                )
                 if inside and surface[:1].isupper():
                     capitalised[folded] = capitalised.get(folded, 0) + 1
             previous_end = start + len(surface)
     stop = _stop_words()
     return frozenset(
-        word for word, count in capitalised.items()
-        if count >= 2 and count >= _NAME_SHARE * seen[word] and len(word) > 2
-        and word not in stop
+        word
+        for word, count in capitalised.items()
+        if count >= 2 and count >= _NAME_SHARE * seen[word] and len(word) > 2 and word not in stop
     )
 
 

@@ -10,12 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inboxwatch.sources.mailfiles import (
-    IMPORT_ACCOUNT,
-    export_folder_name,
-    iter_export,
-    uid_for_content,
-)
 from inboxwatch.ingest.pipeline import (
     PARALLEL_MIN_MESSAGES,
     BatchBuilder,
@@ -23,6 +17,12 @@ from inboxwatch.ingest.pipeline import (
     Location,
     PendingRecords,
     sha256_hex,
+)
+from inboxwatch.sources.mailfiles import (
+    IMPORT_ACCOUNT,
+    export_folder_name,
+    iter_export,
+    uid_for_content,
 )
 from inboxwatch.storage.store import Store
 
@@ -44,13 +44,16 @@ class ImportReport:
 
     def line(self) -> str:
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
-        return (f"{self.path}: read {self.read} messages, stored {self.inserted} new "
-                f"({self.read - self.inserted} already stored, {self.unparseable} unparseable"
-                f" kept raw) in {self.seconds:.1f} s ({rate:.0f} msg/s)")
+        return (
+            f"{self.path}: read {self.read} messages, stored {self.inserted} new "
+            f"({self.read - self.inserted} already stored, {self.unparseable} unparseable"
+            f" kept raw) in {self.seconds:.1f} s ({rate:.0f} msg/s)"
+        )
 
 
-def import_export(path: Path, store: Store, ctx: IngestContext,
-                  batch_messages: int = BATCH_MESSAGES) -> ImportReport:
+def import_export(
+    path: Path, store: Store, ctx: IngestContext, batch_messages: int = BATCH_MESSAGES
+) -> ImportReport:
     """Store every message of the export at *path* once; re-importing adds nothing."""
     started = time.monotonic()
     folder = export_folder_name(path)
@@ -70,8 +73,9 @@ def import_export(path: Path, store: Store, ctx: IngestContext,
     return ImportReport(path, folder, read, inserted, unparseable, time.monotonic() - started)
 
 
-def _batches(path: Path, folder: str, batch_messages: int
-             ) -> Iterator[list[tuple[Location, bytes]]]:
+def _batches(
+    path: Path, folder: str, batch_messages: int
+) -> Iterator[list[tuple[Location, bytes]]]:
     """The export's messages in batches, then one empty batch to say it ended."""
     batch: list[tuple[Location, bytes]] = []
     for raw in iter_export(path):

@@ -18,13 +18,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from inboxwatch.classifying.classifier import Classification, Classifier
-from inboxwatch.ingest.clients import ClientDirectory
 from inboxwatch.config import Config
 from inboxwatch.errors import MessageParseError
 from inboxwatch.hours import WorkingTime, is_after_hours
+from inboxwatch.ingest.clients import ClientDirectory
+from inboxwatch.ingest.workers import WarmPool
 from inboxwatch.parsing.mime import ParsedMessage, parse_message
 from inboxwatch.storage.store import NewMessage, compress_raw
-from inboxwatch.ingest.workers import WarmPool
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class IngestContext:
             me_addresses=frozenset(config.me.addresses),
             clients=ClientDirectory.from_config(config.clients),
             working_time=config.me.working_time,
-            client_hours={c.name: c.working_time for c in config.clients
-                          if c.working_time is not None},
+            client_hours={
+                c.name: c.working_time for c in config.clients if c.working_time is not None
+            },
             classifier=classifier,
         )
 
@@ -71,8 +72,7 @@ def sha256_hex(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def build_messages(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
-                   ) -> list[NewMessage]:
+def build_messages(items: Sequence[tuple[Location, bytes]], ctx: IngestContext) -> list[NewMessage]:
     """Parse, classify and tag a batch of raw messages (classification is batched)."""
     return [NewMessage(**fields) for fields in _record_fields(items, ctx)]
 
@@ -80,9 +80,16 @@ def build_messages(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
 def unfetchable(location: Location, reason: str) -> NewMessage:
     """The record of a message the server could not send: kept, with the reason, so the
     watermark can pass it (``inboxwatch status`` lists it with the unparseable ones)."""
-    return NewMessage(account=location.account, folder=location.folder,
-                      uidvalidity=location.uidvalidity, uid=location.uid, raw=b"",
-                      raw_sha256=sha256_hex(b""), direction="in", parse_error=reason)
+    return NewMessage(
+        account=location.account,
+        folder=location.folder,
+        uidvalidity=location.uidvalidity,
+        uid=location.uid,
+        raw=b"",
+        raw_sha256=sha256_hex(b""),
+        direction="in",
+        parse_error=reason,
+    )
 
 
 # A record's fields are collected in a dict and the frozen NewMessage is built once: with
@@ -90,13 +97,13 @@ def unfetchable(location: Location, reason: str) -> NewMessage:
 Fields = dict[str, Any]
 
 
-def _record_fields(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
-                   ) -> list[Fields]:
+def _record_fields(items: Sequence[tuple[Location, bytes]], ctx: IngestContext) -> list[Fields]:
     records = [_parse_one(location, raw, ctx) for location, raw in items]
     incoming = [r for r in records if r["direction"] == "in" and "parse_error" not in r]
     if ctx.classifier is not None and incoming:
         results = ctx.classifier.classify_many(
-            [(r["subject"], r["new_text"], r["language"]) for r in incoming])
+            [(r["subject"], r["new_text"], r["language"]) for r in incoming]
+        )
         for record, result in zip(incoming, results, strict=True):
             _add_classification(record, result, ctx.classifier.version)
     for record in records:
@@ -105,14 +112,25 @@ def _record_fields(items: Sequence[tuple[Location, bytes]], ctx: IngestContext
 
 
 def _parse_one(location: Location, raw: bytes, ctx: IngestContext) -> Fields:
-    base: Fields = {"account": location.account, "folder": location.folder,
-                    "uidvalidity": location.uidvalidity, "uid": location.uid, "raw": raw,
-                    "raw_sha256": sha256_hex(raw), "direction": "in"}
+    base: Fields = {
+        "account": location.account,
+        "folder": location.folder,
+        "uidvalidity": location.uidvalidity,
+        "uid": location.uid,
+        "raw": raw,
+        "raw_sha256": sha256_hex(raw),
+        "direction": "in",
+    }
     try:
         parsed = parse_message(raw)
     except MessageParseError as exc:
-        logger.info("message %s/%s uid %s kept unparsed: %s",
-                 location.account, location.folder, location.uid, exc)
+        logger.info(
+            "message %s/%s uid %s kept unparsed: %s",
+            location.account,
+            location.folder,
+            location.uid,
+            exc,
+        )
         base["parse_error"] = str(exc)
         return base
     base.update(_parsed_fields(parsed, ctx))
@@ -156,12 +174,12 @@ def _add_classification(record: Fields, result: Classification, version: str) ->
 
 def _add_after_hours(record: Fields, ctx: IngestContext) -> None:
     if record["direction"] == "in" and is_outside_hours(
-            record.get("date_utc"), record.get("client"), ctx):
+        record.get("date_utc"), record.get("client"), ctx
+    ):
         record["tags"] = record.get("tags", frozenset()) | {"after-hours"}
 
 
-def is_outside_hours(date_utc: datetime | None, client: str | None, ctx: IngestContext
-                      ) -> bool:
+def is_outside_hours(date_utc: datetime | None, client: str | None, ctx: IngestContext) -> bool:
     """Whether a message from *client* at *date_utc* (naive UTC) is outside working time."""
     if date_utc is None:
         return False
@@ -190,8 +208,9 @@ class BatchBuilder:
     is built here and the rest of the run stays in this process.
     """
 
-    def __init__(self, ctx: IngestContext, expected_messages: int,
-                 workers: int | None = None) -> None:
+    def __init__(
+        self, ctx: IngestContext, expected_messages: int, workers: int | None = None
+    ) -> None:
         self.ctx = ctx
         self.workers = workers if workers is not None else os.cpu_count() or 1
         self._pool = WarmPool(ctx, "ingest")
@@ -214,8 +233,9 @@ class BatchBuilder:
         if not self._pool.running or not items:
             return self.build_here(items)
         size = -(-len(items) // self.workers)
-        futures = self._pool.submit(_build_in_worker,
-                                    [list(items[i:i + size]) for i in range(0, len(items), size)])
+        futures = self._pool.submit(
+            _build_in_worker, [list(items[i : i + size]) for i in range(0, len(items), size)]
+        )
         if futures is None:  # a worker died
             return self.build_here(items)
         return PendingRecords(self, items, futures, None)
@@ -235,17 +255,25 @@ class BatchBuilder:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
 class PendingRecords:
     """The records of one submitted batch; ``result()`` waits for them."""
 
-    def __init__(self, builder: BatchBuilder, items: Sequence[tuple[Location, bytes]],
-                 futures: list[Future[list[Fields]]], done: list[NewMessage] | None
-                 ) -> None:
+    def __init__(
+        self,
+        builder: BatchBuilder,
+        items: Sequence[tuple[Location, bytes]],
+        futures: list[Future[list[Fields]]],
+        done: list[NewMessage] | None,
+    ) -> None:
         self._builder = builder
         self._items = items
         self._futures = futures
@@ -260,8 +288,10 @@ class PendingRecords:
                 return self._done
             fields = [record for piece in pieces for record in piece]
             # Workers send the raw bytes back compressed only; the originals are here.
-            self._done = [NewMessage(**record, raw=raw)
-                          for record, (_, raw) in zip(fields, self._items, strict=True)]
+            self._done = [
+                NewMessage(**record, raw=raw)
+                for record, (_, raw) in zip(fields, self._items, strict=True)
+            ]
         return self._done
 
 

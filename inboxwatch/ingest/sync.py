@@ -30,9 +30,7 @@ from typing import Protocol, Self
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
-from inboxwatch.oauth import Secret, token_source
 from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, InboxwatchError
-from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.ingest.pipeline import (
     BatchBuilder,
     IngestContext,
@@ -40,9 +38,11 @@ from inboxwatch.ingest.pipeline import (
     PendingRecords,
     unfetchable,
 )
+from inboxwatch.oauth import Secret, token_source
+from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.storage.health import record_sync_failure, record_sync_success
 from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
-from inboxwatch.storage.store import StoredCopy, NewMessage, Store
+from inboxwatch.storage.store import NewMessage, Store, StoredCopy
 
 logger = logging.getLogger(__name__)
 
@@ -234,7 +234,7 @@ class FetchGuard:
         pieces: list[list[int]] = []
         for start in range(0, len(uids), suspect[2]):
             run: list[int] = []
-            for uid in uids[start:start + suspect[2]]:
+            for uid in uids[start : start + suspect[2]]:
                 if self.given_up(folder, uid):
                     pieces += [run, [uid]] if run else [[uid]]
                     run = []
@@ -350,8 +350,10 @@ class _AccountSync:
         found = session.find_sent_folder()
         self.looked_for_sent = True
         if found is None:
-            logger.info("%s: the server flags no folder as Sent; set sent_folder to measure "
-                        "reply times", self.account.name)
+            logger.info(
+                "%s: the server flags no folder as Sent; set sent_folder to measure reply times",
+                self.account.name,
+            )
         elif found not in self.account.folders and found not in pending:
             logger.info("%s: the Sent folder is %r", self.account.name, found)
             pending.append(found)
@@ -425,8 +427,14 @@ class _AccountSync:
             def store_oldest(keep: int) -> None:
                 """Store pending batches, oldest first, until *keep* are left."""
                 while len(pending) > keep:
-                    self._store(session, folder, uidvalidity, *pending.popleft(), orphans,
-                                returns_possible=watermark > 0)
+                    self._store(
+                        session,
+                        folder,
+                        uidvalidity,
+                        *pending.popleft(),
+                        orphans,
+                        returns_possible=watermark > 0,
+                    )
 
             for batch, mark in self._planned_batches(session, folder, uids, watermark):
                 if len(batch) == 1 and self.guard.given_up(folder, batch[0]):
@@ -443,8 +451,9 @@ class _AccountSync:
                 store_oldest(builder.depth)
             store_oldest(0)
 
-    def _fetch_sizes(self, session: MailSession, folder: str, window: Sequence[int]
-                     ) -> dict[int, int]:
+    def _fetch_sizes(
+        self, session: MailSession, folder: str, window: Sequence[int]
+    ) -> dict[int, int]:
         """Sizes of the UIDs in *window* still present; a given-up message counts as 0."""
         sizes: dict[int, int] = {}
         for piece in self.guard.split(folder, list(window)):
@@ -468,13 +477,16 @@ class _AccountSync:
             raise
 
     def _store_unfetchable(self, folder: str, uidvalidity: int, uid: int, mark: int) -> None:
-        reason = (f"the server dropped the connection each time this message was fetched "
-                  f"({FetchGuard.GIVE_UP_AFTER} times alone); it is skipped, look in the "
-                  "server's log for a damaged or unreadable message file")
+        reason = (
+            f"the server dropped the connection each time this message was fetched "
+            f"({FetchGuard.GIVE_UP_AFTER} times alone); it is skipped, look in the "
+            "server's log for a damaged or unreadable message file"
+        )
         logger.warning("%s/%s uid %d: %s", self.account.name, folder, uid, reason)
         record = unfetchable(Location(self.account.name, folder, uidvalidity, uid), reason)
-        inserted = self.store.store_batch(self.account.name, folder, uidvalidity, [record],
-                                          last_uid=mark).inserted
+        inserted = self.store.store_batch(
+            self.account.name, folder, uidvalidity, [record], last_uid=mark
+        ).inserted
         report = self.report.folder(folder)
         report.inserted += inserted
         report.unparseable += inserted
@@ -518,15 +530,17 @@ class _AccountSync:
             returned, fresh = self._returned_mail(session, folder, uidvalidity, fresh)
             rekeys += returned
         stored = self.store.store_batch(
-            self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys)
+            self.account.name, folder, uidvalidity, fresh, last_uid=mark, rekeys=rekeys
+        )
         self.progress = True
         report = self.report.folder(folder)
         report.fetched += fetched
         report.inserted += stored.inserted
         report.deleted_before += stored.deleted_before
         report.forgotten += stored.forgotten
-        report.already_stored += (len(fresh) - stored.inserted - stored.deleted_before
-                                  - stored.forgotten)
+        report.already_stored += (
+            len(fresh) - stored.inserted - stored.deleted_before - stored.forgotten
+        )
         report.rekeyed += len(rekeys)
         report.unparseable += sum(1 for r in fresh if r.parse_error is not None)
         report.last_uid = mark
@@ -540,7 +554,8 @@ class _AccountSync:
         server no longer has, moves to the new UID (``(row id, new uid)`` pairs, one row per
         message) instead of a second row being stored. Returns those and the rest."""
         copies = self.store.copies_by_hash(
-            self.account.name, folder, uidvalidity, (r.raw_sha256 for r in records))
+            self.account.name, folder, uidvalidity, (r.raw_sha256 for r in records)
+        )
         fetched = {r.uid for r in records}
         old_uids = {uid for pairs in copies.values() for _, uid in pairs if uid not in fetched}
         if not old_uids:
@@ -616,8 +631,13 @@ def sync_account(
             leases.release(run.lease)
         if isinstance(exc, InboxwatchError):
             with suppress(InboxwatchError):  # the database itself may be what failed
-                record_sync_failure(store, account.name, str(exc), inserted=report.inserted,
-                                    login=isinstance(exc, ImapAuthError))
+                record_sync_failure(
+                    store,
+                    account.name,
+                    str(exc),
+                    inserted=report.inserted,
+                    login=isinstance(exc, ImapAuthError),
+                )
         raise
     leases.release(run.lease)
     report.elapsed_seconds = time.monotonic() - started
@@ -629,8 +649,7 @@ def _record_outcome(store: Store, report: AccountReport) -> None:
     """Success only when every folder synced; else the first folder's error is recorded."""
     errors = [f"folder {f.folder!r}: {f.error}" for f in report.folders if f.error]
     if errors:
-        record_sync_failure(store, report.account, errors[0], login=False,
-                            inserted=report.inserted)
+        record_sync_failure(store, report.account, errors[0], login=False, inserted=report.inserted)
     else:
         record_sync_success(store, report.account, report.inserted)
 
@@ -641,8 +660,9 @@ def account_password(account: AccountConfig) -> Secret:
     what = f"account {account.name!r}"
     if account.auth == "oauth2" and account.oauth is not None:
         return token_source(what, account.name, account.oauth)
-    return resolve_password(what, account.password_env, account.password_command,
-                            account.password_file)
+    return resolve_password(
+        what, account.password_env, account.password_command, account.password_file
+    )
 
 
 def poll_all(

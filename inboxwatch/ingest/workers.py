@@ -18,10 +18,10 @@ not results.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import signal
-import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,8 +43,7 @@ _PARENT_CHECK_SECONDS = 1.0
 
 def fork_is_safe() -> bool:
     """Whether forking workers from this process is possible and safe now."""
-    return ("fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def fork_pool(workers: int, adopt: Callable[[T], None], inherited: T) -> ProcessPoolExecutor:
@@ -52,9 +51,12 @@ def fork_pool(workers: int, adopt: Callable[[T], None], inherited: T) -> Process
     it inherited where its tasks find it). Check :func:`fork_is_safe` first."""
     gc.freeze()
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_start_worker,
-                                   initargs=(os.getpid(), adopt, inherited))
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), adopt, inherited),
+        )
         # Under fork, every worker starts with the first submit: start them while frozen.
         pool.submit(os.getpid).result()
     finally:
@@ -143,8 +145,12 @@ class WarmPool(Generic[S]):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def pids(self) -> list[int]:

@@ -71,8 +71,6 @@ _MIN_ELIDED_TEXT_BYTES: Final = 65_536
 _HEADER_BLOCK_TYPES_RE: Final = re.compile(rb"message/|digest", re.IGNORECASE)
 
 
-
-
 def _elide(raw: bytes) -> tuple[bytes, list[str]]:
     """*raw* with its big bodies replaced by numbered placeholders, and the bodies."""
     if len(raw) < _ELIDE_FROM_BYTES or _PLACEHOLDER.encode() in raw:
@@ -88,14 +86,15 @@ def _elide(raw: bytes) -> tuple[bytes, list[str]]:
     for start, end, terminator in spans:
         pieces += [raw[position:start], f"{_PLACEHOLDER}{len(bodies)}>".encode(), terminator]
         # the parser's own decoding of bytes (it reads the whole input this way)
-        bodies.append(raw[start:end - len(terminator)].decode("ascii", "surrogateescape"))
+        bodies.append(raw[start : end - len(terminator)].decode("ascii", "surrogateescape"))
         position = end
     pieces.append(raw[position:])
     return b"".join(pieces), bodies
 
 
-def _text_bodies(raw: bytes, taken: Sequence[tuple[int, int, bytes]]
-                 ) -> list[tuple[int, int, bytes]]:
+def _text_bodies(
+    raw: bytes, taken: Sequence[tuple[int, int, bytes]]
+) -> list[tuple[int, int, bytes]]:
     """``(start, end, line terminator)`` of long runs of whole lines that follow a blank
     line and of which none starts with "-" (so none can be a boundary line), outside the
     spans *taken*. With no attached messages about (see ``_HEADER_BLOCK_TYPES_RE``) such
@@ -108,15 +107,18 @@ def _text_bodies(raw: bytes, taken: Sequence[tuple[int, int, bytes]]
         position = max(end, start + 1)
         if end - start < _MIN_ELIDED_TEXT_BYTES or _overlaps(start, end, taken):
             continue
-        terminator = b"\r\n" if raw.startswith(b"\r\n", end - 2) else raw[end - 1:end]
+        terminator = b"\r\n" if raw.startswith(b"\r\n", end - 2) else raw[end - 1 : end]
         spans.append((start, end, terminator))
     return spans
 
 
 def _next_body_start(raw: bytes, position: int) -> int:
     """The start of the first line after a blank line, at or after *position* (-1: none)."""
-    hits = [i + n for i, n in ((raw.find(b"\n\r\n", position), 3),
-                               (raw.find(b"\n\n", position), 2)) if i >= 0]
+    hits = [
+        i + n
+        for i, n in ((raw.find(b"\n\r\n", position), 3), (raw.find(b"\n\n", position), 2))
+        if i >= 0
+    ]
     return min(hits) if hits else -1
 
 
@@ -173,15 +175,21 @@ def _next_base64_word(raw: bytes, position: int) -> int:
 def _last_line_end(raw: bytes, start: int, newline: int) -> int:
     """The end of the last non-blank line in ``raw[start:newline + 1]`` (with its
     terminator); blank lines before a boundary stay where they are."""
-    text_end = start + len(raw[start:newline + 1].rstrip(b"\r\n"))
+    text_end = start + len(raw[start : newline + 1].rstrip(b"\r\n"))
     return text_end + (2 if raw.startswith(b"\r\n", text_end) else 1)
 
 
 def _body_start(raw: bytes, position: int) -> int:
     """Where the body after the header block containing *position* starts (-1: none)."""
     limit = position + _MAX_PART_HEADER_BYTES
-    ends = [(i, n) for i, n in ((raw.find(b"\n\r\n", position, limit), 3),
-                                (raw.find(b"\n\n", position, limit), 2)) if i >= 0]
+    ends = [
+        (i, n)
+        for i, n in (
+            (raw.find(b"\n\r\n", position, limit), 3),
+            (raw.find(b"\n\n", position, limit), 2),
+        )
+        if i >= 0
+    ]
     if not ends:
         return -1
     index, length = min(ends)
@@ -201,10 +209,15 @@ def _base64_lines(region: bytes) -> bytes | None:
     lines = len(separators) // len(terminator)
     full = lines - 1
     last = len(region) - full * stride - len(terminator)
-    if (width <= 0 or separators != terminator * lines or not region.endswith(terminator)
-            or not 0 < last <= width or region[width::stride][:full] != terminator[:1] * full):
+    if (
+        width <= 0
+        or separators != terminator * lines
+        or not region.endswith(terminator)
+        or not 0 < last <= width
+        or region[width::stride][:full] != terminator[:1] * full
+    ):
         return None
-    if len(terminator) == 2 and region[width + 1::stride][:full] != b"\n" * full:
+    if len(terminator) == 2 and region[width + 1 :: stride][:full] != b"\n" * full:
         return None
     return terminator
 
@@ -251,7 +264,8 @@ _BOUNDARY_WORD_RE: Final = re.compile(rb"boundary", re.IGNORECASE)
 _BOUNDARY_PARAM_RE: Final = re.compile(
     rb"""boundary[ \t]*=[ \t]*(?:"([A-Za-z0-9'()+_,./=?-]{8,70})"|"""
     rb"""([A-Za-z0-9'()+_,./=?-]{8,70})(?=[;\s]|\Z))""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _NAME_PREFIX: Final = "iwB"  # + two digits: shorter than any renamed value
 _MAX_RENAMED: Final = 100
 
@@ -272,8 +286,11 @@ def _rename_boundaries(data: bytes) -> tuple[bytes, dict[str, str]]:
     # A shorter value matched across a name (through the text next to it) would have eaten it.
     if any(renamed.count(name) != n for name, n in zip(names, counts, strict=True)):
         return data, {}
-    return renamed, {name.decode(): value.decode("ascii")
-                     for name, value, n in zip(names, ordered, counts, strict=True) if n}
+    return renamed, {
+        name.decode(): value.decode("ascii")
+        for name, value, n in zip(names, ordered, counts, strict=True)
+        if n
+    }
 
 
 def _boundary_values(data: bytes) -> set[bytes]:
@@ -326,8 +343,11 @@ def _restore_boundaries(msg: Message, names: dict[str, str]) -> bool:
 def _restore_headers(part: Message, names: dict[str, str]) -> bool:
     """Restore the first Content-Type header (the one the parser read the boundary from);
     any other header holding a name is not restored here: False."""
-    found = [(key, value) for key, value in part.items()
-             if _NAME_PREFIX in key or _NAME_PREFIX in str(value)]
+    found = [
+        (key, value)
+        for key, value in part.items()
+        if _NAME_PREFIX in key or _NAME_PREFIX in str(value)
+    ]
     if not found:
         return True
     key, value = found[0]

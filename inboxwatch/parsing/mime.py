@@ -30,9 +30,9 @@ from typing import Final
 
 from charset_normalizer import from_bytes
 
+from inboxwatch.errors import MessageParseError
 from inboxwatch.parsing import fastparse
 from inboxwatch.parsing.cleaning import extract_new_content
-from inboxwatch.errors import MessageParseError
 from inboxwatch.parsing.htmltext import html_to_text
 from inboxwatch.parsing.language import detect_language
 from inboxwatch.text import scrub_controls
@@ -481,8 +481,9 @@ def _cap_parameter_headers(part: Message, defects: _Defects) -> None:
     for name in ("Content-Type", "Content-Disposition"):
         value = part.get(name)
         if isinstance(value, str) and len(value) > _MAX_PARAMETER_HEADER_CHARS:
-            defects.add(f"{name} header longer than {_MAX_PARAMETER_HEADER_CHARS} characters; "
-                        "truncated")
+            defects.add(
+                f"{name} header longer than {_MAX_PARAMETER_HEADER_CHARS} characters; truncated"
+            )
             part.replace_header(name, value[:_MAX_PARAMETER_HEADER_CHARS])
 
 

@@ -14,9 +14,9 @@ from email import message_from_bytes
 
 from sqlalchemy import select
 
-from inboxwatch.reporting.build import build_report, save_scores
 from inboxwatch.config import Config
 from inboxwatch.errors import ConfigError
+from inboxwatch.reporting.build import build_report, save_scores
 from inboxwatch.reporting.mailer import enqueue
 from inboxwatch.reporting.render import Report, alert_email
 from inboxwatch.storage.schema import outbox
@@ -30,8 +30,12 @@ FINGERPRINT_HEADER = "X-Inboxwatch-Fingerprint"
 
 def last_alert_fingerprint(store: Store) -> str | None:
     """The fingerprint of the most recently queued daily alert, if any."""
-    query = select(outbox.c.mime).where(outbox.c.dedupe_key.like(KEY_PREFIX + "%")).order_by(
-        outbox.c.id.desc()).limit(1)
+    query = (
+        select(outbox.c.mime)
+        .where(outbox.c.dedupe_key.like(KEY_PREFIX + "%"))
+        .order_by(outbox.c.id.desc())
+        .limit(1)
+    )
     with store.transaction() as conn:
         mime = conn.execute(query).scalar()
     if mime is None:
@@ -71,6 +75,8 @@ def recipients(config: Config) -> list[str]:
 
 def _sender(config: Config) -> str:
     if config.smtp is None:
-        raise ConfigError(f"{config.path}: [smtp] is not configured; the alert e-mail "
-                          "needs an SMTP server (see config.example.toml)")
+        raise ConfigError(
+            f"{config.path}: [smtp] is not configured; the alert e-mail "
+            "needs an SMTP server (see config.example.toml)"
+        )
     return config.smtp.from_addr

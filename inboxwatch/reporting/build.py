@@ -27,8 +27,24 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from inboxwatch.config import Config
+from inboxwatch.analysis.conversations import Mail, unreplied
+from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
+from inboxwatch.analysis.scoring import (
+    DailyPoint,
+    DayChange,
+    ParetoRow,
+    Scorecard,
+    Window,
+    against_peers,
+    alert_threshold,
+    client_report,
+    day_change,
+    pareto,
+    score_client,
+    score_windows,
+    writing_minutes,
+)
 from inboxwatch.analysis.waiting import (
     WaitingOn,
     WaitingQuestion,
@@ -37,27 +53,11 @@ from inboxwatch.analysis.waiting import (
     waiting_questions,
     waiting_replies,
 )
+from inboxwatch.config import Config
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
 from inboxwatch.storage.schema import dialect_insert, messages, score_history
-from inboxwatch.analysis.scoring import (
-    DailyPoint,
-    DayChange,
-    ParetoRow,
-    Scorecard,
-    Window,
-    alert_threshold,
-    against_peers,
-    client_report,
-    day_change,
-    pareto,
-    score_client,
-    score_windows,
-    writing_minutes,
-)
 from inboxwatch.storage.store import Store
-from inboxwatch.analysis.conversations import Mail, unreplied
-from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS
 
 __all__ = [
     "CHART_DAYS",
@@ -82,10 +82,20 @@ REPORT_REPLY_LOOKBACK = timedelta(days=1)
 REPLY_LOOKBACK = timedelta(days=3)
 
 _COLUMNS = (
-    messages.c.id, messages.c.direction, messages.c.client, messages.c.date_utc,
-    messages.c.subject, messages.c.message_id, messages.c.in_reply_to, messages.c.references,
-    messages.c.new_text, messages.c.content_words, messages.c.urgent, messages.c.vague,
-    messages.c.complaint, messages.c.after_hours,
+    messages.c.id,
+    messages.c.direction,
+    messages.c.client,
+    messages.c.date_utc,
+    messages.c.subject,
+    messages.c.message_id,
+    messages.c.in_reply_to,
+    messages.c.references,
+    messages.c.new_text,
+    messages.c.content_words,
+    messages.c.urgent,
+    messages.c.vague,
+    messages.c.complaint,
+    messages.c.after_hours,
 )
 
 
@@ -106,13 +116,38 @@ _COPY_COLUMNS = (messages.c.account, messages.c.folder, messages.c.raw_sha256)
 
 def _mail(row: Sequence[Any]) -> Mail:
     # Positional, from a plain tuple: the report loads tens of thousands of these.
-    (pk, direction, client, date_utc, subject, message_id, in_reply_to, references,
-     new_text, content_words, urgent, vague, complaint, after_hours) = row[:len(_COLUMNS)]
-    return Mail(id=pk, direction=direction, client=client, date=date_utc,
-                subject=subject or "", message_id=message_id, in_reply_to=in_reply_to,
-                references=tuple((references or "").split()), new_text=new_text or "",
-                content_words=content_words or 0, urgent=bool(urgent), vague=bool(vague),
-                complaint=bool(complaint), after_hours=bool(after_hours))
+    (
+        pk,
+        direction,
+        client,
+        date_utc,
+        subject,
+        message_id,
+        in_reply_to,
+        references,
+        new_text,
+        content_words,
+        urgent,
+        vague,
+        complaint,
+        after_hours,
+    ) = row[: len(_COLUMNS)]
+    return Mail(
+        id=pk,
+        direction=direction,
+        client=client,
+        date=date_utc,
+        subject=subject or "",
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=tuple((references or "").split()),
+        new_text=new_text or "",
+        content_words=content_words or 0,
+        urgent=bool(urgent),
+        vague=bool(vague),
+        complaint=bool(complaint),
+        after_hours=bool(after_hours),
+    )
 
 
 class _FirstCopies:
@@ -143,15 +178,21 @@ class _FirstCopies:
 def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[Mail]]:
     """Each client's parsed messages (both directions) dated in [start, end), by time; a
     message stored in several folders is loaded once (see :class:`_FirstCopies`)."""
-    query = select(*_COLUMNS, *_COPY_COLUMNS).where(
-        messages.c.date_utc >= start, messages.c.date_utc < end,
-        messages.c.client.is_not(None), messages.c.parse_error.is_(None),
-    ).order_by(messages.c.date_utc, messages.c.id)
+    query = (
+        select(*_COLUMNS, *_COPY_COLUMNS)
+        .where(
+            messages.c.date_utc >= start,
+            messages.c.date_utc < end,
+            messages.c.client.is_not(None),
+            messages.c.parse_error.is_(None),
+        )
+        .order_by(messages.c.date_utc, messages.c.id)
+    )
     found: dict[str, list[Mail]] = {}
     copies = _FirstCopies()
     with store.transaction() as conn:
         for row in conn.execute(query):
-            if copies.first(row[5], *row[len(_COLUMNS):]):
+            if copies.first(row[5], *row[len(_COLUMNS) :]):
                 found.setdefault(row[2], []).append(_mail(row))
     return found
 
@@ -170,8 +211,15 @@ def latest_message_day(config: Config, store: Store) -> date | None:
 
 def save_scores(store: Store, report: Report) -> None:
     """Record each client's score and signs for the report's day (replacing that day's)."""
-    rows = [{"client": c.name, "day": report.day, "score": c.score,
-             "details": json.dumps(_details(c.card), sort_keys=True)} for c in report.clients]
+    rows = [
+        {
+            "client": c.name,
+            "day": report.day,
+            "score": c.score,
+            "details": json.dumps(_details(c.card), sort_keys=True),
+        }
+        for c in report.clients
+    ]
     if not rows:
         return
     with store.transaction() as conn:
@@ -180,21 +228,24 @@ def save_scores(store: Store, report: Report) -> None:
 
 
 def _details(card: Scorecard) -> dict[str, Any]:
-    return {"fired": [s.name for s in card.fired],
-            "signs": {s.name: {"value": s.value, "fired": s.fired} for s in card.signs}}
+    return {
+        "fired": [s.name for s in card.fired],
+        "signs": {s.name: {"value": s.value, "fired": s.fired} for s in card.signs},
+    }
 
 
 def _upsert(conn: Connection, row: dict[str, Any]) -> Any:
     statement = dialect_insert(conn.dialect.name, score_history).values(**row)
     return statement.on_conflict_do_update(
-        index_elements=["client", "day"],
-        set_={"score": row["score"], "details": row["details"]})
+        index_elements=["client", "day"], set_={"score": row["score"], "details": row["details"]}
+    )
 
 
 def load_scores(store: Store, day: date) -> dict[str, tuple[float, tuple[str, ...]]]:
     """The scores saved for *day*: client → (score, names of the fired signs)."""
-    query = select(score_history.c.client, score_history.c.score, score_history.c.details
-                   ).where(score_history.c.day == day)
+    query = select(score_history.c.client, score_history.c.score, score_history.c.details).where(
+        score_history.c.day == day
+    )
     found: dict[str, tuple[float, tuple[str, ...]]] = {}
     with store.transaction() as conn:
         for client, score, details in conn.execute(query):
@@ -225,17 +276,22 @@ class _Settings:
 
 
 def _settings(config: Config, client: str) -> _Settings:
-    wt = next((c.working_time for c in config.clients
-               if c.name == client and c.working_time is not None), config.me.working_time)
-    terms = next((c.payment_terms_days for c in config.clients if c.name == client),
-                 DEFAULT_TERMS_DAYS)
-    return _Settings(wt, config.report.thresholds, config.report.min_messages,
-                     config.report.window_days, terms)
+    wt = next(
+        (c.working_time for c in config.clients if c.name == client and c.working_time is not None),
+        config.me.working_time,
+    )
+    terms = next(
+        (c.payment_terms_days for c in config.clients if c.name == client), DEFAULT_TERMS_DAYS
+    )
+    return _Settings(
+        wt, config.report.thresholds, config.report.min_messages, config.report.window_days, terms
+    )
 
 
 def _score(client: str, mails: Sequence[Mail], window: Window, s: _Settings) -> Scorecard:
-    return score_client(client, mails, window, s.wt, s.thresholds, s.min_messages,
-                        s.payment_terms_days)
+    return score_client(
+        client, mails, window, s.wt, s.thresholds, s.min_messages, s.payment_terms_days
+    )
 
 
 def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo) -> dict[date, int]:
@@ -247,8 +303,9 @@ def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo) -> dict[date, int]:
     return counts
 
 
-def _since_yesterday(card: Scorecard, saved: tuple[float, tuple[str, ...]] | None,
-                     yesterday: Scorecard) -> DayChange:
+def _since_yesterday(
+    card: Scorecard, saved: tuple[float, tuple[str, ...]] | None, yesterday: Scorecard
+) -> DayChange:
     if saved is not None:
         return day_change(card, saved[0], saved[1], "history")
     return day_change(card, yesterday.score, [s.name for s in yesterday.fired], "computed")
@@ -259,8 +316,9 @@ def _client_names(config: Config, found: Mapping[str, Sequence[Mail]]) -> list[s
     return names + sorted(set(found) - set(names))
 
 
-def _pareto_rows(config: Config, cards: Mapping[str, Scorecard],
-                 mails: Mapping[str, Sequence[Mail]]) -> dict[str, ParetoRow]:
+def _pareto_rows(
+    config: Config, cards: Mapping[str, Scorecard], mails: Mapping[str, Sequence[Mail]]
+) -> dict[str, ParetoRow]:
     revenue = {c.name: c.monthly_revenue for c in config.clients}
     inputs = []
     for name, card in cards.items():
@@ -269,8 +327,9 @@ def _pareto_rows(config: Config, cards: Mapping[str, Scorecard],
     return {row.client: row for row in pareto(inputs)}
 
 
-def _reply_suggestions(mails: Sequence[Mail], card: Scorecard, s: _Settings,
-                       since: datetime) -> list[ReplySuggestion]:
+def _reply_suggestions(
+    mails: Sequence[Mail], card: Scorecard, s: _Settings, since: datetime
+) -> list[ReplySuggestion]:
     habitual = card.sign("everything_urgent").fired
     recent = [m for m in mails if m.date < card.window.end]
     return [suggest_reply(m, s.wt, habitual) for m in unreplied(recent) if m.date >= since]
@@ -290,33 +349,46 @@ def _chart_days(day: date) -> list[date]:
     return [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
 
 
-def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings
-                    ) -> list[Scorecard]:
+def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings) -> list[Scorecard]:
     """The scorecards for the windows ending on each of the last CHART_DAYS days (oldest
     first), then the one for the window before the last: the client's mail is threaded once
     for all of them."""
     windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
-    return score_windows(name, mails, [*windows, windows[-1].before()], s.wt, s.thresholds,
-                         s.min_messages, s.payment_terms_days)
+    return score_windows(
+        name,
+        mails,
+        [*windows, windows[-1].before()],
+        s.wt,
+        s.thresholds,
+        s.min_messages,
+        s.payment_terms_days,
+    )
 
 
-def _client_scores(cards: Sequence[Scorecard], mails: Sequence[Mail], day: date,
-                   s: _Settings, saved: tuple[float, tuple[str, ...]] | None
-                   ) -> _ClientScores:
+def _client_scores(
+    cards: Sequence[Scorecard],
+    mails: Sequence[Mail],
+    day: date,
+    s: _Settings,
+    saved: tuple[float, tuple[str, ...]] | None,
+) -> _ClientScores:
     *daily, previous = cards
     counts = _incoming_per_day(mails, s.wt.tz)
-    points = [DailyPoint(when, card.score, counts.get(when, 0))
-              for when, card in zip(_chart_days(day), daily, strict=True)]
-    return _ClientScores(daily[-1], previous, points,
-                         _since_yesterday(daily[-1], saved, daily[-2]))
+    points = [
+        DailyPoint(when, card.score, counts.get(when, 0))
+        for when, card in zip(_chart_days(day), daily, strict=True)
+    ]
+    return _ClientScores(daily[-1], previous, points, _since_yesterday(daily[-1], saved, daily[-2]))
 
 
-def _against_peers(cards: Mapping[str, list[Scorecard]], thresholds: Mapping[str, float]
-                   ) -> dict[str, list[Scorecard]]:
+def _against_peers(
+    cards: Mapping[str, list[Scorecard]], thresholds: Mapping[str, float]
+) -> dict[str, list[Scorecard]]:
     """Each window's scorecards, all clients together, checked against each other."""
     names = list(cards)
-    by_window = [against_peers([cards[n][i] for n in names], thresholds)
-                 for i in range(CHART_DAYS + 1)]
+    by_window = [
+        against_peers([cards[n][i] for n in names], thresholds) for i in range(CHART_DAYS + 1)
+    ]
     return {n: [window[k] for window in by_window] for k, n in enumerate(names)}
 
 
@@ -350,38 +422,56 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
     tz, days = config.me.working_time.tz, config.report.window_days
     window = report_window(day, days, tz)
     chart_start = report_window(day - timedelta(days=CHART_DAYS - 1), days, tz).start
-    found = load_mails(store, min(window.before().start, chart_start) - LOOKBACK_MARGIN,
-                       window.end)
+    found = load_mails(store, min(window.before().start, chart_start) - LOOKBACK_MARGIN, window.end)
     saved = load_scores(store, day - timedelta(days=1))
     names = _client_names(config, found)
     cards = _against_peers(
         {n: _client_windows(n, found.get(n, []), day, _settings(config, n)) for n in names},
-        config.report.thresholds)
-    scores = {n: _client_scores(cards[n], found.get(n, []), day, _settings(config, n),
-                                saved.get(n))
-              for n in names}
+        config.report.thresholds,
+    )
+    scores = {
+        n: _client_scores(cards[n], found.get(n, []), day, _settings(config, n), saved.get(n))
+        for n in names
+    }
     rows = _pareto_rows(config, {n: c.card for n, c in scores.items()}, found)
     threshold = alert_threshold(config.report.thresholds)
-    clients = sorted((client_report(c.card, c.previous, rows[n], c.daily, c.since_yesterday,
-                                    threshold) for n, c in scores.items()),
-                     key=lambda c: (-c.score, c.name))
+    clients = sorted(
+        (
+            client_report(c.card, c.previous, rows[n], c.daily, c.since_yesterday, threshold)
+            for n, c in scores.items()
+        ),
+        key=lambda c: (-c.score, c.name),
+    )
     replies: list[ReplySuggestion] = []
     if config.suggestions.enabled:
         for name, part in scores.items():
-            replies += _reply_suggestions(found.get(name, []), part.card,
-                                          _settings(config, name),
-                                          window.end - REPORT_REPLY_LOOKBACK)
+            replies += _reply_suggestions(
+                found.get(name, []),
+                part.card,
+                _settings(config, name),
+                window.end - REPORT_REPLY_LOOKBACK,
+            )
     as_of = min(window.end, _naive_utc(datetime.now(UTC)))
     waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of)
-    return Report(day=day, window=window, window_days=days, timezone=str(tz),
-                  alert_threshold=threshold, min_messages=config.report.min_messages,
-                  clients=tuple(clients),
-                  reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)),
-                  waiting=waiting)
+    return Report(
+        day=day,
+        window=window,
+        window_days=days,
+        timezone=str(tz),
+        alert_threshold=threshold,
+        min_messages=config.report.min_messages,
+        clients=tuple(clients),
+        reply_suggestions=tuple(sorted(replies, key=lambda r: r.reply_after)),
+        waiting=waiting,
+    )
 
 
-def _waiting(config: Config, found: Mapping[str, Sequence[Mail]],
-             cards: Mapping[str, Scorecard], as_of: datetime) -> WaitingOn:
+def _waiting(
+    config: Config,
+    found: Mapping[str, Sequence[Mail]],
+    cards: Mapping[str, Scorecard],
+    as_of: datetime,
+) -> WaitingOn:
     """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time."""
     since = as_of - timedelta(days=config.waiting.days)
     questions: list[WaitingQuestion] = []
@@ -391,8 +481,9 @@ def _waiting(config: Config, found: Mapping[str, Sequence[Mail]],
         card = cards.get(name)
         habitual = card is not None and card.sign("everything_urgent").fired
         known = [m for m in mails if m.date < as_of]
-        questions += waiting_questions(name, known, s.wt, as_of, since,
-                                       config.waiting.after_working_hours)
+        questions += waiting_questions(
+            name, known, s.wt, as_of, since, config.waiting.after_working_hours
+        )
         replies += waiting_replies(name, known, s.wt, as_of, since, habitual)
     return combine(questions, replies)
 
@@ -403,13 +494,13 @@ def waiting_on(config: Config, store: Store, now: datetime) -> WaitingOn:
     window = Window(end - timedelta(days=config.report.window_days), end)
     start = min(window.start, end - timedelta(days=config.waiting.days))
     found = load_mails(store, start - LOOKBACK_MARGIN, end)
-    cards = {name: _score(name, mails, window, _settings(config, name))
-             for name, mails in found.items()}
+    cards = {
+        name: _score(name, mails, window, _settings(config, name)) for name, mails in found.items()
+    }
     return _waiting(config, found, cards, end)
 
 
-def pending_reply_suggestions(config: Config, store: Store, now: datetime
-                              ) -> list[ReplySuggestion]:
+def pending_reply_suggestions(config: Config, store: Store, now: datetime) -> list[ReplySuggestion]:
     """Reply-time suggestions for the client messages of the last few days that have no
     reply yet, as of *now* (aware, or naive UTC). Works whether or not the feature is
     enabled in the config: the caller decides."""

@@ -42,10 +42,14 @@ def encode_png(width: int, height: int, rgb: bytes) -> bytes:
         raise ValueError(f"need {width}x{height}x3 bytes of RGB, got {len(rgb)}")
     stride = width * 3
     # Each row starts with its filter type; 0 (none) keeps the writer trivial.
-    raw = b"".join(b"\x00" + rgb[y * stride:(y + 1) * stride] for y in range(height))
+    raw = b"".join(b"\x00" + rgb[y * stride : (y + 1) * stride] for y in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (PNG_SIGNATURE + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b""))
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(raw, 9))
+        + _chunk(b"IEND", b"")
+    )
 
 
 class Canvas:
@@ -59,11 +63,11 @@ class Canvas:
     def set(self, x: int, y: int, color: Color) -> None:
         if 0 <= x < self.width and 0 <= y < self.height:
             offset = (y * self.width + x) * 3
-            self.pixels[offset:offset + 3] = bytes(color)
+            self.pixels[offset : offset + 3] = bytes(color)
 
     def get(self, x: int, y: int) -> Color:
         offset = (y * self.width + x) * 3
-        r, g, b = self.pixels[offset:offset + 3]
+        r, g, b = self.pixels[offset : offset + 3]
         return (r, g, b)
 
     def fill_rect(self, x0: int, y0: int, x1: int, y1: int, color: Color) -> None:
@@ -72,8 +76,9 @@ class Canvas:
             for x in range(max(min(x0, x1), 0), min(max(x0, x1), self.width - 1) + 1):
                 self.set(x, y, color)
 
-    def line(self, x0: int, y0: int, x1: int, y1: int, color: Color, thickness: int = 1,
-             dash: int = 0) -> None:
+    def line(
+        self, x0: int, y0: int, x1: int, y1: int, color: Color, thickness: int = 1, dash: int = 0
+    ) -> None:
         """A straight line (Bresenham); *dash* > 0 draws dashes of that many pixels."""
         dx, dy = abs(x1 - x0), -abs(y1 - y0)
         sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
@@ -101,9 +106,14 @@ class Canvas:
         return encode_png(self.width, self.height, bytes(self.pixels))
 
 
-def score_volume_chart(scores: Sequence[float], volumes: Sequence[int], *,
-                       threshold: float | None = None, width: int = 300,
-                       height: int = 100) -> bytes:
+def score_volume_chart(
+    scores: Sequence[float],
+    volumes: Sequence[int],
+    *,
+    threshold: float | None = None,
+    width: int = 300,
+    height: int = 100,
+) -> bytes:
     """Daily scores (0–100, a line) over daily message counts (bars, scaled to the busiest
     day), oldest first; both sequences have one entry per day."""
     if len(scores) != len(volumes):

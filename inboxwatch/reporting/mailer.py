@@ -59,23 +59,36 @@ def enqueue(store: Store, dedupe_key: str, message: EmailMessage) -> bool:
     if "Message-ID" not in message:
         message["Message-ID"] = make_msgid(domain="inboxwatch.invalid")
     recipients = ", ".join(str(v) for v in message.get_all("To", []))
-    statement = dialect_insert(store.engine.dialect.name, outbox).values(
-        dedupe_key=dedupe_key, recipients=recipients, subject=str(message["Subject"] or ""),
-        mime=message.as_bytes(policy=SMTP_POLICY), status="pending", attempts=0,
-        created_at=utcnow(), next_attempt_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(outbox.c.id)
+    statement = (
+        dialect_insert(store.engine.dialect.name, outbox)
+        .values(
+            dedupe_key=dedupe_key,
+            recipients=recipients,
+            subject=str(message["Subject"] or ""),
+            mime=message.as_bytes(policy=SMTP_POLICY),
+            status="pending",
+            attempts=0,
+            created_at=utcnow(),
+            next_attempt_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(outbox.c.id)
+    )
     with store.transaction() as conn:
         return conn.execute(statement).first() is not None
 
 
-def deliver_pending(store: Store, smtp: SmtpConfig, password: Secret | None = None,
-                    now: datetime | None = None) -> DeliveryReport:
+def deliver_pending(
+    store: Store, smtp: SmtpConfig, password: Secret | None = None, now: datetime | None = None
+) -> DeliveryReport:
     """Claim and send every message whose retry time has come (or whose sender died);
     a message another sender claimed first is left to it. Returns what happened."""
     now = now or utcnow()
-    query = select(outbox.c.id, outbox.c.recipients, outbox.c.mime, outbox.c.attempts).where(
-        outbox.c.status.in_(("pending", "sending")),
-        outbox.c.next_attempt_at <= now).order_by(outbox.c.id)
+    query = (
+        select(outbox.c.id, outbox.c.recipients, outbox.c.mime, outbox.c.attempts)
+        .where(outbox.c.status.in_(("pending", "sending")), outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.id)
+    )
     with store.transaction() as conn:
         due = conn.execute(query).all()
     sent = failed = pending = 0
@@ -87,8 +100,11 @@ def deliver_pending(store: Store, smtp: SmtpConfig, password: Secret | None = No
         try:
             send_mime(smtp, password, row.recipients, row.mime)
         except DeliveryError as exc:
-            permanent = isinstance(exc.__cause__, smtplib.SMTPResponseException) and \
-                exc.__cause__.smtp_code >= 500 and exc.__cause__.smtp_code != 535
+            permanent = (
+                isinstance(exc.__cause__, smtplib.SMTPResponseException)
+                and exc.__cause__.smtp_code >= 500
+                and exc.__cause__.smtp_code != 535
+            )
             _record_failure(store, row.id, attempt, str(exc), permanent, now)
             errors.append(str(exc))
             failed += permanent
@@ -104,10 +120,16 @@ def _claim(store: Store, pk: int, attempts: int, now: datetime) -> int | None:
     changed it since we read it (the WHERE on *attempts* makes this atomic)."""
     deadline = now + timedelta(seconds=CLAIM_SECONDS)
     with store.transaction() as conn:
-        claimed = conn.execute(update(outbox).where(
-            outbox.c.id == pk, outbox.c.attempts == attempts,
-            outbox.c.status.in_(("pending", "sending")), outbox.c.next_attempt_at <= now,
-        ).values(status="sending", attempts=attempts + 1, next_attempt_at=deadline)).rowcount
+        claimed = conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id == pk,
+                outbox.c.attempts == attempts,
+                outbox.c.status.in_(("pending", "sending")),
+                outbox.c.next_attempt_at <= now,
+            )
+            .values(status="sending", attempts=attempts + 1, next_attempt_at=deadline)
+        ).rowcount
     return attempts + 1 if claimed == 1 else None
 
 
@@ -117,18 +139,28 @@ def _ours(pk: int, attempt: int) -> Any:
 
 def _record_sent(store: Store, pk: int, attempt: int) -> None:
     with store.transaction() as conn:
-        conn.execute(update(outbox).where(_ours(pk, attempt)).values(
-            status="sent", sent_at=utcnow(), last_error=None))
+        conn.execute(
+            update(outbox)
+            .where(_ours(pk, attempt))
+            .values(status="sent", sent_at=utcnow(), last_error=None)
+        )
 
 
-def _record_failure(store: Store, pk: int, attempt: int, error: str, permanent: bool,
-                    now: datetime) -> None:
+def _record_failure(
+    store: Store, pk: int, attempt: int, error: str, permanent: bool, now: datetime
+) -> None:
     delay = min(FIRST_RETRY * (2 ** (attempt - 1)), LONGEST_RETRY)
     logger.warning("alert mail %s not delivered (attempt %d): %s", pk, attempt, error)
     with store.transaction() as conn:
-        conn.execute(update(outbox).where(_ours(pk, attempt)).values(
-            status="failed" if permanent else "pending", last_error=error[:1000],
-            next_attempt_at=now + delay))
+        conn.execute(
+            update(outbox)
+            .where(_ours(pk, attempt))
+            .values(
+                status="failed" if permanent else "pending",
+                last_error=error[:1000],
+                next_attempt_at=now + delay,
+            )
+        )
 
 
 def smtp_password(smtp: SmtpConfig) -> Secret | None:
@@ -138,8 +170,7 @@ def smtp_password(smtp: SmtpConfig) -> Secret | None:
         return token_source("smtp", smtp.oauth_account or "ACCOUNT", smtp.oauth)
     if not (smtp.password_env or smtp.password_command or smtp.password_file):
         return None
-    return resolve_password("smtp", smtp.password_env, smtp.password_command,
-                            smtp.password_file)
+    return resolve_password("smtp", smtp.password_env, smtp.password_command, smtp.password_file)
 
 
 def send_mime(smtp: SmtpConfig, password: Secret | None, recipients: str, mime: bytes) -> None:
@@ -155,19 +186,25 @@ def send_mime(smtp: SmtpConfig, password: Secret | None, recipients: str, mime: 
             client.sendmail(smtp.from_addr, to_addrs, mime)
     except smtplib.SMTPAuthenticationError as exc:
         what = "the OAuth2 token, even refreshed" if smtp.auth == "oauth2" else "the password"
-        raise DeliveryError(f"SMTP server {where} refused the login for {smtp.username} "
-                            f"({exc.smtp_code}); check {what}") from exc
+        raise DeliveryError(
+            f"SMTP server {where} refused the login for {smtp.username} "
+            f"({exc.smtp_code}); check {what}"
+        ) from exc
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP server {where} answered {exc.smtp_code}: "
-                            f"{_text(exc.smtp_error)}") from exc
+        raise DeliveryError(
+            f"SMTP server {where} answered {exc.smtp_code}: {_text(exc.smtp_error)}"
+        ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise DeliveryError(f"SMTP server {where} refused the recipients") from exc
     except ssl.SSLError as exc:
-        raise DeliveryError(f"TLS with {where} failed: {exc.reason or exc}; set smtp.ca_file "
-                            "to trust a private certificate") from exc
+        raise DeliveryError(
+            f"TLS with {where} failed: {exc.reason or exc}; set smtp.ca_file "
+            "to trust a private certificate"
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"cannot reach SMTP server {where}: {exc or type(exc).__name__}"
-                            ) from exc
+        raise DeliveryError(
+            f"cannot reach SMTP server {where}: {exc or type(exc).__name__}"
+        ) from exc
 
 
 def _token_login(client: smtplib.SMTP, smtp: SmtpConfig, tokens: TokenSource) -> None:
@@ -200,16 +237,20 @@ def _sasl(client: smtplib.SMTP, smtp: SmtpConfig, token: str) -> None:
 def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
     context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "tls":
-        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds,
-                                context=context)
-    client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds,
-                          local_hostname=socket.getfqdn() or "localhost")
+        return smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_seconds, context=context)
+    client = smtplib.SMTP(
+        smtp.host,
+        smtp.port,
+        timeout=smtp.timeout_seconds,
+        local_hostname=socket.getfqdn() or "localhost",
+    )
     if smtp.security == "starttls":
         client.ehlo()
         if not client.has_extn("starttls"):
             client.close()
-            raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS, "
-                                                "which the config requires")
+            raise smtplib.SMTPNotSupportedError(
+                "the server does not offer STARTTLS, which the config requires"
+            )
         client.starttls(context=context)
         client.ehlo()
     return client

@@ -27,9 +27,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from inboxwatch.reporting.charts import score_volume_chart
 from inboxwatch.analysis.reply_timing import ReplySuggestion
-from inboxwatch.analysis.waiting import WaitingOn
 from inboxwatch.analysis.scoring import (
     SIGNS,
     ClientReport,
@@ -41,6 +39,8 @@ from inboxwatch.analysis.scoring import (
     Trend,
     Window,
 )
+from inboxwatch.analysis.waiting import WaitingOn
+from inboxwatch.reporting.charts import score_volume_chart
 from inboxwatch.text import scrub_controls
 
 __all__ = [
@@ -161,17 +161,20 @@ def _latest(sign: Sign, count: int) -> tuple[Evidence, ...]:
 
 def _period(report: Report) -> str:
     first = _local(report.window.start, report.timezone).date()
-    return (f"{first:%Y-%m-%d} – {report.day:%Y-%m-%d} ({report.window_days} days, "
-            f"{report.timezone})")
+    return (
+        f"{first:%Y-%m-%d} – {report.day:%Y-%m-%d} ({report.window_days} days, {report.timezone})"
+    )
 
 
 # --- text ---------------------------------------------------------------------------------
 
 
 def _text_sign(sign: Sign, tz: str) -> list[str]:
-    lines = [f"  [+{sign.weight:g}] {sign.name}: {sign.explanation} "
-             f"(value {format_value(sign.name, sign.value)}, "
-             f"threshold {format_value(sign.name, sign.threshold)})"]
+    lines = [
+        f"  [+{sign.weight:g}] {sign.name}: {sign.explanation} "
+        f"(value {format_value(sign.name, sign.value)}, "
+        f"threshold {format_value(sign.name, sign.threshold)})"
+    ]
     lines += [f"        {_evidence_line(e, tz)}" for e in _latest(sign, TEXT_EVIDENCE)]
     if len(sign.evidence) > TEXT_EVIDENCE:
         lines.append(f"        … and {len(sign.evidence) - TEXT_EVIDENCE} earlier")
@@ -181,10 +184,11 @@ def _text_sign(sign: Sign, tz: str) -> list[str]:
 def _text_client(client: ClientReport, report: Report, language: str) -> list[str]:
     card, tz = client.card, report.timezone
     flag = "  ⚠ needs attention" if client.flagged else ""
-    lines = [f"== {client.name} — score {card.score:g}{flag}",
-             f"   {_trend_phrase(client)}",
-             f"   messages: {card.incoming} from them, {card.outgoing} from you"
-             f"{_reply_phrase(card)}"]
+    lines = [
+        f"== {client.name} — score {card.score:g}{flag}",
+        f"   {_trend_phrase(client)}",
+        f"   messages: {card.incoming} from them, {card.outgoing} from you{_reply_phrase(card)}",
+    ]
     if not card.enough_data and card.incoming:
         lines.append(f"   (too few messages to judge: signs need {report.min_messages})")
     for sign in card.fired:
@@ -200,17 +204,24 @@ def _pareto_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     for client in sorted(report.clients, key=lambda c: -c.pareto.revenue_share):
         row = client.pareto
-        rows.append((client.name, f"{row.monthly_revenue:g}", f"{row.revenue_share:.0%}",
-                     f"{row.message_share:.0%}", f"{row.attention_share:.0%}",
-                     "small share of revenue, big share of attention" if row.stands_out
-                     else ""))
+        rows.append(
+            (
+                client.name,
+                f"{row.monthly_revenue:g}",
+                f"{row.revenue_share:.0%}",
+                f"{row.message_share:.0%}",
+                f"{row.attention_share:.0%}",
+                "small share of revenue, big share of attention" if row.stands_out else "",
+            )
+        )
     return rows
 
 
 def _text_pareto(report: Report) -> list[str]:
-    lines = ["Pareto — revenue against attention",
-             f"  {'client':<24}{'revenue/mo':>11}{'revenue':>9}{'messages':>10}"
-             f"{'writing':>9}"]
+    lines = [
+        "Pareto — revenue against attention",
+        f"  {'client':<24}{'revenue/mo':>11}{'revenue':>9}{'messages':>10}{'writing':>9}",
+    ]
     for name, revenue, rev, msg, att, note in _pareto_rows(report):
         mark = f"  ← {note}" if note else ""
         lines.append(f"  {name[:23]:<24}{revenue:>11}{rev:>9}{msg:>10}{att:>9}{mark}")
@@ -222,8 +233,10 @@ def _text_replies(report: Report) -> list[str]:
         return []
     lines = ["Reply-time suggestions"]
     for item in report.reply_suggestions:
-        lines.append(f"  #{item.message_id} {item.client}: after "
-                     f"{item.reply_after:%Y-%m-%d %H:%M} — {item.reason}")
+        lines.append(
+            f"  #{item.message_id} {item.client}: after "
+            f"{item.reply_after:%Y-%m-%d %H:%M} — {item.reason}"
+        )
     return [*lines, ""]
 
 
@@ -238,16 +251,20 @@ def waiting_lines(waiting: WaitingOn, tz: str) -> list[str]:
     lines = ["Waiting on"]
     if waiting.questions:
         lines.append("  Your questions without an answer:")
-        lines += [f"    #{q.message_id} {q.client}: “{q.subject}” asked "
-                  f"{_local(q.asked_at, tz):%Y-%m-%d %H:%M}, waiting {_hours(q.working_hours)}"
-                  for q in waiting.questions]
+        lines += [
+            f"    #{q.message_id} {q.client}: “{q.subject}” asked "
+            f"{_local(q.asked_at, tz):%Y-%m-%d %H:%M}, waiting {_hours(q.working_hours)}"
+            for q in waiting.questions
+        ]
     if waiting.replies:
         lines.append("  Client mail waiting for your answer:")
-        lines += [f"    #{r.message_id} {r.client}: “{r.subject}” received "
-                  f"{_local(r.received_at, tz):%Y-%m-%d %H:%M} ({_hours(r.working_hours)}); "
-                  f"reply after "
-                  f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}"
-                  for r in waiting.replies]
+        lines += [
+            f"    #{r.message_id} {r.client}: “{r.subject}” received "
+            f"{_local(r.received_at, tz):%Y-%m-%d %H:%M} ({_hours(r.working_hours)}); "
+            f"reply after "
+            f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}"
+            for r in waiting.replies
+        ]
     return [*lines, ""]
 
 
@@ -277,10 +294,13 @@ def headline(report: Report) -> str:
 def render_text(report: Report, language: str = "en") -> str:
     """The plain-text report (also the text part of the alert e-mail). *language* "hu"
     gives the suggestions in Hungarian."""
-    lines = [f"inboxwatch report for {report.day:%Y-%m-%d}",
-             f"Window: {_period(report)}; a client is flagged at score "
-             f"{report.alert_threshold:g}, signs need {report.min_messages} messages.",
-             "", headline(report)]
+    lines = [
+        f"inboxwatch report for {report.day:%Y-%m-%d}",
+        f"Window: {_period(report)}; a client is flagged at score "
+        f"{report.alert_threshold:g}, signs need {report.min_messages} messages.",
+        "",
+        headline(report),
+    ]
     changes = changes_line(report)
     lines += [changes, ""] if changes else [""]
     for client in report.clients:
@@ -294,73 +314,125 @@ def render_text(report: Report, language: str = "en") -> str:
 
 
 def _json_evidence(item: Evidence) -> dict[str, Any]:
-    return {"message_id": item.message_id, "date": _iso_utc(item.date),
-            "subject": scrub_controls(item.subject), "note": item.note}
+    return {
+        "message_id": item.message_id,
+        "date": _iso_utc(item.date),
+        "subject": scrub_controls(item.subject),
+        "note": item.note,
+    }
 
 
 def _json_sign(sign: Sign) -> dict[str, Any]:
-    return {"name": sign.name, "title": _TITLES.get(sign.name, sign.name),
-            "value": sign.value, "threshold": sign.threshold, "weight": sign.weight,
-            "fired": sign.fired, "unit": _UNITS.get(sign.name, ""),
-            "explanation": sign.explanation,
-            "measures": {k: round(v, 4) for k, v in sorted(sign.measures.items())},
-            "evidence": [_json_evidence(e) for e in sign.evidence]}
+    return {
+        "name": sign.name,
+        "title": _TITLES.get(sign.name, sign.name),
+        "value": sign.value,
+        "threshold": sign.threshold,
+        "weight": sign.weight,
+        "fired": sign.fired,
+        "unit": _UNITS.get(sign.name, ""),
+        "explanation": sign.explanation,
+        "measures": {k: round(v, 4) for k, v in sorted(sign.measures.items())},
+        "evidence": [_json_evidence(e) for e in sign.evidence],
+    }
 
 
 def _json_trend(trend: Trend) -> dict[str, Any]:
-    return {"previous_score": trend.previous_score, "delta": trend.delta,
-            "signs": [{"name": s.name, "previous_value": s.previous_value, "value": s.value,
-                       "delta": s.delta, "previous_fired": s.previous_fired,
-                       "fired": s.fired} for s in trend.signs]}
+    return {
+        "previous_score": trend.previous_score,
+        "delta": trend.delta,
+        "signs": [
+            {
+                "name": s.name,
+                "previous_value": s.previous_value,
+                "value": s.value,
+                "delta": s.delta,
+                "previous_fired": s.previous_fired,
+                "fired": s.fired,
+            }
+            for s in trend.signs
+        ],
+    }
 
 
 def _json_day_change(change: DayChange | None) -> dict[str, Any] | None:
     if change is None:
         return None
-    return {"previous_score": change.previous_score, "delta": change.delta,
-            "newly_fired": list(change.newly_fired),
-            "no_longer_fired": list(change.no_longer_fired), "source": change.source}
+    return {
+        "previous_score": change.previous_score,
+        "delta": change.delta,
+        "newly_fired": list(change.newly_fired),
+        "no_longer_fired": list(change.no_longer_fired),
+        "source": change.source,
+    }
 
 
 def _json_client(client: ClientReport) -> dict[str, Any]:
     card, row = client.card, client.pareto
     return {
-        "name": client.name, "score": card.score, "flagged": client.flagged,
-        "enough_data": card.enough_data, "incoming": card.incoming,
-        "outgoing": card.outgoing, "my_median_reply_hours": card.my_median_reply_hours,
+        "name": client.name,
+        "score": card.score,
+        "flagged": client.flagged,
+        "enough_data": card.enough_data,
+        "incoming": card.incoming,
+        "outgoing": card.outgoing,
+        "my_median_reply_hours": card.my_median_reply_hours,
         "trend": _json_trend(client.trend),
         "since_yesterday": _json_day_change(client.since_yesterday),
-        "monthly_revenue": row.monthly_revenue, "revenue_share": row.revenue_share,
-        "message_share": row.message_share, "attention_share": row.attention_share,
-        "writing_minutes": row.writing_minutes, "pareto_stands_out": row.stands_out,
+        "monthly_revenue": row.monthly_revenue,
+        "revenue_share": row.revenue_share,
+        "message_share": row.message_share,
+        "attention_share": row.attention_share,
+        "writing_minutes": row.writing_minutes,
+        "pareto_stands_out": row.stands_out,
         "signs": [_json_sign(s) for s in card.signs],
         "fired": [s.name for s in card.fired],
-        "suggestions": [{"sign": s.sign, "text": s.text, "text_hu": s.text_hu}
-                        for s in client.suggestions],
-        "daily": [{"day": p.day.isoformat(), "score": p.score, "messages": p.messages}
-                  for p in client.daily],
+        "suggestions": [
+            {"sign": s.sign, "text": s.text, "text_hu": s.text_hu} for s in client.suggestions
+        ],
+        "daily": [
+            {"day": p.day.isoformat(), "score": p.score, "messages": p.messages}
+            for p in client.daily
+        ],
     }
 
 
 def _json_reply(item: ReplySuggestion) -> dict[str, Any]:
-    return {"message_id": item.message_id, "client": item.client,
-            "reply_after": item.reply_after.isoformat(), "reason": item.reason,
-            "keyword": item.keyword}
+    return {
+        "message_id": item.message_id,
+        "client": item.client,
+        "reply_after": item.reply_after.isoformat(),
+        "reason": item.reason,
+        "keyword": item.keyword,
+    }
 
 
 def json_waiting(waiting: WaitingOn) -> dict[str, Any]:
     """The "waiting on" lists as JSON (the report's ``waiting``, and ``waiting --format
     json``)."""
     return {
-        "questions": [{"message_id": q.message_id, "client": q.client, "subject": q.subject,
-                       "asked_at": _iso_utc(q.asked_at),
-                       "working_hours": round(q.working_hours, 2),
-                       "calendar_hours": round(q.calendar_hours, 2)}
-                      for q in waiting.questions],
-        "replies": [{"message_id": r.message_id, "client": r.client, "subject": r.subject,
-                     "received_at": _iso_utc(r.received_at),
-                     "working_hours": round(r.working_hours, 2),
-                     "suggestion": _json_reply(r.suggestion)} for r in waiting.replies],
+        "questions": [
+            {
+                "message_id": q.message_id,
+                "client": q.client,
+                "subject": q.subject,
+                "asked_at": _iso_utc(q.asked_at),
+                "working_hours": round(q.working_hours, 2),
+                "calendar_hours": round(q.calendar_hours, 2),
+            }
+            for q in waiting.questions
+        ],
+        "replies": [
+            {
+                "message_id": r.message_id,
+                "client": r.client,
+                "subject": r.subject,
+                "received_at": _iso_utc(r.received_at),
+                "working_hours": round(r.working_hours, 2),
+                "suggestion": _json_reply(r.suggestion),
+            }
+            for r in waiting.replies
+        ],
     }
 
 
@@ -370,8 +442,11 @@ def render_json(report: Report) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "day": report.day.isoformat(),
         "timezone": report.timezone,
-        "window": {"start": _iso_utc(report.window.start), "end": _iso_utc(report.window.end),
-                   "days": report.window_days},
+        "window": {
+            "start": _iso_utc(report.window.start),
+            "end": _iso_utc(report.window.end),
+            "days": report.window_days,
+        },
         "alert_threshold": report.alert_threshold,
         "min_messages": report.min_messages,
         "flagged": [c.name for c in report.flagged],
@@ -390,8 +465,10 @@ def _E(text: str) -> str:
     return html.escape(scrub_controls(text))
 
 
-_BODY = ("margin:0;padding:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,"
-         "Helvetica,Arial,sans-serif;color:#222;font-size:15px;line-height:1.45")
+_BODY = (
+    "margin:0;padding:0;background:#f4f4f4;font-family:-apple-system,Segoe UI,Roboto,"
+    "Helvetica,Arial,sans-serif;color:#222;font-size:15px;line-height:1.45"
+)
 _CARD = "background:#fff;border-radius:6px;padding:14px 16px;margin:0 0 14px 0"
 _FLAG = "border-left:4px solid #c0392b"
 _MUTED = "color:#666;font-size:13px"
@@ -412,59 +489,71 @@ def _html_evidence(sign: Sign, tz: str) -> str:
 
 def _html_sign(sign: Sign, tz: str) -> str:
     title = _E(_TITLES.get(sign.name, sign.name))
-    return (f'<p style="margin:8px 0 0 0"><b>+{sign.weight:g} {title}</b> '
-            f'<span style="{_MUTED}">({_E(sign.name)}: '
-            f"{_E(format_value(sign.name, sign.value))}, threshold "
-            f"{_E(format_value(sign.name, sign.threshold))})</span><br>"
-            f"{_E(sign.explanation)}</p>{_html_evidence(sign, tz)}")
+    return (
+        f'<p style="margin:8px 0 0 0"><b>+{sign.weight:g} {title}</b> '
+        f'<span style="{_MUTED}">({_E(sign.name)}: '
+        f"{_E(format_value(sign.name, sign.value))}, threshold "
+        f"{_E(format_value(sign.name, sign.threshold))})</span><br>"
+        f"{_E(sign.explanation)}</p>{_html_evidence(sign, tz)}"
+    )
 
 
 def _html_chart(client: ClientReport, cid: str) -> str:
     days = len(client.daily)
     busiest = max((p.messages for p in client.daily), default=0)
-    return (f'<img src="cid:{_E(cid)}" width="300" height="100" '
-            f'alt="Score and messages per day for {_E(client.name)}" '
-            'style="display:block;max-width:100%;height:auto;margin:10px 0 2px 0">'
-            f'<p style="margin:0;{_MUTED}">Last {days} days: red line = score (0–100, '
-            f"dashed = alert threshold), blue bars = messages per day (busiest day: "
-            f"{busiest}).</p>")
+    return (
+        f'<img src="cid:{_E(cid)}" width="300" height="100" '
+        f'alt="Score and messages per day for {_E(client.name)}" '
+        'style="display:block;max-width:100%;height:auto;margin:10px 0 2px 0">'
+        f'<p style="margin:0;{_MUTED}">Last {days} days: red line = score (0–100, '
+        f"dashed = alert threshold), blue bars = messages per day (busiest day: "
+        f"{busiest}).</p>"
+    )
 
 
 def _html_client(client: ClientReport, tz: str, cid: str | None, language: str) -> str:
     card = client.card
     style = f"{_CARD};{_FLAG}" if client.flagged else _CARD
-    parts = [f'<div style="{style}"><h2 style="margin:0;font-size:18px">{_E(client.name)} '
-             f'<span style="color:#c0392b">{card.score:g}</span></h2>',
-             f'<p style="margin:2px 0;{_MUTED}">{_E(_trend_phrase(client))}<br>'
-             f"{card.incoming} messages from them, {card.outgoing} from you"
-             f"{_E(_reply_phrase(card))}</p>"]
+    parts = [
+        f'<div style="{style}"><h2 style="margin:0;font-size:18px">{_E(client.name)} '
+        f'<span style="color:#c0392b">{card.score:g}</span></h2>',
+        f'<p style="margin:2px 0;{_MUTED}">{_E(_trend_phrase(client))}<br>'
+        f"{card.incoming} messages from them, {card.outgoing} from you"
+        f"{_E(_reply_phrase(card))}</p>",
+    ]
     if cid is not None:
         parts.append(_html_chart(client, cid))
     parts += [_html_sign(s, tz) for s in card.fired]
     if client.suggestions:
-        tips = "".join(f"<li>{_E(_suggestion_text(s, language))}</li>"
-                       for s in client.suggestions)
-        parts.append(f'<p style="margin:8px 0 0 0"><b>What to do</b></p>'
-                     f'<ul style="margin:4px 0;padding-left:18px">{tips}</ul>')
+        tips = "".join(f"<li>{_E(_suggestion_text(s, language))}</li>" for s in client.suggestions)
+        parts.append(
+            f'<p style="margin:8px 0 0 0"><b>What to do</b></p>'
+            f'<ul style="margin:4px 0;padding-left:18px">{tips}</ul>'
+        )
     return "".join(parts) + "</div>"
 
 
 def _html_pareto(report: Report) -> str:
-    head = "".join(f'<th style="{_CELL}">{h}</th>'
-                   for h in ("client", "revenue", "messages", "writing"))
+    head = "".join(
+        f'<th style="{_CELL}">{h}</th>' for h in ("client", "revenue", "messages", "writing")
+    )
     rows = []
     for name, _revenue, rev, msg, att, note in _pareto_rows(report):
         mark = ' style="background:#fdecea"' if note else ""
-        rows.append(f"<tr{mark}><td style=\"{_CELL};text-align:left\">{_E(name)}</td>"
-                    f'<td style="{_CELL}">{rev}</td><td style="{_CELL}">{msg}</td>'
-                    f'<td style="{_CELL}">{att}</td></tr>')
-    return (f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">Pareto: '
-            "revenue against attention</h2>"
-            f'<table style="border-collapse:collapse;width:100%;font-size:13px">'
-            f"<tr>{head}</tr>{''.join(rows)}</table>"
-            f'<p style="margin:6px 0 0 0;{_MUTED}">Shares of revenue (from your config), of '
-            "incoming messages and of your estimated writing time. Highlighted: a small "
-            "share of revenue taking a big share of attention.</p></div>")
+        rows.append(
+            f'<tr{mark}><td style="{_CELL};text-align:left">{_E(name)}</td>'
+            f'<td style="{_CELL}">{rev}</td><td style="{_CELL}">{msg}</td>'
+            f'<td style="{_CELL}">{att}</td></tr>'
+        )
+    return (
+        f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">Pareto: '
+        "revenue against attention</h2>"
+        f'<table style="border-collapse:collapse;width:100%;font-size:13px">'
+        f"<tr>{head}</tr>{''.join(rows)}</table>"
+        f'<p style="margin:6px 0 0 0;{_MUTED}">Shares of revenue (from your config), of '
+        "incoming messages and of your estimated writing time. Highlighted: a small "
+        "share of revenue taking a big share of attention.</p></div>"
+    )
 
 
 def _html_replies(report: Report) -> str:
@@ -472,9 +561,13 @@ def _html_replies(report: Report) -> str:
         return ""
     items = "".join(
         f"<li><b>#{r.message_id} {_E(r.client)}</b>: after "
-        f"{r.reply_after:%a %H:%M} — {_E(r.reason)}</li>" for r in report.reply_suggestions)
-    return (f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">When to '
-            f'reply</h2><ul style="margin:0;padding-left:18px">{items}</ul></div>')
+        f"{r.reply_after:%a %H:%M} — {_E(r.reason)}</li>"
+        for r in report.reply_suggestions
+    )
+    return (
+        f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">When to '
+        f'reply</h2><ul style="margin:0;padding-left:18px">{items}</ul></div>'
+    )
 
 
 def _html_waiting(report: Report) -> str:
@@ -486,26 +579,39 @@ def _html_waiting(report: Report) -> str:
         items = "".join(
             f"<li><b>#{q.message_id} {_E(q.client)}</b>: “{_E(q.subject)}” asked "
             f"{_local(q.asked_at, tz):%a %d %b %H:%M}, waiting {_hours(q.working_hours)}</li>"
-            for q in waiting.questions)
-        parts.append(f"<p style=\"margin:4px 0\">Your questions without an answer</p>"
-                     f'<ul style="margin:0;padding-left:18px">{items}</ul>')
+            for q in waiting.questions
+        )
+        parts.append(
+            f'<p style="margin:4px 0">Your questions without an answer</p>'
+            f'<ul style="margin:0;padding-left:18px">{items}</ul>'
+        )
     if waiting.replies:
         items = "".join(
             f"<li><b>#{r.message_id} {_E(r.client)}</b>: “{_E(r.subject)}” received "
             f"{_local(r.received_at, tz):%a %d %b %H:%M}; reply after "
             f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %d %b %H:%M}</li>"
-            for r in waiting.replies)
-        parts.append(f"<p style=\"margin:4px 0\">Client mail waiting for your answer</p>"
-                     f'<ul style="margin:0;padding-left:18px">{items}</ul>')
-    return (f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">Waiting on'
-            f'</h2>{"".join(parts)}</div>')
+            for r in waiting.replies
+        )
+        parts.append(
+            f'<p style="margin:4px 0">Client mail waiting for your answer</p>'
+            f'<ul style="margin:0;padding-left:18px">{items}</ul>'
+        )
+    return (
+        f'<div style="{_CARD}"><h2 style="margin:0 0 6px 0;font-size:16px">Waiting on'
+        f"</h2>{''.join(parts)}</div>"
+    )
 
 
 def _charts(report: Report) -> dict[str, bytes]:
-    return {chart_cid(i): score_volume_chart([p.score for p in c.daily],
-                                             [p.messages for p in c.daily],
-                                             threshold=report.alert_threshold)
-            for i, c in enumerate(report.flagged) if c.daily}
+    return {
+        chart_cid(i): score_volume_chart(
+            [p.score for p in c.daily],
+            [p.messages for p in c.daily],
+            threshold=report.alert_threshold,
+        )
+        for i, c in enumerate(report.flagged)
+        if c.daily
+    }
 
 
 def render_html(report: Report, language: str = "en") -> tuple[str, dict[str, bytes]]:
@@ -515,10 +621,14 @@ def render_html(report: Report, language: str = "en") -> tuple[str, dict[str, by
     cids = {c.name: chart_cid(i) for i, c in enumerate(report.flagged)}
     ordered = [*report.flagged, *(c for c in report.clients if not c.flagged)]
     cards = "".join(
-        _html_client(c, report.timezone, cids.get(c.name) if cids.get(c.name) in images
-                     else None, language) for c in ordered if c.card.incoming or c.flagged)
+        _html_client(
+            c, report.timezone, cids.get(c.name) if cids.get(c.name) in images else None, language
+        )
+        for c in ordered
+        if c.card.incoming or c.flagged
+    )
     page = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_E(alert_subject(report))}</title></head>"
         f'<body style="{_BODY}"><div style="max-width:600px;margin:0 auto;padding:12px">'
@@ -528,7 +638,8 @@ def render_html(report: Report, language: str = "en") -> tuple[str, dict[str, by
         f'<span style="{_MUTED}">{_E(_period(report))}</span></p>'
         f"{cards}{_html_pareto(report)}{_html_replies(report)}{_html_waiting(report)}"
         f'<p style="{_MUTED}">Sent by inboxwatch from your own mailbox data.</p>'
-        "</div></body></html>")
+        "</div></body></html>"
+    )
     return page, images
 
 
@@ -547,9 +658,13 @@ def alert_subject(report: Report) -> str:
     return f"inboxwatch: {who} ({report.day:%Y-%m-%d})"
 
 
-def alert_email(report: Report, from_addr: str, to_addrs: Iterable[str],
-                language: str = "en",
-                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> EmailMessage:
+def alert_email(
+    report: Report,
+    from_addr: str,
+    to_addrs: Iterable[str],
+    language: str = "en",
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> EmailMessage:
     """The daily alert: multipart/alternative of the text report and a multipart/related
     HTML part with the PNG charts inline."""
     message = EmailMessage()
@@ -563,6 +678,12 @@ def alert_email(report: Report, from_addr: str, to_addrs: Iterable[str],
     message.add_alternative(page, subtype="html")
     html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
     for cid, png in images.items():
-        html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>",
-                              filename=f"{cid.split('@')[0]}.png", disposition="inline")
+        html_part.add_related(
+            png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{cid}>",
+            filename=f"{cid.split('@')[0]}.png",
+            disposition="inline",
+        )
     return message

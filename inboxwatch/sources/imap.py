@@ -42,7 +42,6 @@ from imapclient.exceptions import CapabilityError, LoginError, ProtocolError
 from imapclient.imapclient import SENT
 
 from inboxwatch.config import AccountConfig
-from inboxwatch.oauth import Secret, TokenSource
 from inboxwatch.errors import (
     ImapAuthError,
     ImapConnectError,
@@ -50,6 +49,7 @@ from inboxwatch.errors import (
     ImapTlsError,
     InboxwatchError,
 )
+from inboxwatch.oauth import Secret, TokenSource
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +76,10 @@ class FolderInfo:
 def folder_info(select_response: dict[bytes, Any], folder: str, host: str) -> FolderInfo:
     """Build :class:`FolderInfo` from imapclient's parsed SELECT/EXAMINE response."""
     if b"UIDVALIDITY" not in select_response:
-        raise ImapError(f"{host} did not report UIDVALIDITY for folder {folder!r}; "
-                        "inboxwatch cannot sync a folder without stable UIDs")
+        raise ImapError(
+            f"{host} did not report UIDVALIDITY for folder {folder!r}; "
+            "inboxwatch cannot sync a folder without stable UIDs"
+        )
     return FolderInfo(
         uidvalidity=int(select_response[b"UIDVALIDITY"]),
         uidnext=_optional_int(select_response.get(b"UIDNEXT")),
@@ -98,8 +100,7 @@ class FolderEntry:
         return tuple(f for f in self.flags if f in SPECIAL_USE)
 
 
-SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent",
-               "\\Trash")
+SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
 
 
 def _optional_int(value: object) -> int | None:
@@ -108,13 +109,14 @@ def _optional_int(value: object) -> int | None:
 
 def has_new_mail(responses: Sequence[tuple[Any, ...]]) -> bool:
     """Whether IDLE responses announce new mail (an EXISTS or RECENT count)."""
-    return any(len(r) >= 2 and isinstance(r[0], int) and r[1] in (b"EXISTS", b"RECENT")
-               for r in responses)
+    return any(
+        len(r) >= 2 and isinstance(r[0], int) and r[1] in (b"EXISTS", b"RECENT") for r in responses
+    )
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+        yield list(items[start : start + size])
 
 
 class ImapSession:
@@ -150,8 +152,12 @@ class ImapSession:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     # --- connection ---------------------------------------------------------------------
@@ -169,12 +175,17 @@ class ImapSession:
             self._connecting = False
 
     def _open_client(self) -> IMAPClient:
-        timeout = SocketTimeout(connect=self.account.timeout_seconds,
-                                read=self.account.timeout_seconds)
+        timeout = SocketTimeout(
+            connect=self.account.timeout_seconds, read=self.account.timeout_seconds
+        )
         secure = self.account.security == "tls"
-        client = IMAPClient(self.account.host, self.account.port, ssl=secure,
-                            ssl_context=self._tls_context() if secure else None,
-                            timeout=timeout)
+        client = IMAPClient(
+            self.account.host,
+            self.account.port,
+            ssl=secure,
+            ssl_context=self._tls_context() if secure else None,
+            timeout=timeout,
+        )
         # imaplib's protocol trace would log message bodies at DEBUG: keep it off.
         client._imap.debug = 0
         return client
@@ -183,8 +194,9 @@ class ImapSession:
         try:
             return ssl.create_default_context(cafile=self.account.ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise ImapTlsError(f"account {self.account.name!r}: cannot load ca_file "
-                               f"{self.account.ca_file}: {exc}") from exc
+            raise ImapTlsError(
+                f"account {self.account.name!r}: cannot load ca_file {self.account.ca_file}: {exc}"
+            ) from exc
 
     def _start_tls(self, client: IMAPClient) -> None:
         if not client.has_capability("STARTTLS"):
@@ -192,7 +204,8 @@ class ImapSession:
             raise ImapTlsError(
                 f"{self._where} does not offer STARTTLS, and account {self.account.name!r} "
                 "requires it; refusing to send the password in clear text (use "
-                "security = \"tls\" with the server's TLS port, usually 993)")
+                'security = "tls" with the server\'s TLS port, usually 993)'
+            )
         client.starttls(self._tls_context())
 
     def login(self) -> None:
@@ -226,7 +239,8 @@ class ImapSession:
                 f"sends a user name or password with non-ASCII characters (such as accented "
                 f"letters); the password was not sent. Change the password of "
                 f"{self.account.username} to ASCII characters, or ask the provider to offer "
-                "AUTH=PLAIN")
+                "AUTH=PLAIN"
+            )
 
     def _token_login(self, client: IMAPClient, tokens: TokenSource) -> None:
         try:
@@ -234,8 +248,7 @@ class ImapSession:
         except LoginError as exc:
             if "UNAVAILABLE" in str(exc).upper():
                 raise
-            logger.info("%s: the server refused the access token; refreshing it",
-                        self.account.name)
+            logger.info("%s: the server refused the access token; refreshing it", self.account.name)
             self._sasl(client, tokens.refresh())
 
     def _sasl(self, client: IMAPClient, token: str) -> None:
@@ -247,29 +260,42 @@ class ImapSession:
 
     def _login_error(self, server_text: str) -> ImapError:
         if "UNAVAILABLE" in server_text.upper():
-            return ImapConnectError(f"{self._where} could not check the login right now "
-                                    f"({server_text.strip()}); will retry")
+            return ImapConnectError(
+                f"{self._where} could not check the login right now "
+                f"({server_text.strip()}); will retry"
+            )
         oauth = self.account.oauth
         if oauth is not None and oauth.token_command:
-            return ImapAuthError(f"the server rejected the OAuth2 token for "
-                                 f"{self.account.username} on {self.account.host}, twice: "
-                                 "check what token_command prints (an access token, fresh)")
+            return ImapAuthError(
+                f"the server rejected the OAuth2 token for "
+                f"{self.account.username} on {self.account.host}, twice: "
+                "check what token_command prints (an access token, fresh)"
+            )
         if self.account.auth == "oauth2":
             return ImapAuthError(
                 f"the server rejected the OAuth2 token for {self.account.username} on "
                 f"{self.account.host}, even freshly refreshed: check that IMAP is enabled for "
                 "the mailbox and that the sign-in covers the IMAP scope (the README's Gmail / "
-                f"Microsoft 365 steps), then: inboxwatch auth login {self.account.name}")
-        source = (f"the environment variable {self.account.password_env}"
-                  if self.account.password_env else
-                  f"the file {self.account.password_file}" if self.account.password_file
-                  else "the output of password_command")
+                f"Microsoft 365 steps), then: inboxwatch auth login {self.account.name}"
+            )
+        source = (
+            f"the environment variable {self.account.password_env}"
+            if self.account.password_env
+            else f"the file {self.account.password_file}"
+            if self.account.password_file
+            else "the output of password_command"
+        )
         ascii_password = not isinstance(self._password, str) or self._password.isascii()
-        encoding = ("" if ascii_password else
-                    " (it has non-ASCII characters, sent as UTF-8; a server that expects "
-                    "another encoding rejects it)")
-        return ImapAuthError(f"the server rejected the login for {self.account.username} on "
-                             f"{self.account.host}: check the password in {source}{encoding}")
+        encoding = (
+            ""
+            if ascii_password
+            else " (it has non-ASCII characters, sent as UTF-8; a server that expects "
+            "another encoding rejects it)"
+        )
+        return ImapAuthError(
+            f"the server rejected the login for {self.account.username} on "
+            f"{self.account.host}: check the password in {source}{encoding}"
+        )
 
     def _enable_condstore(self, client: IMAPClient) -> None:
         # With CONDSTORE enabled EXAMINE reports HIGHESTMODSEQ (kept for QRESYNC later).
@@ -318,9 +344,11 @@ class ImapSession:
         except ImapConnectError:
             raise
         except ImapError as exc:
-            raise ImapError(f"cannot open folder {folder!r} on {self.account.host} "
-                            f"({exc.__cause__}); check 'folders' and 'sent_folder' of "
-                            f"account {self.account.name!r}") from exc.__cause__
+            raise ImapError(
+                f"cannot open folder {folder!r} on {self.account.host} "
+                f"({exc.__cause__}); check 'folders' and 'sent_folder' of "
+                f"account {self.account.name!r}"
+            ) from exc.__cause__
         return folder_info(response, folder, self.account.host)
 
     def search_uids_after(self, last_uid: int) -> list[int]:
@@ -355,8 +383,13 @@ class ImapSession:
         for chunk in _chunks(uids, SIZE_CHUNK):
             with self._boundary("fetching message sizes"):
                 response = client.fetch(chunk, ["RFC822.SIZE"])
-            sizes.update({uid: int(data[b"RFC822.SIZE"]) for uid, data in response.items()
-                          if b"RFC822.SIZE" in data})
+            sizes.update(
+                {
+                    uid: int(data[b"RFC822.SIZE"])
+                    for uid, data in response.items()
+                    if b"RFC822.SIZE" in data
+                }
+            )
         return sizes
 
     def fetch_flags(self, uids: Sequence[int]) -> dict[int, tuple[str, ...]]:
@@ -366,8 +399,12 @@ class ImapSession:
         for chunk in _chunks(uids, SIZE_CHUNK):
             with self._boundary("fetching flags"):
                 response = client.fetch(chunk, ["FLAGS"])
-            flags.update({uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
-                          for uid, data in response.items()})
+            flags.update(
+                {
+                    uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
+                    for uid, data in response.items()
+                }
+            )
         return flags
 
     def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
@@ -375,16 +412,21 @@ class ImapSession:
         client = self._require_client()
         with self._boundary(f"fetching {len(uids)} messages"):
             response = client.fetch(list(uids), ["BODY.PEEK[]"])
-        return {uid: bytes(data[b"BODY[]"]) for uid, data in response.items()
-                if isinstance(data.get(b"BODY[]"), bytes)}
+        return {
+            uid: bytes(data[b"BODY[]"])
+            for uid, data in response.items()
+            if isinstance(data.get(b"BODY[]"), bytes)
+        }
 
     def list_folders(self) -> list[FolderEntry]:
         """Every folder on the server with its LIST flags, in the server's order."""
         client = self._require_client()
         with self._boundary("listing folders"):
             listing = client.list_folders()
-        return [FolderEntry(str(name), tuple(_text(f) for f in flags))
-                for flags, _delimiter, name in listing]
+        return [
+            FolderEntry(str(name), tuple(_text(f) for f in flags))
+            for flags, _delimiter, name in listing
+        ]
 
     def find_sent_folder(self) -> str | None:
         """The folder flagged ``\\Sent`` (RFC 6154 SPECIAL-USE); on servers without the
@@ -416,8 +458,9 @@ class ImapSession:
                 _text, late = client.idle_done()
         except ImapError as exc:
             if isinstance(exc.__cause__, CapabilityError):
-                raise ImapError(f"{self._where} does not support IDLE; poll on an "
-                                "interval instead") from exc.__cause__
+                raise ImapError(
+                    f"{self._where} does not support IDLE; poll on an interval instead"
+                ) from exc.__cause__
             raise
         return news or has_new_mail(late)
 
@@ -443,8 +486,10 @@ class ImapSession:
 
         Leaves *folder* selected read-write: call :meth:`select_readonly` before reading."""
         if not self.account.allow_write:
-            raise ImapError(f"account {self.account.name!r} is read-only: inboxwatch never "
-                            "changes your mailbox unless you set allow_write = true")
+            raise ImapError(
+                f"account {self.account.name!r} is read-only: inboxwatch never "
+                "changes your mailbox unless you set allow_write = true"
+            )
         bad = [k for k in keywords if not _KEYWORD.match(k)]
         if bad:
             raise ValueError(f"not valid IMAP keywords: {bad!r}")
@@ -453,8 +498,9 @@ class ImapSession:
             client.select_folder(folder, readonly=False)
             client.add_flags([uid], list(keywords), silent=True)
 
-    def store_keywords(self, folder: str, add: Mapping[str, Sequence[int]],
-                       remove: Mapping[str, Sequence[int]]) -> None:
+    def store_keywords(
+        self, folder: str, add: Mapping[str, Sequence[int]], remove: Mapping[str, Sequence[int]]
+    ) -> None:
         """``UID STORE +FLAGS.SILENT`` / ``-FLAGS.SILENT`` of exactly these keywords on these
         UIDs: no other flag (\\Seen included) is named, so none changes. Only with
         allow_write = true; the folder is selected read-write for this and then EXAMINEd
@@ -474,8 +520,10 @@ class ImapSession:
 
     def _require_writable(self, keywords: Sequence[str]) -> None:
         if not self.account.allow_write:
-            raise ImapError(f"account {self.account.name!r} is read-only: inboxwatch never "
-                            "changes your mailbox unless you set allow_write = true")
+            raise ImapError(
+                f"account {self.account.name!r} is read-only: inboxwatch never "
+                "changes your mailbox unless you set allow_write = true"
+            )
         bad = [k for k in keywords if not _KEYWORD.match(k)]
         if bad:
             raise ValueError(f"not valid IMAP keywords: {bad!r}")
@@ -483,9 +531,11 @@ class ImapSession:
     def _require_keyword_support(self, response: dict[bytes, Any], folder: str) -> None:
         permanent = response.get(b"PERMANENTFLAGS", ())
         if b"\\*" not in permanent:
-            raise ImapError(f"{self.account.host} does not let clients create keywords in "
-                            f"folder {folder!r} (no \\* in PERMANENTFLAGS); set allow_write "
-                            f"= false for account {self.account.name!r}")
+            raise ImapError(
+                f"{self.account.host} does not let clients create keywords in "
+                f"folder {folder!r} (no \\* in PERMANENTFLAGS); set allow_write "
+                f"= false for account {self.account.name!r}"
+            )
 
     # --- the error boundary -------------------------------------------------------------
 
@@ -508,21 +558,28 @@ class ImapSession:
             return ImapTlsError(
                 f"the TLS certificate for {host} is not trusted ({exc.verify_message}); "
                 f"if this is your own server, set ca_file of account {self.account.name!r} "
-                "to its certificate (PEM) to pin it")
+                "to its certificate (PEM) to pin it"
+            )
         if isinstance(exc, ssl.SSLError) and self._connecting:
-            return ImapTlsError(f"TLS with {where} failed: {exc.reason or exc}; check the "
-                                "port and the security setting (tls = port 993, starttls = 143)")
+            return ImapTlsError(
+                f"TLS with {where} failed: {exc.reason or exc}; check the "
+                "port and the security setting (tls = port 993, starttls = 143)"
+            )
         if isinstance(exc, socket.gaierror):
-            return ImapConnectError(f"cannot resolve {host} ({exc.strerror}); check the "
-                                    "host name and the network")
+            return ImapConnectError(
+                f"cannot resolve {host} ({exc.strerror}); check the host name and the network"
+            )
         if isinstance(exc, ConnectionRefusedError):
-            return ImapConnectError(f"{where} refused the connection: is the IMAP server "
-                                    "running and the port right?")
+            return ImapConnectError(
+                f"{where} refused the connection: is the IMAP server running and the port right?"
+            )
         if isinstance(exc, TimeoutError) or "timed out" in str(exc):
-            return ImapConnectError(f"{where} did not answer within "
-                                    f"{self.account.timeout_seconds:g} s while {doing}")
-        return ImapConnectError(f"the connection to {where} failed while {doing}: "
-                                f"{exc or type(exc).__name__}")
+            return ImapConnectError(
+                f"{where} did not answer within {self.account.timeout_seconds:g} s while {doing}"
+            )
+        return ImapConnectError(
+            f"the connection to {where} failed while {doing}: {exc or type(exc).__name__}"
+        )
 
 
 def _text(flag: bytes | str) -> str:

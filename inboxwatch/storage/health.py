@@ -33,20 +33,26 @@ def record_sync_success(store: Store, account: str, inserted: int) -> None:
     _upsert(store, account, values, {"messages_ingested": inserted})
 
 
-def record_sync_failure(store: Store, account: str, error: str, *, login: bool,
-                        inserted: int = 0) -> None:
+def record_sync_failure(
+    store: Store, account: str, error: str, *, login: bool, inserted: int = 0
+) -> None:
     """A sync of *account* failed (a rejected login when *login*), after storing
     *inserted* messages."""
     values: dict[str, object] = {"last_failure_at": utcnow(), "last_error": error[:2000]}
-    _upsert(store, account, values, {"messages_ingested": inserted,
-                                     "login_failures": int(login)})
+    _upsert(store, account, values, {"messages_ingested": inserted, "login_failures": int(login)})
 
 
-def _upsert(store: Store, account: str, values: dict[str, object],
-            increments: dict[str, int]) -> None:
+def _upsert(
+    store: Store, account: str, values: dict[str, object], increments: dict[str, int]
+) -> None:
     with store.transaction() as conn:
-        first = {"account": account, "login_failures": 0, "messages_ingested": 0,
-                 **values, **increments}
+        first = {
+            "account": account,
+            "login_failures": 0,
+            "messages_ingested": 0,
+            **values,
+            **increments,
+        }
         insert = dialect_insert(conn.dialect.name, account_health).values(**first)
         update: dict[str, object] = dict(values)
         for column, amount in increments.items():
@@ -58,6 +64,14 @@ def accounts_health(store: Store) -> dict[str, AccountHealth]:
     """Every recorded account's health, by account name."""
     with store.transaction() as conn:
         rows = conn.execute(select(account_health)).all()
-    return {row.account: AccountHealth(row.account, row.last_success_at, row.last_failure_at,
-                                       row.last_error, row.login_failures,
-                                       row.messages_ingested) for row in rows}
+    return {
+        row.account: AccountHealth(
+            row.account,
+            row.last_success_at,
+            row.last_failure_at,
+            row.last_error,
+            row.login_failures,
+            row.messages_ingested,
+        )
+        for row in rows
+    }

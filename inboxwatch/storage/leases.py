@@ -61,8 +61,7 @@ class Holder:
     tag: str
 
     def __str__(self) -> str:
-        return (f"{self.host}:{self.pid}:{self.namespace}:{self.ticks}:{self.started}:"
-                f"{self.tag}")
+        return f"{self.host}:{self.pid}:{self.namespace}:{self.ticks}:{self.started}:{self.tag}"
 
     @classmethod
     def parse(cls, text: str) -> Holder | None:
@@ -73,7 +72,7 @@ class Holder:
         return cls(parts[0], int(parts[1]), parts[2], int(parts[3]), int(parts[4]), parts[5])
 
     def describe(self) -> str:
-        """"process 1234 on host-a (running since 2026-12-07 17:55:02 UTC)"."""
+        """ "process 1234 on host-a (running since 2026-12-07 17:55:02 UTC)"."""
         since = datetime.fromtimestamp(self.started, UTC) if self.started else None
         running = f" (running since {since:%Y-%m-%d %H:%M:%S} UTC)" if since else ""
         return f"process {self.pid} on {self.host}{running}"
@@ -135,8 +134,7 @@ def this_process() -> Holder:
         started = int(_boot_time() + ticks / os.sysconf("SC_CLK_TCK")) if ticks else 0
     except (OSError, ValueError):
         started = 0
-    return Holder(socket.gethostname(), pid, _pid_namespace(), ticks, started,
-                  secrets.token_hex(3))
+    return Holder(socket.gethostname(), pid, _pid_namespace(), ticks, started, secrets.token_hex(3))
 
 
 def default_holder() -> str:
@@ -162,8 +160,9 @@ class Lease:
 class Leases:
     """Acquire, renew and release leases in the store's database."""
 
-    def __init__(self, store: Store, *, holder: str | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, store: Store, *, holder: str | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.store = store
         self.holder = holder or default_holder()
         self.clock = clock
@@ -182,31 +181,39 @@ class Leases:
             if dead is not None and dead.is_provably_dead():
                 taken = self._take_from(name, holder, ttl_seconds)
                 if taken is not None:
-                    logger.warning("%s: took over from %s, which is no longer running",
-                                   name, dead.describe())
+                    logger.warning(
+                        "%s: took over from %s, which is no longer running", name, dead.describe()
+                    )
                     return taken
                 continue
             raise LockError(_in_use(name, holder, until))
         raise LockError(f"{name} keeps changing hands; try again in a moment")
 
-    def _try_acquire(self, name: str, ttl_seconds: float
-                     ) -> tuple[Lease | None, tuple[str, datetime] | None]:
+    def _try_acquire(
+        self, name: str, ttl_seconds: float
+    ) -> tuple[Lease | None, tuple[str, datetime] | None]:
         now = self.clock()
         expires = now + timedelta(seconds=ttl_seconds)
         with self.store.transaction() as conn:
             if _take(conn, name, self.holder, now, expires):
                 return Lease(name, self.holder, expires, ttl_seconds), None
-            row = conn.execute(select(leases.c.holder, leases.c.expires_at).where(
-                leases.c.name == name)).first()
+            row = conn.execute(
+                select(leases.c.holder, leases.c.expires_at).where(leases.c.name == name)
+            ).first()
         return None, (row.holder, row.expires_at) if row is not None else None
 
     def _take_from(self, name: str, dead: str, ttl_seconds: float) -> Lease | None:
         """Overwrite *dead*'s row; only one of several contenders can (the WHERE holds)."""
         expires = self.clock() + timedelta(seconds=ttl_seconds)
         with self.store.transaction() as conn:
-            changed = conn.execute(update(leases).where(
-                leases.c.name == name, leases.c.holder == dead,
-            ).values(holder=self.holder, expires_at=expires)).rowcount
+            changed = conn.execute(
+                update(leases)
+                .where(
+                    leases.c.name == name,
+                    leases.c.holder == dead,
+                )
+                .values(holder=self.holder, expires_at=expires)
+            ).rowcount
         return Lease(name, self.holder, expires, ttl_seconds) if changed == 1 else None
 
     def renew(self, lease: Lease) -> Lease:
@@ -214,20 +221,28 @@ class Leases:
         now = self.clock()
         expires = now + timedelta(seconds=lease.ttl_seconds)
         with self.store.transaction() as conn:
-            changed = conn.execute(update(leases).where(
-                leases.c.name == lease.name, leases.c.holder == lease.holder,
-            ).values(expires_at=expires)).rowcount
+            changed = conn.execute(
+                update(leases)
+                .where(
+                    leases.c.name == lease.name,
+                    leases.c.holder == lease.holder,
+                )
+                .values(expires_at=expires)
+            ).rowcount
         if changed != 1:
-            raise LockError(f"lost the lease {lease.name}: it expired at "
-                            f"{lease.expires_at:%Y-%m-%d %H:%M:%S} UTC and another process "
-                            "took it; stopping this run")
+            raise LockError(
+                f"lost the lease {lease.name}: it expired at "
+                f"{lease.expires_at:%Y-%m-%d %H:%M:%S} UTC and another process "
+                "took it; stopping this run"
+            )
         return Lease(lease.name, lease.holder, expires, lease.ttl_seconds)
 
     def release(self, lease: Lease) -> None:
         """Give the lease up (no-op if it is no longer ours)."""
         with self.store.transaction() as conn:
-            conn.execute(delete(leases).where(
-                leases.c.name == lease.name, leases.c.holder == lease.holder))
+            conn.execute(
+                delete(leases).where(leases.c.name == lease.name, leases.c.holder == lease.holder)
+            )
 
     @contextmanager
     def hold(self, name: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> Iterator[Lease]:
@@ -245,12 +260,16 @@ def _in_use(name: str, holder: str, until: datetime) -> str:
     expiry = f"{until:%Y-%m-%d %H:%M:%S} UTC"
     parsed = Holder.parse(holder)
     if parsed is None:
-        return (f"{name} is in use by {holder} until {expiry}; wait for it to finish, or "
-                "stop that process (a dead holder's lease expires by itself)")
-    return (f"{name} is in use by {parsed.describe()}, lease renewed until {expiry}; "
-            f"wait for it to finish, or stop it (kill {parsed.pid} on {parsed.host}). Once "
-            f"that process is gone the lease is taken over at once on {parsed.host}, and "
-            "from other hosts when it expires")
+        return (
+            f"{name} is in use by {holder} until {expiry}; wait for it to finish, or "
+            "stop that process (a dead holder's lease expires by itself)"
+        )
+    return (
+        f"{name} is in use by {parsed.describe()}, lease renewed until {expiry}; "
+        f"wait for it to finish, or stop it (kill {parsed.pid} on {parsed.host}). Once "
+        f"that process is gone the lease is taken over at once on {parsed.host}, and "
+        "from other hosts when it expires"
+    )
 
 
 class LeaseKeeper:
@@ -271,8 +290,7 @@ class LeaseKeeper:
         self._lost: str | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True,
-                                        name=f"lease-{lease.name}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{lease.name}")
 
     @property
     def lease(self) -> Lease:
@@ -295,8 +313,10 @@ class LeaseKeeper:
             if self._lost is not None:
                 return self._lost
             if time.monotonic() > self._valid_until:
-                return (f"the lease {self._lease.name} expired: it could not be renewed "
-                        f"for {self._lease.ttl_seconds:g} s (database unreachable?)")
+                return (
+                    f"the lease {self._lease.name} expired: it could not be renewed "
+                    f"for {self._lease.ttl_seconds:g} s (database unreachable?)"
+                )
         return None
 
     def _run(self) -> None:
@@ -310,8 +330,7 @@ class LeaseKeeper:
                     self._lost = str(exc)
                 return
             except InboxwatchError as exc:
-                logger.warning("cannot renew the lease %s (%s); retrying", self._lease.name,
-                               exc)
+                logger.warning("cannot renew the lease %s (%s); retrying", self._lease.name, exc)
                 wait = self.RETRY_SECONDS
                 continue
             with self._lock:
@@ -320,11 +339,11 @@ class LeaseKeeper:
             wait = renewed.ttl_seconds / 3
 
 
-def _take(conn: Connection, name: str, holder: str, now: datetime, expires: datetime
-          ) -> bool:
+def _take(conn: Connection, name: str, holder: str, now: datetime, expires: datetime) -> bool:
     """One atomic upsert: insert, or overwrite a row that is expired or already ours."""
     statement = dialect_insert(conn.dialect.name, leases).values(
-        name=name, holder=holder, expires_at=expires)
+        name=name, holder=holder, expires_at=expires
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["name"],
         set_={"holder": holder, "expires_at": expires},

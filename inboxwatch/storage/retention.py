@@ -49,8 +49,10 @@ def delete_older_than(store: Store, cutoff: datetime) -> int:
 
 def _aged_from() -> ColumnElement[datetime]:
     """When a message starts to age: its Date, unless missing or later than storing."""
-    return case((messages.c.date_utc <= messages.c.stored_at, messages.c.date_utc),
-                else_=messages.c.stored_at)
+    return case(
+        (messages.c.date_utc <= messages.c.stored_at, messages.c.date_utc),
+        else_=messages.c.stored_at,
+    )
 
 
 def _reclaim_space(store: Store) -> None:
@@ -79,8 +81,11 @@ def _reclaim_space(store: Store) -> None:
                 driver.executescript("PRAGMA incremental_vacuum;")
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     except SQLAlchemyError as exc:
-        logger.warning("retention deleted mail but could not shrink the database file (%s); "
-                       "it is retried after the next deletion", type(exc).__name__)
+        logger.warning(
+            "retention deleted mail but could not shrink the database file (%s); "
+            "it is retried after the next deletion",
+            type(exc).__name__,
+        )
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,10 @@ class ClientData:
 
     def line(self, client: str, deleted: bool) -> str:
         verb = "deleted" if deleted else "would delete"
-        return (f"{client}: {verb} {self.messages} messages (with their raw bytes), "
-                f"{self.corrections} label corrections and {self.score_days} days of scores")
+        return (
+            f"{client}: {verb} {self.messages} messages (with their raw bytes), "
+            f"{self.corrections} label corrections and {self.score_days} days of scores"
+        )
 
 
 def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
@@ -104,10 +111,17 @@ def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientDa
     with store.transaction() as conn:
         return ClientData(
             conn.execute(select(func.count()).where(mine)).scalar_one(),
-            conn.execute(select(func.count()).select_from(corrections).where(
-                corrections.c.message_pk.in_(pks))).scalar_one(),
-            conn.execute(select(func.count()).select_from(score_history).where(
-                score_history.c.client == client)).scalar_one())
+            conn.execute(
+                select(func.count())
+                .select_from(corrections)
+                .where(corrections.c.message_pk.in_(pks))
+            ).scalar_one(),
+            conn.execute(
+                select(func.count())
+                .select_from(score_history)
+                .where(score_history.c.client == client)
+            ).scalar_one(),
+        )
 
 
 def forget_client(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
@@ -168,6 +182,7 @@ def _compact(store: Store) -> None:
             if engine.dialect.name == "sqlite":
                 conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     except SQLAlchemyError as exc:
-        raise StorageError(f"the data is deleted, but compacting the database failed "
-                           f"({type(exc).__name__}); run VACUUM when nothing else uses it"
-                           ) from exc
+        raise StorageError(
+            f"the data is deleted, but compacting the database failed "
+            f"({type(exc).__name__}); run VACUUM when nothing else uses it"
+        ) from exc

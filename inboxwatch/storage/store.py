@@ -104,22 +104,36 @@ class NewMessage:
     def row(self, stored_at: datetime) -> dict[str, Any]:
         """The ``messages`` row for this message (without the raw bytes); text that no
         database can store (NUL, lone surrogates) is replaced by U+FFFD."""
-        return {key: storable(value) if isinstance(value, str) else value
-                for key, value in self._columns(stored_at).items()}
+        return {
+            key: storable(value) if isinstance(value, str) else value
+            for key, value in self._columns(stored_at).items()
+        }
 
     def _columns(self, stored_at: datetime) -> dict[str, Any]:
         return {
-            "account": self.account, "folder": self.folder,
-            "uidvalidity": self.uidvalidity, "uid": self.uid,
-            "raw_sha256": self.raw_sha256, "size": len(self.raw),
-            "message_id": self.message_id, "in_reply_to": self.in_reply_to,
-            "references": self.references, "subject": self.subject,
-            "from_addr": self.from_addr, "from_name": self.from_name,
-            "to_addrs": self.to_addrs, "date_utc": self.date_utc,
-            "stored_at": stored_at, "direction": self.direction, "client": self.client,
-            "language": self.language, "new_text": self.new_text,
-            "content_words": self.content_words, "html_only": self.html_only,
-            "has_attachments": self.has_attachments, "parse_error": self.parse_error,
+            "account": self.account,
+            "folder": self.folder,
+            "uidvalidity": self.uidvalidity,
+            "uid": self.uid,
+            "raw_sha256": self.raw_sha256,
+            "size": len(self.raw),
+            "message_id": self.message_id,
+            "in_reply_to": self.in_reply_to,
+            "references": self.references,
+            "subject": self.subject,
+            "from_addr": self.from_addr,
+            "from_name": self.from_name,
+            "to_addrs": self.to_addrs,
+            "date_utc": self.date_utc,
+            "stored_at": stored_at,
+            "direction": self.direction,
+            "client": self.client,
+            "language": self.language,
+            "new_text": self.new_text,
+            "content_words": self.content_words,
+            "html_only": self.html_only,
+            "has_attachments": self.has_attachments,
+            "parse_error": self.parse_error,
             "defects": self.defects,
             "after_hours": "after-hours" in self.tags,
             **classification_columns(self.tags, self.scores, self.why, self.model_version),
@@ -130,15 +144,19 @@ class NewMessage:
 CLASSIFIED_TAGS = ("urgent", "vague", "complaint")
 
 
-def classification_columns(tags: Collection[str], scores: Mapping[str, float],
-                           why: Mapping[str, Sequence[str]], model_version: str
-                           ) -> dict[str, Any]:
+def classification_columns(
+    tags: Collection[str],
+    scores: Mapping[str, float],
+    why: Mapping[str, Sequence[str]],
+    model_version: str,
+) -> dict[str, Any]:
     """The ``messages`` columns that hold one classification: a flag and a probability per
     classified tag, the reasons (JSON) and the model version."""
     columns: dict[str, Any] = {tag: tag in tags for tag in CLASSIFIED_TAGS}
     columns.update({f"p_{tag}": scores.get(tag, 0.0) for tag in CLASSIFIED_TAGS})
-    columns["why"] = json.dumps({tag: list(words) for tag, words in why.items()},
-                                ensure_ascii=False)
+    columns["why"] = json.dumps(
+        {tag: list(words) for tag, words in why.items()}, ensure_ascii=False
+    )
     columns["model_version"] = model_version
     return columns
 
@@ -226,7 +244,10 @@ PG_CONNECT_TIMEOUT_S = 10
 PG_STATEMENT_TIMEOUT_MS = 300_000
 PG_CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": PG_CONNECT_TIMEOUT_S,
-    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
     "options": f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}",
 }
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # wait this long for another writer, then fail
@@ -248,8 +269,10 @@ def create_db_engine(url: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except ImportError as exc:  # the driver is an extra: inboxwatch[postgres]
-        raise StorageError(f"cannot use database {parsed.render_as_string()}: {exc}; for "
-                           "PostgreSQL run: pip install 'inboxwatch[postgres]'") from exc
+        raise StorageError(
+            f"cannot use database {parsed.render_as_string()}: {exc}; for "
+            "PostgreSQL run: pip install 'inboxwatch[postgres]'"
+        ) from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot use database {parsed.render_as_string()}: {exc}") from exc
 
@@ -319,20 +342,26 @@ class Store:
         except SQLAlchemyError as exc:
             raise StorageError(f"database error: {_describe(exc)}") from exc
         except UnicodeError as exc:  # a value the database's encoding cannot hold
-            raise StorageError(f"database error: text the database cannot store ({exc})"
-                               ) from exc
+            raise StorageError(f"database error: text the database cannot store ({exc})") from exc
 
     def folder_state(self, account: str, folder: str) -> FolderState | None:
         with self.transaction() as conn:
-            row = conn.execute(select(folders).where(
-                folders.c.account == account, folders.c.name == folder)).first()
+            row = conn.execute(
+                select(folders).where(folders.c.account == account, folders.c.name == folder)
+            ).first()
         if row is None:
             return None
         return FolderState(account, folder, row.uidvalidity, row.last_uid)
 
-    def store_batch(self, account: str, folder: str, uidvalidity: int,
-                    batch: Sequence[NewMessage], last_uid: int | None = None,
-                    rekeys: Sequence[tuple[int, int]] = ()) -> StoredBatch:
+    def store_batch(
+        self,
+        account: str,
+        folder: str,
+        uidvalidity: int,
+        batch: Sequence[NewMessage],
+        last_uid: int | None = None,
+        rekeys: Sequence[tuple[int, int]] = (),
+    ) -> StoredBatch:
         """Insert *batch* (skipping rows already stored, mail deleted before and mail of
         forgotten clients: see :mod:`~inboxwatch.storage.tombstones`), move the re-matched
         rows *rekeys* ``(message id, new uid)`` to *uidvalidity*, and advance the folder's
@@ -341,8 +370,11 @@ class Store:
         """
         with self.transaction() as conn:
             for pk, uid in rekeys:
-                conn.execute(update(messages).where(messages.c.id == pk).values(
-                    uidvalidity=uidvalidity, uid=uid))
+                conn.execute(
+                    update(messages)
+                    .where(messages.c.id == pk)
+                    .values(uidvalidity=uidvalidity, uid=uid)
+                )
             sifted = sift(conn, uidvalidity, batch, utcnow())
             inserted = insert_messages(conn, sifted.kept)
             if last_uid is not None:
@@ -365,29 +397,37 @@ class Store:
         with self.transaction() as conn:
             _save_folder_state(conn, account, folder, uidvalidity, 0)
 
-    def orphaned_copies(self, account: str, folder: str, uidvalidity: int
-                        ) -> list[StoredCopy]:
+    def orphaned_copies(self, account: str, folder: str, uidvalidity: int) -> list[StoredCopy]:
         """Messages of *folder* stored under any UIDVALIDITY other than *uidvalidity*."""
         # "< or >" rather than "!=": both databases then range-scan the location index,
         # so a poll finds "no orphans" without visiting every row of the folder.
         other = or_(messages.c.uidvalidity < uidvalidity, messages.c.uidvalidity > uidvalidity)
-        query = select(messages.c.id, messages.c.raw_sha256, messages.c.message_id).where(
-            messages.c.account == account, messages.c.folder == folder, other
-        ).order_by(messages.c.id)
+        query = (
+            select(messages.c.id, messages.c.raw_sha256, messages.c.message_id)
+            .where(messages.c.account == account, messages.c.folder == folder, other)
+            .order_by(messages.c.id)
+        )
         with self.transaction() as conn:
             return [StoredCopy(pk, sha, mid) for pk, sha, mid in conn.execute(query)]
 
-    def copies_by_hash(self, account: str, folder: str, uidvalidity: int,
-                       hashes: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    def copies_by_hash(
+        self, account: str, folder: str, uidvalidity: int, hashes: Iterable[str]
+    ) -> dict[str, list[tuple[int, int]]]:
         """Rows of *folder* under *uidvalidity* with one of the content *hashes*:
         ``(message id, uid)`` pairs by hash, oldest first."""
         wanted = sorted(set(hashes))
         if not wanted:
             return {}
-        query = select(messages.c.raw_sha256, messages.c.id, messages.c.uid).where(
-            messages.c.account == account, messages.c.folder == folder,
-            messages.c.raw_sha256.in_(wanted), messages.c.uidvalidity == uidvalidity
-        ).order_by(messages.c.id)
+        query = (
+            select(messages.c.raw_sha256, messages.c.id, messages.c.uid)
+            .where(
+                messages.c.account == account,
+                messages.c.folder == folder,
+                messages.c.raw_sha256.in_(wanted),
+                messages.c.uidvalidity == uidvalidity,
+            )
+            .order_by(messages.c.id)
+        )
         found: dict[str, list[tuple[int, int]]] = {}
         with self.transaction() as conn:
             for sha, pk, uid in conn.execute(query):
@@ -397,8 +437,10 @@ class Store:
     def stored_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
         """The UIDs of *folder* stored under *uidvalidity*."""
         query = select(messages.c.uid).where(
-            messages.c.account == account, messages.c.folder == folder,
-            messages.c.uidvalidity == uidvalidity)
+            messages.c.account == account,
+            messages.c.folder == folder,
+            messages.c.uidvalidity == uidvalidity,
+        )
         with self.transaction() as conn:
             return {int(uid) for uid in conn.execute(query).scalars()}
 
@@ -415,7 +457,8 @@ class Store:
         """Per account and folder: stored and failed counts, and the sync watermark."""
         failed = func.sum(func.cast(messages.c.parse_error.is_not(None), Integer))
         counts = select(messages.c.account, messages.c.folder, func.count(), failed).group_by(
-            messages.c.account, messages.c.folder)
+            messages.c.account, messages.c.folder
+        )
         with self.transaction() as conn:
             stats = {(a, f): (n, int(e or 0)) for a, f, n, e in conn.execute(counts)}
             marks = {(r.account, r.name): r for r in conn.execute(select(folders))}
@@ -423,16 +466,32 @@ class Store:
         for key in sorted(set(stats) | set(marks)):
             n, bad = stats.get(key, (0, 0))
             mark = marks.get(key)
-            result.append(FolderStatus(
-                key[0], key[1], n, bad,
-                mark.uidvalidity if mark else None, mark.last_uid if mark else None,
-                mark.last_synced_at if mark else None))
+            result.append(
+                FolderStatus(
+                    key[0],
+                    key[1],
+                    n,
+                    bad,
+                    mark.uidvalidity if mark else None,
+                    mark.last_uid if mark else None,
+                    mark.last_synced_at if mark else None,
+                )
+            )
         return result
 
     def parse_failures(self, limit: int = 50) -> list[ParseFailure]:
-        query = select(messages.c.account, messages.c.folder, messages.c.uid,
-                       messages.c.subject, messages.c.parse_error).where(
-            messages.c.parse_error.is_not(None)).order_by(messages.c.id).limit(limit)
+        query = (
+            select(
+                messages.c.account,
+                messages.c.folder,
+                messages.c.uid,
+                messages.c.subject,
+                messages.c.parse_error,
+            )
+            .where(messages.c.parse_error.is_not(None))
+            .order_by(messages.c.id)
+            .limit(limit)
+        )
         with self.transaction() as conn:
             return [ParseFailure(*row) for row in conn.execute(query)]
 
@@ -459,7 +518,7 @@ def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:
     statement = _insert_statement(conn.dialect.name)
     inserted = 0
     for start in range(0, len(batch), _INSERT_CHUNK):
-        chunk = batch[start:start + _INSERT_CHUNK]
+        chunk = batch[start : start + _INSERT_CHUNK]
         by_location = {(m.account, m.folder, m.uidvalidity, m.uid): m for m in chunk}
         rows = [m.row(stored_at) for m in by_location.values()]
         raw_rows = [
@@ -475,19 +534,27 @@ def insert_messages(conn: Connection, batch: Sequence[NewMessage]) -> int:
 @functools.cache
 def _insert_statement(dialect_name: str) -> Any:
     """The messages INSERT, built once per dialect so SQLAlchemy's compiled cache is hit."""
-    return dialect_insert(dialect_name, messages).on_conflict_do_nothing(
-        index_elements=["account", "folder", "uidvalidity", "uid"]
-    ).returning(messages.c.id, messages.c.account, messages.c.folder,
-                messages.c.uidvalidity, messages.c.uid)
+    return (
+        dialect_insert(dialect_name, messages)
+        .on_conflict_do_nothing(index_elements=["account", "folder", "uidvalidity", "uid"])
+        .returning(
+            messages.c.id,
+            messages.c.account,
+            messages.c.folder,
+            messages.c.uidvalidity,
+            messages.c.uid,
+        )
+    )
 
 
-def _save_folder_state(conn: Connection, account: str, folder: str, uidvalidity: int,
-                       last_uid: int) -> None:
+def _save_folder_state(
+    conn: Connection, account: str, folder: str, uidvalidity: int, last_uid: int
+) -> None:
     values = {"uidvalidity": uidvalidity, "last_uid": last_uid, "last_synced_at": utcnow()}
     statement = dialect_insert(conn.dialect.name, folders).values(
-        account=account, name=folder, **values)
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=["account", "name"], set_=values))
+        account=account, name=folder, **values
+    )
+    conn.execute(statement.on_conflict_do_update(index_elements=["account", "name"], set_=values))
 
 
 def _describe(exc: SQLAlchemyError) -> str:
@@ -512,8 +579,14 @@ class StoredText:
     date_utc: datetime | None
 
 
-_TEXT_COLUMNS = (messages.c.id, messages.c.subject, messages.c.new_text, messages.c.language,
-                 messages.c.client, messages.c.date_utc)
+_TEXT_COLUMNS = (
+    messages.c.id,
+    messages.c.subject,
+    messages.c.new_text,
+    messages.c.language,
+    messages.c.client,
+    messages.c.date_utc,
+)
 
 
 def find_message_pk(store: Store, reference: str) -> int | None:
@@ -521,8 +594,11 @@ def find_message_pk(store: Store, reference: str) -> int | None:
     if reference.isdigit():
         query = select(messages.c.id).where(messages.c.id == int(reference))
     else:
-        query = select(messages.c.id).where(
-            messages.c.message_id == reference.strip().strip("<>")).order_by(messages.c.id)
+        query = (
+            select(messages.c.id)
+            .where(messages.c.message_id == reference.strip().strip("<>"))
+            .order_by(messages.c.id)
+        )
     with store.transaction() as conn:
         return conn.execute(query.limit(1)).scalar()
 
@@ -532,21 +608,29 @@ def record_correction(store: Store, message_pk: int, tag: str, value: bool) -> N
     from inboxwatch.storage.schema import corrections
 
     statement = dialect_insert(store.engine.dialect.name, corrections).values(
-        message_pk=message_pk, tag=tag, value=value, created_at=utcnow())
+        message_pk=message_pk, tag=tag, value=value, created_at=utcnow()
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=["message_pk", "tag"], set_={"value": value, "created_at": utcnow()})
+        index_elements=["message_pk", "tag"], set_={"value": value, "created_at": utcnow()}
+    )
     with store.transaction() as conn:
         conn.execute(statement)
-        conn.execute(update(messages).where(messages.c.id == message_pk).values(
-            {tag.replace("-", "_"): value}))
+        conn.execute(
+            update(messages)
+            .where(messages.c.id == message_pk)
+            .values({tag.replace("-", "_"): value})
+        )
 
 
 def corrected_texts(store: Store) -> list[tuple[StoredText, dict[str, bool]]]:
     """Every corrected message with the user's verdicts, for the next training run."""
     from inboxwatch.storage.schema import corrections
 
-    query = select(*_TEXT_COLUMNS, corrections.c.tag, corrections.c.value).join(
-        corrections, corrections.c.message_pk == messages.c.id).order_by(messages.c.id)
+    query = (
+        select(*_TEXT_COLUMNS, corrections.c.tag, corrections.c.value)
+        .join(corrections, corrections.c.message_pk == messages.c.id)
+        .order_by(messages.c.id)
+    )
     found: dict[int, tuple[StoredText, dict[str, bool]]] = {}
     with store.transaction() as conn:
         for row in conn.execute(query):
@@ -559,9 +643,14 @@ def iter_incoming_texts(store: Store, batch: int = 1000) -> Iterator[list[Stored
     """Stored, parsed incoming messages in batches of *batch*, by id (keyset pagination)."""
     last = 0
     while True:
-        query = select(*_TEXT_COLUMNS).where(
-            messages.c.id > last, messages.c.direction == "in",
-            messages.c.parse_error.is_(None)).order_by(messages.c.id).limit(batch)
+        query = (
+            select(*_TEXT_COLUMNS)
+            .where(
+                messages.c.id > last, messages.c.direction == "in", messages.c.parse_error.is_(None)
+            )
+            .order_by(messages.c.id)
+            .limit(batch)
+        )
         with store.transaction() as conn:
             rows = [StoredText(*row) for row in conn.execute(query)]
         if not rows:
@@ -575,8 +664,11 @@ def update_classifications(store: Store, updates: Sequence[dict[str, Any]]) -> N
     with store.transaction() as conn:
         for values in updates:
             pk = values["pk"]
-            conn.execute(update(messages).where(messages.c.id == pk).values(
-                {k: v for k, v in values.items() if k != "pk"}))
+            conn.execute(
+                update(messages)
+                .where(messages.c.id == pk)
+                .values({k: v for k, v in values.items() if k != "pk"})
+            )
 
 
 @dataclass(frozen=True)
@@ -594,15 +686,23 @@ class ClientTally:
 
 def client_tallies(store: Store) -> list[ClientTally]:
     """Message and tag counts per client (None = senders that belong to no client)."""
+
     def count_if(column: Any) -> Any:
         return func.sum(func.cast(column, Integer))
 
     incoming = messages.c.direction == "in"
-    query = select(
-        messages.c.client,
-        count_if(incoming), count_if(messages.c.direction == "out"),
-        count_if(messages.c.urgent), count_if(messages.c.vague),
-        count_if(messages.c.complaint), count_if(messages.c.after_hours),
-    ).group_by(messages.c.client).order_by(messages.c.client)
+    query = (
+        select(
+            messages.c.client,
+            count_if(incoming),
+            count_if(messages.c.direction == "out"),
+            count_if(messages.c.urgent),
+            count_if(messages.c.vague),
+            count_if(messages.c.complaint),
+            count_if(messages.c.after_hours),
+        )
+        .group_by(messages.c.client)
+        .order_by(messages.c.client)
+    )
     with store.transaction() as conn:
         return [ClientTally(row[0], *(int(v or 0) for v in row[1:])) for row in conn.execute(query)]

@@ -111,8 +111,7 @@ class Sifted(Generic[R]):
     forgotten: int  # of a forgotten client
 
 
-def sift(conn: Connection, uidvalidity: int, batch: Sequence[R], now: datetime
-         ) -> Sifted[R]:
+def sift(conn: Connection, uidvalidity: int, batch: Sequence[R], now: datetime) -> Sifted[R]:
     """Drop from *batch* (one folder's records under *uidvalidity*) the mail that was
     deleted or belongs to a forgotten client, writing tombstones for their locations."""
     if not batch:
@@ -121,8 +120,11 @@ def sift(conn: Connection, uidvalidity: int, batch: Sequence[R], now: datetime
     dead = [(r, reason) for r in batch if (reason := reasons.get(r.uid)) is not None]
     alive = [r for r in batch if r.uid not in reasons]
     forgotten = load_forgotten(conn)
-    owned = [(r, owner) for r in alive
-             if (owner := next((f.name for f in forgotten if f.owns(r)), None)) is not None]
+    owned = [
+        (r, owner)
+        for r in alive
+        if (owner := next((f.name for f in forgotten if f.owns(r)), None)) is not None
+    ]
     skipped = {r.uid for r, _owner in owned}
     for reason in {reason for _r, reason in dead}:
         bury(conn, [r for r, why in dead if why == reason], reason, now)
@@ -131,8 +133,9 @@ def sift(conn: Connection, uidvalidity: int, batch: Sequence[R], now: datetime
     return Sifted([r for r in alive if r.uid not in skipped], len(dead), len(owned))
 
 
-def _tombstone_reasons(conn: Connection, uidvalidity: int, batch: Sequence[Record]
-                       ) -> dict[int, str]:
+def _tombstone_reasons(
+    conn: Connection, uidvalidity: int, batch: Sequence[Record]
+) -> dict[int, str]:
     """UID → the reason of the tombstone that each record of *batch* matches."""
     account, folder = batch[0].account, batch[0].folder
     here = and_(tombstones.c.account == account, tombstones.c.folder == folder)
@@ -140,13 +143,26 @@ def _tombstone_reasons(conn: Connection, uidvalidity: int, batch: Sequence[Recor
         return {}  # the usual case, one indexed look-up
     hashes = {r.raw_sha256 for r in batch} - {_EMPTY_SHA256}
     ids = {h for r in batch if (h := message_id_sha256(r.message_id)) is not None}
-    query = select(tombstones.c.uidvalidity, tombstones.c.uid, tombstones.c.raw_sha256,
-                   tombstones.c.message_id_sha256, tombstones.c.reason).where(here, or_(
-        and_(tombstones.c.uidvalidity == uidvalidity,
-             tombstones.c.uid.in_(sorted(r.uid for r in batch))),
-        tombstones.c.raw_sha256.in_(sorted(hashes)),
-        and_(tombstones.c.uidvalidity != uidvalidity,
-             tombstones.c.message_id_sha256.in_(sorted(ids)))))
+    query = select(
+        tombstones.c.uidvalidity,
+        tombstones.c.uid,
+        tombstones.c.raw_sha256,
+        tombstones.c.message_id_sha256,
+        tombstones.c.reason,
+    ).where(
+        here,
+        or_(
+            and_(
+                tombstones.c.uidvalidity == uidvalidity,
+                tombstones.c.uid.in_(sorted(r.uid for r in batch)),
+            ),
+            tombstones.c.raw_sha256.in_(sorted(hashes)),
+            and_(
+                tombstones.c.uidvalidity != uidvalidity,
+                tombstones.c.message_id_sha256.in_(sorted(ids)),
+            ),
+        ),
+    )
     by_location: dict[int, str] = {}
     by_hash: dict[str, str] = {}
     by_message_id: dict[str, str] = {}
@@ -158,37 +174,65 @@ def _tombstone_reasons(conn: Connection, uidvalidity: int, batch: Sequence[Recor
         by_hash.setdefault(sha, reason)
     found: dict[int, str] = {}
     for r in batch:
-        reason = (by_location.get(r.uid)
-                  or (by_hash.get(r.raw_sha256) if r.raw_sha256 != _EMPTY_SHA256 else None)
-                  or by_message_id.get(message_id_sha256(r.message_id) or ""))
+        reason = (
+            by_location.get(r.uid)
+            or (by_hash.get(r.raw_sha256) if r.raw_sha256 != _EMPTY_SHA256 else None)
+            or by_message_id.get(message_id_sha256(r.message_id) or "")
+        )
         if reason is not None:
             found[r.uid] = reason
     return found
 
 
-def bury(conn: Connection, records: Iterable[Located], reason: str, now: datetime,
-         client: str | None = None) -> None:
+def bury(
+    conn: Connection,
+    records: Iterable[Located],
+    reason: str,
+    now: datetime,
+    client: str | None = None,
+) -> None:
     """Write a tombstone for each of *records* (a location already buried stays as it is)."""
-    rows = [{"account": r.account, "folder": r.folder, "uidvalidity": r.uidvalidity,
-             "uid": r.uid, "raw_sha256": r.raw_sha256,
-             "message_id_sha256": message_id_sha256(r.message_id), "reason": reason,
-             "client": client, "deleted_at": now} for r in records]
+    rows = [
+        {
+            "account": r.account,
+            "folder": r.folder,
+            "uidvalidity": r.uidvalidity,
+            "uid": r.uid,
+            "raw_sha256": r.raw_sha256,
+            "message_id_sha256": message_id_sha256(r.message_id),
+            "reason": reason,
+            "client": client,
+            "deleted_at": now,
+        }
+        for r in records
+    ]
     if rows:
         statement = dialect_insert(conn.dialect.name, tombstones).on_conflict_do_nothing(
-            index_elements=["account", "folder", "uidvalidity", "uid"])
+            index_elements=["account", "folder", "uidvalidity", "uid"]
+        )
         conn.execute(statement, rows)
 
 
-def bury_messages(conn: Connection, which: ColumnElement[bool], reason: str,
-                  now: datetime) -> None:
+def bury_messages(conn: Connection, which: ColumnElement[bool], reason: str, now: datetime) -> None:
     """Write a tombstone for every stored message *which* selects, before they are deleted
     in the same transaction (by pages of ids, so memory stays flat)."""
-    columns = (messages.c.id, messages.c.account, messages.c.folder, messages.c.uidvalidity,
-               messages.c.uid, messages.c.raw_sha256, messages.c.message_id)
+    columns = (
+        messages.c.id,
+        messages.c.account,
+        messages.c.folder,
+        messages.c.uidvalidity,
+        messages.c.uid,
+        messages.c.raw_sha256,
+        messages.c.message_id,
+    )
     last = 0
     while True:
-        page = conn.execute(select(*columns).where(which, messages.c.id > last)
-                            .order_by(messages.c.id).limit(_CHUNK)).all()
+        page = conn.execute(
+            select(*columns)
+            .where(which, messages.c.id > last)
+            .order_by(messages.c.id)
+            .limit(_CHUNK)
+        ).all()
         if not page:
             return
         bury(conn, [_Row(*row[1:]) for row in page], reason, now)
@@ -210,36 +254,46 @@ class _Row:
 def load_forgotten(conn: Connection) -> list[ForgottenClient]:
     """Every forgotten client."""
     rows = conn.execute(select(forgotten_clients.c.name, forgotten_clients.c.addresses))
-    return [ForgottenClient(name, tuple(a for a in addresses.split(",") if a))
-            for name, addresses in rows]
+    return [
+        ForgottenClient(name, tuple(a for a in addresses.split(",") if a))
+        for name, addresses in rows
+    ]
 
 
-def remember_forgotten(conn: Connection, client: str, addresses: Sequence[str],
-                       now: datetime) -> None:
+def remember_forgotten(
+    conn: Connection, client: str, addresses: Sequence[str], now: datetime
+) -> None:
     """Record *client* as forgotten, with *addresses* (added to any it already had)."""
-    before = conn.execute(select(forgotten_clients.c.addresses).where(
-        forgotten_clients.c.name == client)).scalar()
+    before = conn.execute(
+        select(forgotten_clients.c.addresses).where(forgotten_clients.c.name == client)
+    ).scalar()
     entries = {a.strip().lower() for a in addresses if a.strip()}
     entries |= {a for a in (before or "").split(",") if a}
     values = {"addresses": ",".join(sorted(entries)), "forgotten_at": now}
-    statement = dialect_insert(conn.dialect.name, forgotten_clients).values(
-        name=client, **values)
+    statement = dialect_insert(conn.dialect.name, forgotten_clients).values(name=client, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
 
 
 def unforget(conn: Connection, client: str) -> tuple[bool, int]:
     """Stop forgetting *client*: whether they were forgotten, and how many messages that
     arrived since (and were not stored) the next poll will fetch."""
-    removed = conn.execute(delete(forgotten_clients).where(
-        forgotten_clients.c.name == client)).rowcount
-    skipped = conn.execute(delete(tombstones).where(
-        tombstones.c.reason == FORGOTTEN_CLIENT, tombstones.c.client == client)).rowcount
+    removed = conn.execute(
+        delete(forgotten_clients).where(forgotten_clients.c.name == client)
+    ).rowcount
+    skipped = conn.execute(
+        delete(tombstones).where(
+            tombstones.c.reason == FORGOTTEN_CLIENT, tombstones.c.client == client
+        )
+    ).rowcount
     return bool(removed), int(skipped)
 
 
 def _buried_in(account: str, folder: str, uidvalidity: int) -> ColumnElement[bool]:
-    return and_(tombstones.c.account == account, tombstones.c.folder == folder,
-                tombstones.c.uidvalidity == uidvalidity)
+    return and_(
+        tombstones.c.account == account,
+        tombstones.c.folder == folder,
+        tombstones.c.uidvalidity == uidvalidity,
+    )
 
 
 def buried_uids(conn: Connection, account: str, folder: str, uidvalidity: int) -> set[int]:
@@ -250,6 +304,7 @@ def buried_uids(conn: Connection, account: str, folder: str, uidvalidity: int) -
 
 def count_buried(conn: Connection, account: str, folder: str, uidvalidity: int) -> int:
     """How many UIDs of *folder* under *uidvalidity* are tombstoned."""
-    query = select(func.count()).select_from(tombstones).where(
-        _buried_in(account, folder, uidvalidity))
+    query = (
+        select(func.count()).select_from(tombstones).where(_buried_in(account, folder, uidvalidity))
+    )
     return int(conn.execute(query).scalar_one())

@@ -20,6 +20,7 @@ class TooSlow(AssertionError):
 def time_limit(seconds: float, what: str) -> Iterator[None]:
     """Raise TooSlow inside the block once *seconds* have passed (checked between bytecodes,
     so a single long C call is interrupted when it returns)."""
+
     def expired(_signum: int, _frame: FrameType | None) -> None:
         raise TooSlow(f"{what} took longer than {seconds:g} s")
 

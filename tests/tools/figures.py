@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).resolve().parents[2] / "bench" / "out" / "reliability.json"
-_TOTALS = ("kill_points", "messages_checked", "fuzz_cases", "faults_injected", "lost",
-           "duplicated")
+_TOTALS = ("kill_points", "messages_checked", "fuzz_cases", "faults_injected", "lost", "duplicated")
 
 
 def record(section: str, key: str, **values: Any) -> None:

@@ -45,10 +45,10 @@ from sqlalchemy import event
 
 from inboxwatch.config import AccountConfig, parse_config
 from inboxwatch.errors import InboxwatchError, LockError, SourceError
-from inboxwatch.sources.imap import ImapSession
 from inboxwatch.ingest.pipeline import IngestContext
-from inboxwatch.storage.store import Store
 from inboxwatch.ingest.sync import Backoff, sync_account
+from inboxwatch.sources.imap import ImapSession
+from inboxwatch.storage.store import Store
 
 EXIT_OK, EXIT_FAILURE, EXIT_TEMPFAIL = 0, 1, 75
 
@@ -98,18 +98,19 @@ class KillHook:
         if not self.batch_txn:
             return
         self.statements_in_txn += 1
-        if (self.mode == "mid-batch" and self.current == self.transaction
-                and self.statements_in_txn == self.statement):
+        if (
+            self.mode == "mid-batch"
+            and self.current == self.transaction
+            and self.statements_in_txn == self.statement
+        ):
             _die()
 
     def _commit(self, _conn: Any) -> None:
-        if self.batch_txn and self.mode == "before-commit" \
-                and self.current == self.transaction:
+        if self.batch_txn and self.mode == "before-commit" and self.current == self.transaction:
             _die()
 
     def _checkin(self, _dbapi: Any, _record: Any) -> None:
-        if self.batch_txn and self.mode == "after-commit" \
-                and self.current == self.transaction:
+        if self.batch_txn and self.mode == "after-commit" and self.current == self.transaction:
             _die()
         self.batch_txn = False
 
@@ -143,10 +144,18 @@ class SessionLog:
 
 def build_account(args: argparse.Namespace) -> AccountConfig:
     return AccountConfig(
-        name=args.account or f"acct-{args.user}", host="127.0.0.1", port=args.port,
-        security="none", username=args.user, password_env="IW_TEST_PASSWORD",
-        password_command=None, folders=tuple(args.folders.split(",")),
-        sent_folder=None, batch_messages=args.batch, timeout_seconds=args.timeout)
+        name=args.account or f"acct-{args.user}",
+        host="127.0.0.1",
+        port=args.port,
+        security="none",
+        username=args.user,
+        password_env="IW_TEST_PASSWORD",
+        password_command=None,
+        folders=tuple(args.folders.split(",")),
+        sent_folder=None,
+        batch_messages=args.batch,
+        timeout_seconds=args.timeout,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,9 +169,14 @@ def run(args: argparse.Namespace) -> int:
         while True:
             try:
                 report = sync_account(
-                    build_account(args), os.environ["IW_TEST_PASSWORD"], store, ctx,
-                    session_factory=sessions.factory(), lease_seconds=args.lease_seconds,
-                    backoff=Backoff(base_seconds=0.1, max_seconds=1.0))
+                    build_account(args),
+                    os.environ["IW_TEST_PASSWORD"],
+                    store,
+                    ctx,
+                    session_factory=sessions.factory(),
+                    lease_seconds=args.lease_seconds,
+                    backoff=Backoff(base_seconds=0.1, max_seconds=1.0),
+                )
                 break
             except LockError:
                 if not args.wait_lease or time.monotonic() > deadline:
@@ -170,12 +184,19 @@ def run(args: argparse.Namespace) -> int:
                 time.sleep(0.05)
     finally:
         store.close()
-    print(json.dumps({
-        "inserted": report.inserted, "reconnects": report.reconnects,
-        "folders": {f.folder: {"inserted": f.inserted, "rekeyed": f.rekeyed,
-                               "last_uid": f.last_uid} for f in report.folders},
-        "sessions": sessions.intervals,
-    }))
+    print(
+        json.dumps(
+            {
+                "inserted": report.inserted,
+                "reconnects": report.reconnects,
+                "folders": {
+                    f.folder: {"inserted": f.inserted, "rekeyed": f.rekeyed, "last_uid": f.last_uid}
+                    for f in report.folders
+                },
+                "sessions": sessions.intervals,
+            }
+        )
+    )
     return EXIT_OK
 
 
@@ -189,9 +210,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--lease-seconds", type=float, default=300.0)
-    parser.add_argument("--wait-lease", action="store_true",
-                        help="on LockError, retry until the lease is free (a dead holder's "
-                             "lease expires after --lease-seconds)")
+    parser.add_argument(
+        "--wait-lease",
+        action="store_true",
+        help="on LockError, retry until the lease is free (a dead holder's "
+        "lease expires after --lease-seconds)",
+    )
     parser.add_argument("--lease-wait", type=float, default=30.0)
     parser.add_argument("--kill-at")
     parser.add_argument("--verbose", action="store_true")
@@ -235,8 +259,13 @@ class Zygote:
         import subprocess
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.tools.poller", "--zygote"], cwd=cwd, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "tests.tools.poller", "--zygote"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self._line() == "ready"
 
     def _line(self) -> str:
@@ -303,4 +332,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

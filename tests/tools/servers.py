@@ -89,8 +89,11 @@ def restart(server: DovecotServer, down_seconds: float = 0.0) -> None:
     if server.process.stderr is not None:
         server.process.stderr.close()
     time.sleep(down_seconds)
-    server.process = subprocess.Popen([DOVECOT, "-F", "-c", str(server.config_path)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server.process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(server.config_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _wait_for_greeting(server.port, time.monotonic() + 10)
 
 

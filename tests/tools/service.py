@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lease-seconds", type=float, default=daemon.LEASE_SECONDS)
     args = parser.parse_args(argv)
     daemon.LEASE_SECONDS = args.lease_seconds
-    config = parse_config({"me": {"addresses": ["anna@assist.example"]},
-                           "polling": {"interval_minutes": 60}}, "tests/tools/service.py")
+    config = parse_config(
+        {"me": {"addresses": ["anna@assist.example"]}, "polling": {"interval_minutes": 60}},
+        "tests/tools/service.py",
+    )
     store = Store.open(args.db)
     daemon.Service = _Announcing  # type: ignore[misc]  # run_service builds a Service
     try:

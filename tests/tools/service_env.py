@@ -50,10 +50,8 @@ def sample_messages() -> list[tuple[str, bytes]]:
 def correspondents(raw: bytes) -> set[str]:
     """The domains of everyone on From/To/Cc of *raw* except the user."""
     message = message_from_bytes(raw, policy=policy.compat32)
-    pairs = getaddresses([str(v) for k in ("From", "To", "Cc")
-                          for v in message.get_all(k, [])])
-    return {addr.lower().rpartition("@")[2] for _, addr in pairs
-            if addr and addr.lower() != ME}
+    pairs = getaddresses([str(v) for k in ("From", "To", "Cc") for v in message.get_all(k, [])])
+    return {addr.lower().rpartition("@")[2] for _, addr in pairs if addr and addr.lower() != ME}
 
 
 def demo_clients() -> list[dict[str, Any]]:
@@ -79,30 +77,62 @@ def _table(name: str, values: Mapping[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_config(path: Path, *, database_url: str, mailbox: MailUser, smtp: SmtpServer,
-                 polling: Mapping[str, object] | None = None,
-                 report: Mapping[str, object] | None = None,
-                 metrics: Mapping[str, object] | None = None,
-                 clients: Sequence[Mapping[str, object]] | None = None) -> Path:
+def write_config(
+    path: Path,
+    *,
+    database_url: str,
+    mailbox: MailUser,
+    smtp: SmtpServer,
+    polling: Mapping[str, object] | None = None,
+    report: Mapping[str, object] | None = None,
+    metrics: Mapping[str, object] | None = None,
+    clients: Sequence[Mapping[str, object]] | None = None,
+) -> Path:
     """An inboxwatch.toml for Anna (Europe/Budapest, the demo clients unless *clients* are
     given) with one IMAP account on the test Dovecot and the test SMTP server, both plain
     loopback ("none")."""
     parts = [
         _table("[database]", {"url": database_url}),
-        _table("[me]", {"name": "Kovács Anna", "addresses": [ME],
-                        "timezone": "Europe/Budapest", "working_hours": "09:00-17:00",
-                        "working_days": "Mon-Fri", "holidays": "HU"}),
-        _table("[[accounts]]", {
-            "name": "work", "host": "127.0.0.1", "port": mailbox.server.port,
-            "security": "none", "username": mailbox.name, "password_env": PASSWORD_ENV,
-            "folders": ["INBOX"], "sent_folder": "Sent", "timeout_seconds": 10}),
+        _table(
+            "[me]",
+            {
+                "name": "Kovács Anna",
+                "addresses": [ME],
+                "timezone": "Europe/Budapest",
+                "working_hours": "09:00-17:00",
+                "working_days": "Mon-Fri",
+                "holidays": "HU",
+            },
+        ),
+        _table(
+            "[[accounts]]",
+            {
+                "name": "work",
+                "host": "127.0.0.1",
+                "port": mailbox.server.port,
+                "security": "none",
+                "username": mailbox.name,
+                "password_env": PASSWORD_ENV,
+                "folders": ["INBOX"],
+                "sent_folder": "Sent",
+                "timeout_seconds": 10,
+            },
+        ),
         *(_table("[[clients]]", client) for client in (clients or demo_clients())),
         _table("[polling]", dict(polling or {})),
-        _table("[report]", {"window_days": 30, "min_messages": 5,
-                            "recipients": [ME], **(report or {})}),
-        _table("[smtp]", {"host": smtp.host, "port": smtp.port, "security": "none",
-                          "from": "inboxwatch <inboxwatch@assist.example>",
-                          "timeout_seconds": 10}),
+        _table(
+            "[report]", {"window_days": 30, "min_messages": 5, "recipients": [ME], **(report or {})}
+        ),
+        _table(
+            "[smtp]",
+            {
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": "none",
+                "from": "inboxwatch <inboxwatch@assist.example>",
+                "timeout_seconds": 10,
+            },
+        ),
     ]
     if metrics is not None:
         parts.append(_table("[metrics]", dict(metrics)))
@@ -119,7 +149,8 @@ def small_config(path: Path, database_url: str, *tables: str) -> Path:
         '[me]\naddresses = ["anna@assist.example"]\ntimezone = "Europe/Budapest"\n'
         '[[clients]]\nname = "Acme Kft."\naddresses = ["@acme.example"]\n'
         '[[clients]]\nname = "Globex"\naddresses = ["@globex.example"]\n' + "".join(tables),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     path.chmod(0o600)
     return path
 
@@ -138,17 +169,29 @@ def cli_command(config: Path | None, *args: str) -> list[str]:
     return [sys.executable, "-m", "inboxwatch", *options, *args]
 
 
-def run_cli(config: Path | None, *args: str, env: Mapping[str, str] | None = None,
-            stdin: str | None = None, timeout: float = 120.0
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    config: Path | None,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 120.0,
+) -> subprocess.CompletedProcess[str]:
     """Run one ``inboxwatch`` command as a user would (a subprocess of the console entry,
     from the repository root) to completion; never raises on a non-zero exit. Without
     *env*, the test's own environment minus any ``INBOXWATCH_`` variable."""
     if env is None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INBOXWATCH_")}
-    return subprocess.run(cli_command(config, *args), capture_output=True, text=True,
-                          encoding="utf-8", input=stdin, timeout=timeout, check=False, cwd=REPO,
-                          env={**env, "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        cli_command(config, *args),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        input=stdin,
+        timeout=timeout,
+        check=False,
+        cwd=REPO,
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+    )
 
 
 def received_messages(smtp: SmtpServer) -> list[EmailMessage]:
@@ -161,8 +204,7 @@ def received_messages(smtp: SmtpServer) -> list[EmailMessage]:
     return parsed
 
 
-def assert_alert_mail(message: EmailMessage, min_charts: int,
-                      mentions: Sequence[str] = ()) -> None:
+def assert_alert_mail(message: EmailMessage, min_charts: int, mentions: Sequence[str] = ()) -> None:
     """The alert is multipart/alternative: a text part, and an HTML part whose inline PNG
     charts (at least *min_charts*) are referenced by cid:; both name every client in
     *mentions*."""
