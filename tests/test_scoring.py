@@ -446,3 +446,19 @@ def test_payment_terms_decide_when_an_invoice_is_late() -> None:
     lenient = score_client("C", mails, NOVEMBER, OFFICE, payment_terms_days=30)
     assert strict.sign("late_payment").measures["late_invoices"] == 1
     assert lenient.sign("late_payment").measures["late_invoices"] == 0
+
+
+def test_the_others_median_is_the_median_without_ones_own_share() -> None:
+    import random
+    import statistics
+
+    from inboxwatch.analysis.scoring import _median_without
+
+    rng = random.Random(5)
+    for size in range(1, 12):
+        values = sorted(rng.choice([0.0, 0.05, 0.1, 0.3, 0.5]) for _ in range(size + 1))
+        for own in set(values):
+            others = list(values)
+            others.remove(own)
+            assert _median_without(values, own) == statistics.median(others)
+        assert _median_without(values, None) == statistics.median(values)

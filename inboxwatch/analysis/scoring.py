@@ -856,31 +856,66 @@ def against_peers(
     """
     settings = thresholds or {}
     judged = [card for card in cards if card.enough_data]
-    compare_peers = len(judged) >= _setting(settings, "peers.min_clients")
-    return [_with_peers(card, judged if compare_peers else [], settings) for card in cards]
+    if len(judged) < _setting(settings, "peers.min_clients"):
+        return [_with_peers(card, {}, settings) for card in cards]
+    # each text sign's shares over the judged clients, sorted once: the others' median of
+    # any client is then read off in constant time (not a median per client and sign)
+    shares = {
+        sign.name: sorted(card.sign(sign.name).value for card in judged)
+        for sign in SIGNS
+        if sign.text_sign
+    }
+    names = {card.client for card in judged}
+    return [
+        _with_peers(
+            card,
+            {
+                name: _median_without(
+                    values, card.sign(name).value if card.client in names else None
+                )
+                for name, values in shares.items()
+            },
+            settings,
+        )
+        for card in cards
+    ]
+
+
+def _median_without(values: Sequence[float], own: float | None) -> float:
+    """The median of sorted *values* with one occurrence of *own* left out (None: none)."""
+    if own is None:
+        return statistics.median(values)
+    skip = bisect.bisect_left(values, own)
+    n = len(values) - 1
+
+    def at(k: int) -> float:
+        return values[k if k < skip else k + 1]
+
+    return at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
 
 
 def _with_peers(
-    card: Scorecard, judged: Sequence[Scorecard], settings: Mapping[str, float]
+    card: Scorecard, medians: Mapping[str, float], settings: Mapping[str, float]
 ) -> Scorecard:
-    peers = [other for other in judged if other.client != card.client]
     signs = tuple(
-        _peer_checked(sign, peers, settings) if _SIGN[sign.name].text_sign else sign
+        _peer_checked(sign, medians.get(sign.name), settings)
+        if _SIGN[sign.name].text_sign
+        else sign
         for sign in card.signs
     )
     score = min(100.0, sum(s.weight for s in signs if s.fired))
     return dataclasses.replace(card, signs=signs, score=score)
 
 
-def _peer_checked(sign: Sign, peers: Sequence[Scorecard], settings: Mapping[str, float]) -> Sign:
+def _peer_checked(sign: Sign, median: float | None, settings: Mapping[str, float]) -> Sign:
+    """*median*: the other judged clients' median share for this sign (None: too few)."""
     tagged = int(sign.measures.get("matching", 0))
     total = int(sign.measures.get("messages", 0))
     notes: list[str] = []
     stands_out = True
-    if peers:
-        median = _median_share(sign.name, peers)
+    if median is not None:
         notes.append(f"vs {median:.0%} across your other clients")
-    if peers and sign.fired:  # the test only matters where the sign would fire
+    if median is not None and sign.fired:  # the test only matters where the sign would fire
         baseline = max(median, _setting(settings, "peers.baseline_floor"))
         chance = binomial_tail(tagged, total, baseline)
         stands_out = chance < _setting(settings, "peers.alpha")
@@ -893,10 +928,6 @@ def _peer_checked(sign: Sign, peers: Sequence[Scorecard], settings: Mapping[str,
     fired = sign.fired and tagged >= min_tagged and stands_out
     explanation = "; ".join([sign.explanation, *notes])
     return dataclasses.replace(sign, fired=fired, explanation=explanation)
-
-
-def _median_share(name: str, peers: Sequence[Scorecard]) -> float:
-    return statistics.median(p.sign(name).value for p in peers)
 
 
 def _chance(p: float) -> str:

@@ -480,7 +480,9 @@ def _waiting(
         s = _settings(config, name)
         card = cards.get(name)
         habitual = card is not None and card.sign("everything_urgent").fired
-        known = [m for m in mails if m.date < as_of]
+        # only what can matter is threaded: the lists' own days, and a margin before them
+        # for the threads they continue (the report's scoring already threaded everything)
+        known = [m for m in mails if since - LOOKBACK_MARGIN <= m.date < as_of]
         questions += waiting_questions(
             name, known, s.wt, as_of, since, config.waiting.after_working_hours
         )
