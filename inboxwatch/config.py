@@ -432,6 +432,15 @@ def _password_source(sec: _Section) -> tuple[str | None, str | None, str | None]
     return env, command, file
 
 
+# How an account or [smtp] logs in: one source of the password, or OAuth2's token command.
+_LOGIN_KEYS = (
+    "auth",
+    "password_env",
+    "password_command",
+    "password_file",
+    "password",
+    "token_command",
+)
 _ACCOUNT_KEYS = (
     "name",
     "provider",
@@ -439,12 +448,7 @@ _ACCOUNT_KEYS = (
     "port",
     "security",
     "username",
-    "auth",
-    "password_env",
-    "password_command",
-    "password_file",
-    "password",
-    "token_command",
+    *_LOGIN_KEYS,
     "oauth",
     "folders",
     "sent_folder",
@@ -710,12 +714,7 @@ def _smtp(sec: _Section, accounts: tuple[AccountConfig, ...]) -> SmtpConfig:
             "port",
             "security",
             "username",
-            "auth",
-            "password_env",
-            "password_command",
-            "password_file",
-            "password",
-            "token_command",
+            *_LOGIN_KEYS,
             "oauth_account",
             "from",
             "ca_file",

@@ -386,9 +386,8 @@ def _against_peers(
 ) -> dict[str, list[Scorecard]]:
     """Each window's scorecards, all clients together, checked against each other."""
     names = list(cards)
-    by_window = [
-        against_peers([cards[n][i] for n in names], thresholds) for i in range(CHART_DAYS + 1)
-    ]
+    windows = len(cards[names[0]]) if names else 0  # every client has the same windows
+    by_window = [against_peers([cards[n][i] for n in names], thresholds) for i in range(windows)]
     return {n: [window[k] for window in by_window] for k, n in enumerate(names)}
 
 
