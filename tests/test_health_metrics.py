@@ -134,3 +134,23 @@ def test_metrics_listen_is_validated() -> None:
     assert (metrics.listen_host, metrics.listen_port) == ("::1", 9108)
     with pytest.raises(ConfigError, match=r"metrics\.listen: expected host:port"):
         parse_config({**TEST_CONFIG, "metrics": {"listen": "9108"}}, "test")
+
+
+def test_an_alert_being_sent_still_counts_as_pending(sqlite_store: Store) -> None:
+    from email.message import EmailMessage
+
+    from inboxwatch.reporting.mailer import enqueue
+    from inboxwatch.storage.schema import outbox
+
+    config = parse_config(TEST_CONFIG, "test")
+    for key in ("alert:1", "alert:2"):
+        message = EmailMessage()
+        message["To"], message["Subject"] = "anna@assist.example", key
+        enqueue(sqlite_store, key, message)
+    with sqlite_store.transaction() as conn:  # a sender claimed one and is talking to SMTP
+        conn.execute(
+            update(outbox).where(outbox.c.dedupe_key == "alert:1").values(status="sending")
+        )
+    assert (
+        _sample(metrics_text(config, sqlite_store, SERVICE_LEASE), "inboxwatch_outbox_pending") == 2
+    )

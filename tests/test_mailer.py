@@ -126,3 +126,19 @@ def test_a_claim_left_by_a_dead_sender_is_taken_again_after_its_timeout(store: S
         assert deliver_pending(store, smtp_config(server.port), now=later).sent == 1
     assert len(server.box.received) == 1
     assert _outbox_rows(store) == [("sent", 2)]
+
+
+def test_a_non_ascii_password_logs_in_as_utf8(tmp_path: Path) -> None:
+    """smtplib alone raises UnicodeEncodeError on such a password; it goes as UTF-8."""
+    store = Store.open(f"sqlite:///{tmp_path / 'iw.db'}")
+    with smtp_server(user="anna", password="jelszó-ő€") as server:
+        enqueue(store, "k1", alert())
+        wrong = deliver_pending(store, smtp_config(server.port, "anna"), "jelszó-x")
+        assert (wrong.sent, wrong.pending) == (0, 1)
+        assert "refused the login for anna" in wrong.errors[0]
+        assert "jelsz" not in wrong.errors[0]
+        later = utcnow() + timedelta(minutes=5)
+        right = deliver_pending(store, smtp_config(server.port, "anna"), "jelszó-ő€", now=later)
+        assert right.sent == 1
+    assert len(server.box.received) == 1
+    store.close()

@@ -90,7 +90,7 @@ def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
         recorded,
         stored,
         lease,
-        by_status.get("pending", 0),
+        by_status.get("pending", 0) + by_status.get("sending", 0),  # claimed, not yet sent
         by_status.get("failed", 0),
         sent,
     )
@@ -177,7 +177,7 @@ def collect_metrics(config: Config, snap: Snapshot) -> list[Metric]:
         Metric(
             "inboxwatch_outbox_pending",
             "gauge",
-            "Alert e-mails waiting to be sent.",
+            "Alert e-mails not sent yet (waiting, or being sent now).",
             [({}, float(snap.outbox_pending))],
         ),
         Metric(

@@ -17,6 +17,7 @@ refreshed once and tried again on the same connection.
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import socket
@@ -180,7 +181,7 @@ def send_mime(smtp: SmtpConfig, password: Secret | None, recipients: str, mime: 
     try:
         with _connect(smtp) as client:
             if smtp.username and isinstance(password, str) and password:
-                client.login(smtp.username, password)
+                _password_login(client, smtp.username, password, where)
             elif smtp.username and password is not None and not isinstance(password, str):
                 _token_login(client, smtp, password)
             client.sendmail(smtp.from_addr, to_addrs, mime)
@@ -205,6 +206,36 @@ def send_mime(smtp: SmtpConfig, password: Secret | None, recipients: str, mime: 
         raise DeliveryError(
             f"cannot reach SMTP server {where}: {exc or type(exc).__name__}"
         ) from exc
+
+
+def _password_login(client: smtplib.SMTP, username: str, password: str, where: str) -> None:
+    """Log in with a password. smtplib encodes the user name and password as ASCII and
+    fails on anything else, so a non-ASCII one goes as UTF-8 over AUTH PLAIN (RFC 4616
+    defines it as UTF-8) or AUTH LOGIN, whichever the server offers."""
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        secret = b"\0" + username.encode() + b"\0" + password.encode()
+        code, answer = client.docmd("AUTH", "PLAIN " + _b64(secret))
+    elif "LOGIN" in offered:
+        code, answer = client.docmd("AUTH", "LOGIN " + _b64(username.encode()))
+        if code == 334:
+            code, answer = client.docmd(_b64(password.encode()))
+    else:
+        mechanisms = ", ".join(offered) or "no password login"
+        raise DeliveryError(
+            f"SMTP server {where} offers {mechanisms}, which cannot carry a user name or "
+            'password with non-ASCII characters; use an ASCII password or auth = "oauth2"'
+        )
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _token_login(client: smtplib.SMTP, smtp: SmtpConfig, tokens: TokenSource) -> None:
