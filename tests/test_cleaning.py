@@ -136,6 +136,13 @@ def test_html_quotes_are_prefixed_and_then_stripped() -> None:
         assert extract_new_content(text) == "Please call me."
 
 
+def test_empty_class_and_id_attributes_are_read() -> None:
+    """A real 2002 newsletter (SpamAssassin corpus) has ``<a class="">``: that raised
+    TypeError and lost the whole message's text."""
+    html = '<p class="">Join us</p><a class=""\n href="x">here</a><div id=\'\'>now</div>'
+    assert html_to_text(html) == "Join us\n\nhere\nnow"
+
+
 @pytest.mark.parametrize(
     "hostile",
     [

@@ -154,7 +154,7 @@ def _attributes(text: str) -> list[tuple[str, str | None]]:
     if "=" not in text:
         return []
     return [
-        (match.group(1).lower(), unescape(match.group(2) or match.group(3) or match.group(4)))
+        (match.group(1).lower(), unescape(next(v for v in match.groups()[1:] if v is not None)))
         for match in _ATTR_RE.finditer(text)
     ]
 
