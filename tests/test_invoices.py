@@ -342,3 +342,36 @@ def test_ledger_invoices_issued_after_the_window_are_not_counted() -> None:
     later = _ledger("A-9", 20, 25, None)
     card = score_client("C", [], Window(NOV, datetime(2026, 11, 15)), WT, ledger=[later])
     assert card.sign("late_payment").measures["ledger_invoices"] == 0
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_flags_late_payment_on_one_client_with_the_ledger_as_evidence(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from inboxwatch.app.demo import run_demo, write_demo_config
+    from inboxwatch.reporting.build import build_report
+    from inboxwatch.reporting.render import render_json
+
+    out = io.StringIO()
+    assert run_demo(tmp_path / "demo.db", out) == 0
+    assert "ledger.csv: 10 invoices read (utf-8, ';'-separated); 10 new" in out.getvalue()
+    _, config = write_demo_config(tmp_path / "demo.db")
+    with Store.open(config.database_url) as store:
+        report = render_json(build_report(config, store, date(2026, 11, 13)))
+    clients = {c["name"]: c for c in report["clients"]}
+    fired = {name for name, c in clients.items() if "late_payment" in c["fired"]}
+    assert fired == {"Napfény Bt."}  # the other four pay on time, by the ledger
+    napfeny = clients["Napfény Bt."]
+    sign = next(s for s in napfeny["signs"] if s["name"] == "late_payment")
+    notes = [e["note"] for e in sign["evidence"]]
+    assert notes.count("payment reminder you sent (invoice 2026/0087)") == 2
+    assert "promise to pay later" in notes
+    assert "invoice 2026/0112: 3 days overdue, unpaid (from your ledger)" in notes
+    assert "invoice 2026/0087: paid 24 days after its due date (from your ledger)" in notes
+    assert napfeny["paid_late_days"] == 24
+    assert [c["paid_late_days"] for n, c in clients.items() if n != "Napfény Bt."] == [None] * 4
+    assert all(e["message_id"] > 0 for e in sign["evidence"])  # every invoice is in the mail

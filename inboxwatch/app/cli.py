@@ -449,7 +449,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Run the whole pipeline on the bundled sample mailbox, into a local SQLite file.
 
     Imports data/sample/sample.mbox (six weeks of fictional client mail in English and
-    Hungarian) with data/sample/demo.toml, and prints what was ingested and the report.
+    Hungarian) and the ledger data/sample/ledger.csv (as `invoices import` does) with
+    data/sample/demo.toml, and prints what was ingested and the report.
     No network, no configuration needed.
 
     Example:
