@@ -375,3 +375,15 @@ def test_the_demo_flags_late_payment_on_one_client_with_the_ledger_as_evidence(
     assert napfeny["paid_late_days"] == 24
     assert [c["paid_late_days"] for n, c in clients.items() if n != "Napfény Bt."] == [None] * 4
     assert all(e["message_id"] > 0 for e in sign["evidence"])  # every invoice is in the mail
+
+
+def test_forget_deletes_the_clients_ledger_invoices_too(store: Store, tmp_path: Path) -> None:
+    from inboxwatch.storage.retention import client_data, forget_client
+
+    import_ledger(_write(tmp_path, "hu.csv", HU_LEDGER), store, CLIENTS, {})
+    import_ledger(_write(tmp_path, "en.csv", EN_LEDGER), store, CLIENTS, {})
+    assert client_data(store, "Acme Kft.", ["@acme.example"]).invoices == 2
+    deleted = forget_client(store, "Acme Kft.", ["@acme.example"])
+    assert deleted.invoices == 2
+    assert "and 2 invoices of your ledger" in deleted.line("Acme Kft.", deleted=True)
+    assert {i.client for i in load_invoices(store)} == {"Globex"}

@@ -413,9 +413,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
     """Delete everything stored about one client, and stop storing their mail.
 
-    Deletes their messages, raw bytes, corrections and score history. A message is the
-    client's if it was assigned to them, or sent from or to one of their configured
-    addresses (and any given with --address). Without --yes, only shows what would be
+    Deletes their messages, raw bytes, corrections, score history and ledger invoices. A
+    message is the client's if it was assigned to them, or sent from or to one of their
+    configured addresses (and any given with --address). Without --yes, only shows what would be
     deleted. A name that matches no configured client is refused (exit 2) with the closest
     names, unless --address says whose mail it is. The database is compacted afterwards,
     so on SQLite the deleted text leaves the file. Stop the service first (it is refused
