@@ -21,6 +21,10 @@ invoice number when the mail names one, else to the oldest invoice still open at
 An invoice without a confirmation is *unconfirmed*, not unpaid — many clients pay without a
 word — so it counts as overdue only once the user reminded the client about it after its
 due date or the client promised to pay later (:attr:`InvoiceStatus.overdue_days`).
+
+:func:`with_ledger` lays the user's ledger (``inboxwatch invoices import``) over those
+invoices: where both speak of one invoice the ledger's due and paid dates win, and an
+invoice unpaid in the ledger is overdue past its due date without any reminder.
 """
 
 from __future__ import annotations

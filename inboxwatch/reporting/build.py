@@ -1,7 +1,9 @@
 """The database side of the analysis: load each client's mail, score it, keep score history.
 
-This adapter reads the ``messages`` table with SQLAlchemy Core, hands plain
-:class:`~inboxwatch.analysis.conversations.Mail` values to the pure modules
+This adapter reads the ``messages`` table with SQLAlchemy Core (and the ledger's
+``invoices``, through :mod:`inboxwatch.storage.invoices`, as
+:class:`~inboxwatch.analysis.payments.LedgerInvoice` values for the late_payment sign), hands
+plain :class:`~inboxwatch.analysis.conversations.Mail` values to the pure modules
 (:mod:`inboxwatch.analysis.conversations`, :mod:`inboxwatch.analysis.scoring`,
 :mod:`inboxwatch.analysis.reply_timing`, :mod:`inboxwatch.reporting.render`) and reads and
 writes ``score_history``. Database errors surface as ``StorageError`` through
