@@ -4,6 +4,7 @@ importing them into SQLite and PostgreSQL (client matching, re-import), the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -387,3 +388,16 @@ def test_forget_deletes_the_clients_ledger_invoices_too(store: Store, tmp_path: 
     assert deleted.invoices == 2
     assert "and 2 invoices of your ledger" in deleted.line("Acme Kft.", deleted=True)
     assert {i.client for i in load_invoices(store)} == {"Globex"}
+
+
+def test_settled_invoices_from_before_the_window_are_left_out() -> None:
+    old = [
+        LedgerInvoice(f"2024/{n}", datetime(2024, 3, n), datetime(2024, 3, n + 8), None, True)
+        for n in range(1, 4)
+    ]
+    old = [dataclasses.replace(e, paid=datetime(2024, 3, 20)) for e in old]
+    unpaid = LedgerInvoice("2025/9", datetime(2025, 1, 9), datetime(2025, 1, 17), None, True)
+    card = score_client("C", [], WINDOW, WT, ledger=[*old, unpaid])
+    sign = card.sign("late_payment")
+    assert sign.measures["ledger_invoices"] == 1  # the one still unpaid
+    assert sign.fired and sign.measures["max_days_overdue"] > 600

@@ -337,9 +337,12 @@ def with_ledger(
     ledger: Sequence[LedgerInvoice],
     as_of: datetime,
     terms_days: float,
+    since: datetime | None = None,
 ) -> tuple[InvoiceStatus, ...]:
     """*invoices* (from the mail, by :func:`link_invoices`) with the ledger's word on them,
-    and the ledger's other invoices dated before *as_of* added, by date.
+    and the ledger's other invoices dated before *as_of* added, by date — those that still
+    matter after *since*: issued since then, or (when the ledger tracks payment) unpaid or
+    paid since then; years of settled invoices say nothing about this month.
 
     The ledger wins where both speak of one invoice — the same number once folded
     (:func:`~inboxwatch.text.invoice_key`), or, for a mail invoice that names no number,
@@ -362,8 +365,18 @@ def with_ledger(
         _merged(status, matched[i], as_of, terms) if i in matched else status
         for i, status in enumerate(invoices)
     ]
-    merged += [_ledger_only(entry, as_of, terms) for entry in known.values()]
+    merged += [
+        _ledger_only(entry, as_of, terms)
+        for entry in known.values()
+        if since is None or _matters_since(entry, since, terms)
+    ]
     return tuple(sorted(merged, key=lambda s: (s.sent_at, s.mail_id)))
+
+
+def _matters_since(entry: LedgerInvoice, since: datetime, terms: timedelta) -> bool:
+    if _ledger_start(entry, terms) >= since:
+        return True
+    return entry.payment_tracked and (entry.paid is None or entry.paid >= since)
 
 
 def _ledger_start(entry: LedgerInvoice, terms: timedelta) -> datetime:

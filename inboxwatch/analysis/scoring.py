@@ -533,7 +533,13 @@ def _late_payment(facts: _Facts) -> _Finding:
     # as known at the window's end: open past their due date then, or paid late inside it
     invoices = link_invoices(facts.history.payments, facts.window.end, facts.payment_terms_days)
     if facts.ledger:  # the ledger wins where both speak of an invoice
-        invoices = with_ledger(invoices, facts.ledger, facts.window.end, facts.payment_terms_days)
+        invoices = with_ledger(
+            invoices,
+            facts.ledger,
+            facts.window.end,
+            facts.payment_terms_days,
+            since=facts.window.start,
+        )
     paid = _paid_in(invoices, facts.window)
     paid_late = [i for i in paid if i.overdue_days > 0]
     late = [i for i in invoices if i.open_overdue] + paid_late
@@ -832,11 +838,11 @@ def score_windows(
 ) -> list[Scorecard]:
     """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
     history = _History(mails, wt, windows)
-    settings = thresholds or {}
+    settings, invoices = thresholds or {}, tuple(ledger)
     return [
         _scorecard(
             client,
-            _Facts(history, window, wt, settings, payment_terms_days, tuple(ledger)),
+            _Facts(history, window, wt, settings, payment_terms_days, invoices),
             min_messages,
         )
         for window in windows
