@@ -401,3 +401,10 @@ def test_settled_invoices_from_before_the_window_are_left_out() -> None:
     sign = card.sign("late_payment")
     assert sign.measures["ledger_invoices"] == 1  # the one still unpaid
     assert sign.fired and sign.measures["max_days_overdue"] > 600
+
+
+def test_a_mapped_column_is_not_also_read_as_its_usual_field() -> None:
+    text = "Sorszám;Vevő;Kelte\n7;Acme Kft.;2026.11.20\n"
+    ledger = read_ledger(text.encode(), "x.csv", parse_mapping(["due=kelte"]))
+    assert ledger.columns == {"number": "Sorszám", "client": "Vevő", "due": "Kelte"}
+    assert (ledger.rows[0].issued, ledger.rows[0].due) == (None, date(2026, 11, 20))

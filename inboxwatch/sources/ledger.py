@@ -204,7 +204,8 @@ def _guess_columns(header: Sequence[str]) -> dict[str, str]:
 def _columns(header: Sequence[str], mapping: Mapping[str, str]) -> dict[str, str]:
     """field → the header it is read from: the mapping's, then the guessed ones."""
     by_key = {_header_key(name): name for name in header}
-    columns = {f: h for f, h in _guess_columns(header).items() if h not in mapping.values()}
+    mapped = {_header_key(name) for name in mapping.values()}
+    columns = {f: h for f, h in _guess_columns(header).items() if _header_key(h) not in mapped}
     for field, wanted in mapping.items():
         if _header_key(wanted) in by_key:
             columns[field] = by_key[_header_key(wanted)]
