@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 # (folder in the repository, file patterns): copied to inboxwatch/bundled/<folder>/.
 BUNDLED = (
     ("models", ("*.npz", "*.json", "*.md")),
-    ("data/sample", ("*.mbox", "*.toml", "README.md")),
+    ("data/sample", ("*.mbox", "*.csv", "*.toml", "README.md")),
     ("data/labelled", ("*.jsonl",)),
     ("data/real", ("*.jsonl",)),
     ("data", ("DATASHEET.md",)),

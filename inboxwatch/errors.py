@@ -15,7 +15,7 @@ and what to do about it. Third-party errors are translated at the adapter bounda
     │   │   ├── ImapConnectError host unreachable, timeout, dropped connection
     │   │   ├── ImapTlsError     certificate verification failed, STARTTLS not offered
     │   │   └── ImapAuthError    the server rejected the login
-    │   └── ExportError          an mbox/Maildir export could not be read
+    │   └── ExportError          an mbox/Maildir export or a ledger CSV could not be read
     ├── MessageParseError        one message could not be parsed (it is stored raw with this reason)
     ├── ModelError               the classifier artifacts are missing, foreign or of another version
     ├── LockError                another inboxwatch process holds the lock
@@ -72,7 +72,7 @@ class ImapAuthError(ImapError):
 
 
 class ExportError(SourceError):
-    """An mbox or Maildir export could not be read."""
+    """An mbox or Maildir export, or a ledger CSV, could not be read."""
 
 
 class MessageParseError(InboxwatchError):

@@ -19,7 +19,13 @@ import re
 import unicodedata
 from typing import Final
 
-__all__ = ["REPLY_PREFIX_RE", "fold", "scrub_controls", "strip_reply_prefixes"]
+__all__ = [
+    "REPLY_PREFIX_RE",
+    "fold",
+    "invoice_key",
+    "scrub_controls",
+    "strip_reply_prefixes",
+]
 
 
 def fold(text: str) -> str:
@@ -42,6 +48,12 @@ def _fold_table() -> str:
         if base != chr(code) and base.isascii() and base.isalpha():
             table[code] = base
     return "".join(table)
+
+
+def invoice_key(number: str) -> str:
+    """An invoice number as compared between mail and a ledger: folded, upper-cased, without
+    white space and a leading ``#`` (``"# 2026 / 0112"`` and ``"2026/0112"`` are one)."""
+    return re.sub(r"\s+", "", fold(number)).lstrip("#").upper()
 
 
 # One reply/forward prefix (English, German, Nordic, French, Spanish, Hungarian; with an

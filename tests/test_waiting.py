@@ -150,7 +150,7 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     pixel = [q for q in data["questions"] if q["client"] == "Pixel & Co"]
     assert pixel and all(q["working_hours"] > 16 for q in pixel)
-    assert any(r["message_id"] == 182 and r["suggestion"]["reply_after"] for r in data["replies"])
+    assert any(r["message_id"] == 188 and r["suggestion"]["reply_after"] for r in data["replies"])
     from inboxwatch.config import load_config
 
     loaded = load_config(config)
@@ -160,4 +160,4 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     day_report = io.StringIO()
     report_command(loaded, "text", date(2026, 11, 13), False, day_report)
     section = day_report.getvalue().split("Waiting on\n", 1)[1]
-    assert "#182 Pixel & Co: “Re: done?” received 2026-11-13 10:45" in section
+    assert "#188 Pixel & Co: “Re: done?” received 2026-11-13 10:45" in section

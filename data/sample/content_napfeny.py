@@ -2,7 +2,9 @@
 
 A small guesthouse at Lake Balaton. Friendly, specific requests until the end of October;
 in the last two weeks (from 2 November) nearly every message is a complaint: a worsening
-trend. Fictional people, written for inboxwatch.
+trend. It also pays late: Anna's September invoice needed three reminders and a "next week"
+promise (the ledger, data/sample/ledger.csv, has it paid 24 days late), and the October one
+is unpaid past its due date. Fictional people, written for inboxwatch.
 """
 
 from typing import Any
@@ -235,5 +237,62 @@ Anna
 Rendben, de ennek már két hete kész kellett volna lennie.
 
 Erika
+"""},
+    # Invoices and payment reminders (Anna's Sent folder), and a promise to pay next week.
+    {"id": "an-nf-inv09", "at": "2026-10-05 11:30", "from": "anna",
+     "subject": "Számla 2026/0087 – szeptember", "body": """\
+Szia Erika!
+
+Mellékelten küldöm a szeptemberi munkáról szóló számlát (2026/0087, 600 EUR).
+Fizetési határidő: október 13.
+
+Üdv,
+Anna
+"""},
+    {"id": "an-nf-rem1", "at": "2026-10-20 10:00", "from": "anna",
+     "subject": "Fizetési emlékeztető – 2026/0087", "body": """\
+Szia Erika!
+
+Csak jelzem, hogy a 2026/0087 számú számla még nincs kiegyenlítve, a fizetési határidő
+október 13-án lejárt. Kérlek, nézd meg, amikor tudod.
+
+Üdv,
+Anna
+"""},
+    {"id": "nf-promise", "at": "2026-10-21 15:10", "reply": "an-nf-rem1", "body": """\
+Szia Anna!
+
+Bocsánat, kicsit szűkös most a keret a felújítás miatt. Csak a jövő héten tudjuk utalni.
+
+Erika
+"""},
+    {"id": "an-nf-rem2", "at": "2026-10-29 10:15", "from": "anna",
+     "subject": "Fizetési emlékeztető – 2026/0087 (második)", "body": """\
+Szia Erika!
+
+A 2026/0087 számú számla még mindig nincs kiegyenlítve. Kérlek, utald el a héten.
+
+Üdv,
+Anna
+"""},
+    {"id": "an-nf-inv10", "at": "2026-11-02 10:00", "from": "anna",
+     "subject": "Számla 2026/0112 – október", "body": """\
+Szia Erika!
+
+Mellékelten küldöm az októberi munkáról szóló számlát (2026/0112, 600 EUR).
+Fizetési határidő: november 10.
+
+Üdv,
+Anna
+"""},
+    {"id": "an-nf-rem3", "at": "2026-11-11 10:00", "from": "anna",
+     "subject": "Fizetési emlékeztető – 2026/0112", "body": """\
+Szia Erika!
+
+Köszönöm a szeptemberi számla rendezését. Az októberi, 2026/0112 számú számla még nincs
+kiegyenlítve, a fizetési határidő tegnap lejárt.
+
+Üdv,
+Anna
 """},
 ]

@@ -21,10 +21,15 @@ invoice number when the mail names one, else to the oldest invoice still open at
 An invoice without a confirmation is *unconfirmed*, not unpaid — many clients pay without a
 word — so it counts as overdue only once the user reminded the client about it after its
 due date or the client promised to pay later (:attr:`InvoiceStatus.overdue_days`).
+
+:func:`with_ledger` lays the user's ledger (``inboxwatch invoices import``) over those
+invoices: where both speak of one invoice the ledger's due and paid dates win, and an
+invoice unpaid in the ledger is overdue past its due date without any reminder.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 from collections.abc import Iterable, Sequence
@@ -33,11 +38,12 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from inboxwatch.analysis.conversations import Mail
-from inboxwatch.text import fold, strip_reply_prefixes
+from inboxwatch.text import fold, invoice_key, strip_reply_prefixes
 
 __all__ = [
     "DEFAULT_TERMS_DAYS",
     "InvoiceStatus",
+    "LedgerInvoice",
     "PaymentEvent",
     "PaymentKind",
     "invoice_number",
@@ -45,6 +51,7 @@ __all__ = [
     "median_days_to_pay",
     "payment_events",
     "payment_kind",
+    "with_ledger",
 ]
 
 # Days from an invoice to its due date when the client's terms are not configured: 8 days
@@ -207,6 +214,10 @@ class InvoiceStatus:
     paid_at: datetime | None
     reminders: tuple[PaymentEvent, ...]
     promises: tuple[PaymentEvent, ...]
+    # named in the ledger (:func:`with_ledger`); *paid_known*: its paid date there is the
+    # truth, so without one it is unpaid, chased or not
+    in_ledger: bool = False
+    paid_known: bool = False
 
     @property
     def days_to_pay(self) -> float | None:
@@ -225,11 +236,13 @@ class InvoiceStatus:
         :attr:`chased` — until *as_of*; 0 when paid on time or not known to be unpaid."""
         if self.paid_at is not None:
             return max(0.0, _days(self.paid_at - self.due))
+        if self.paid_known:  # a ledger's due date is a whole day: overdue from the next
+            return float(max(0, round((self.as_of - self.due) / timedelta(days=1)) - 1))
         return max(0.0, _days(self.as_of - self.due)) if self.chased else 0.0
 
     @property
     def open_overdue(self) -> bool:
-        """Unconfirmed, chased and past its due date at *as_of*."""
+        """Unconfirmed, chased (or unpaid in the ledger) and past its due date at *as_of*."""
         return self.paid_at is None and self.overdue_days > 0
 
 
@@ -298,3 +311,124 @@ def median_days_to_pay(invoices: Iterable[InvoiceStatus]) -> float | None:
     """The median days from invoice to confirmed payment, or None with no confirmed one."""
     days = [d for d in (i.days_to_pay for i in invoices) if d is not None]
     return statistics.median(days) if days else None
+
+
+# --- the ledger ---------------------------------------------------------------------------
+
+# A mail invoice that names no number is the ledger's invoice issued this close to it.
+LEDGER_MATCH_DAYS: Final = 3
+
+
+@dataclass(frozen=True)
+class LedgerInvoice:
+    """One invoice of the user's ledger (``inboxwatch invoices import``), its days as naive
+    UTC datetimes at the start of each local day. *payment_tracked*: the ledger has a
+    paid-date column, so no *paid* there means unpaid."""
+
+    number: str
+    issued: datetime | None
+    due: datetime | None
+    paid: datetime | None
+    payment_tracked: bool
+
+
+def with_ledger(
+    invoices: Sequence[InvoiceStatus],
+    ledger: Sequence[LedgerInvoice],
+    as_of: datetime,
+    terms_days: float,
+    since: datetime | None = None,
+) -> tuple[InvoiceStatus, ...]:
+    """*invoices* (from the mail, by :func:`link_invoices`) with the ledger's word on them,
+    and the ledger's other invoices dated before *as_of* added, by date — those that still
+    matter after *since*: issued since then, or (when the ledger tracks payment) unpaid or
+    paid since then; years of settled invoices say nothing about this month.
+
+    The ledger wins where both speak of one invoice — the same number once folded
+    (:func:`~inboxwatch.text.invoice_key`), or, for a mail invoice that names no number,
+    the ledger's invoice issued within :data:`LEDGER_MATCH_DAYS` of it: its due date, and
+    (when it tracks payment) its paid date, an empty one meaning unpaid however little the
+    user chased it. The reminders and promises tied to the mail invoice stay."""
+    terms = timedelta(days=terms_days)
+    known = {invoice_key(e.number): e for e in ledger if _ledger_start(e, terms) < as_of}
+    matched: dict[int, LedgerInvoice] = {}
+    for index, status in enumerate(invoices):
+        entry = known.pop(invoice_key(status.number), None) if status.number else None
+        if entry is not None:
+            matched[index] = entry
+    for index, status in enumerate(invoices):
+        if index not in matched and status.number is None:
+            entry = _issued_near(status.sent_at, known.values(), terms)
+            if entry is not None:
+                matched[index] = known.pop(invoice_key(entry.number))
+    merged = [
+        _merged(status, matched[i], as_of, terms) if i in matched else status
+        for i, status in enumerate(invoices)
+    ]
+    merged += [
+        _ledger_only(entry, as_of, terms)
+        for entry in known.values()
+        if since is None or _matters_since(entry, since, terms)
+    ]
+    return tuple(sorted(merged, key=lambda s: (s.sent_at, s.mail_id)))
+
+
+def _matters_since(entry: LedgerInvoice, since: datetime, terms: timedelta) -> bool:
+    if _ledger_start(entry, terms) >= since:
+        return True
+    return entry.payment_tracked and (entry.paid is None or entry.paid >= since)
+
+
+def _ledger_start(entry: LedgerInvoice, terms: timedelta) -> datetime:
+    """When the ledger's invoice was issued (else its due date less the terms)."""
+    if entry.issued is not None:
+        return entry.issued
+    assert entry.due is not None  # the ledger reader requires one of the two
+    return entry.due - terms
+
+
+def _issued_near(
+    when: datetime, entries: Iterable[LedgerInvoice], terms: timedelta
+) -> LedgerInvoice | None:
+    near = [
+        (abs(_ledger_start(e, terms) - when), e)
+        for e in entries
+        if abs(_ledger_start(e, terms) - when) <= timedelta(days=LEDGER_MATCH_DAYS)
+    ]
+    return min(near, key=lambda pair: pair[0])[1] if near else None
+
+
+def _ledger_paid(entry: LedgerInvoice, as_of: datetime) -> datetime | None:
+    return entry.paid if entry.paid is not None and entry.paid < as_of else None
+
+
+def _merged(
+    status: InvoiceStatus, entry: LedgerInvoice, as_of: datetime, terms: timedelta
+) -> InvoiceStatus:
+    due = entry.due if entry.due is not None else _ledger_start(entry, terms) + terms
+    paid = _ledger_paid(entry, as_of) if entry.payment_tracked else status.paid_at
+    return dataclasses.replace(
+        status,
+        number=status.number or invoice_key(entry.number),
+        due=due,
+        paid_at=paid,
+        in_ledger=True,
+        paid_known=entry.payment_tracked,
+    )
+
+
+def _ledger_only(entry: LedgerInvoice, as_of: datetime, terms: timedelta) -> InvoiceStatus:
+    start = _ledger_start(entry, terms)
+    return InvoiceStatus(
+        mail_id=0,
+        number=entry.number,
+        sent_at=start,
+        subject=f"Invoice {entry.number}",
+        due=entry.due if entry.due is not None else start + terms,
+        as_of=as_of,
+        paid_at=_ledger_paid(entry, as_of) if entry.payment_tracked else None,
+        reminders=(),
+        promises=(),
+        in_ledger=True,
+        paid_known=entry.payment_tracked,
+    )

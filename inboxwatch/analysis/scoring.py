@@ -49,10 +49,12 @@ from inboxwatch.analysis.conversations import (
 from inboxwatch.analysis.payments import (
     DEFAULT_TERMS_DAYS,
     InvoiceStatus,
+    LedgerInvoice,
     PaymentEvent,
     link_invoices,
     median_days_to_pay,
     payment_events,
+    with_ledger,
 )
 from inboxwatch.classifying.lexicons import CHASER_RE
 from inboxwatch.hours import WorkingTime, working_window
@@ -81,6 +83,7 @@ __all__ = [
     "compare",
     "count_working_days",
     "day_change",
+    "paid_late_days",
     "pareto",
     "score_client",
     "score_windows",
@@ -250,6 +253,7 @@ class _Facts:
     wt: WorkingTime
     thresholds: Mapping[str, float]
     payment_terms_days: float = DEFAULT_TERMS_DAYS
+    ledger: Sequence[LedgerInvoice] = ()
 
     @functools.cached_property
     def incoming(self) -> Sequence[Mail]:
@@ -507,9 +511,16 @@ def _payment_mails(history: _History, kind: str) -> Iterator[Evidence]:
 
 def _invoice_note(invoice: InvoiceStatus) -> str:
     name = f"invoice {invoice.number}" if invoice.number else "invoice"
+    ledger = " (from your ledger)" if invoice.in_ledger else ""
     if invoice.open_overdue:
-        return f"{name}: {invoice.overdue_days:.0f} days overdue, no payment confirmed"
-    return f"{name}: paid {invoice.overdue_days:.0f} days after its due date"
+        unpaid = "unpaid" if invoice.paid_known else "no payment confirmed"
+        return f"{name}: {invoice.overdue_days:.0f} days overdue, {unpaid}{ledger}"
+    return f"{name}: paid {invoice.overdue_days:.0f} days after its due date{ledger}"
+
+
+def _ledger_phrase(invoices: Sequence[InvoiceStatus]) -> str:
+    count = sum(i.in_ledger for i in invoices)
+    return f"; {count} invoices from your ledger" if count else ""
 
 
 def _paid_in(invoices: Iterable[InvoiceStatus], window: Window) -> list[InvoiceStatus]:
@@ -521,8 +532,17 @@ def _late_payment(facts: _Facts) -> _Finding:
     promises = facts.found(_payment_mails, "promise")
     # as known at the window's end: open past their due date then, or paid late inside it
     invoices = link_invoices(facts.history.payments, facts.window.end, facts.payment_terms_days)
+    if facts.ledger:  # the ledger wins where both speak of an invoice
+        invoices = with_ledger(
+            invoices,
+            facts.ledger,
+            facts.window.end,
+            facts.payment_terms_days,
+            since=facts.window.start,
+        )
     paid = _paid_in(invoices, facts.window)
-    late = [i for i in invoices if i.open_overdue] + [i for i in paid if i.overdue_days > 0]
+    paid_late = [i for i in paid if i.overdue_days > 0]
+    late = [i for i in invoices if i.open_overdue] + paid_late
     median = median_days_to_pay(paid)
     open_late = [i for i in late if i.open_overdue]
     worst = max((i.overdue_days for i in late), default=0.0)
@@ -539,7 +559,7 @@ def _late_payment(facts: _Facts) -> _Finding:
             f"{len(reminders)} payment reminders sent, {len(promises)} promises to "
             f"pay later; {len(open_late)} invoices overdue and unpaid, "
             f"{len(late) - len(open_late)} paid late; at most {worst:.0f} days "
-            f"overdue (payment terms {facts.payment_terms_days:g} days)"
+            f"overdue (payment terms {facts.payment_terms_days:g} days)" + _ledger_phrase(invoices)
         ),
         measures={
             "reminders": float(len(reminders)),
@@ -549,6 +569,11 @@ def _late_payment(facts: _Facts) -> _Finding:
             "max_days_overdue": worst,
             "average_days_late": round(average, 1),
             "median_days_to_pay": median if median is not None else -1.0,
+            "paid_late_invoices": float(len(paid_late)),
+            "average_days_paid_late": (
+                round(statistics.mean(i.overdue_days for i in paid_late), 1) if paid_late else 0.0
+            ),
+            "ledger_invoices": float(sum(i.in_ledger for i in invoices)),
         },
         also_fires=(
             worst >= facts.setting("late_payment.days_overdue")
@@ -787,15 +812,18 @@ def score_client(
     thresholds: Mapping[str, float] | None = None,
     min_messages: int = 5,
     payment_terms_days: float = DEFAULT_TERMS_DAYS,
+    ledger: Sequence[LedgerInvoice] = (),
 ) -> Scorecard:
     """Evaluate every rule for *client* over *window*.
 
     *mails* are the client's messages in both directions; earlier ones than the window may be
-    included (they help threading and chaser detection), later ones are ignored.
+    included (they help threading and chaser detection), later ones are ignored. *ledger*:
+    the client's invoices from the user's ledger (they win over the mail's, see
+    :func:`~inboxwatch.analysis.payments.with_ledger`).
     """
-    return score_windows(client, mails, [window], wt, thresholds, min_messages, payment_terms_days)[
-        0
-    ]
+    return score_windows(
+        client, mails, [window], wt, thresholds, min_messages, payment_terms_days, ledger
+    )[0]
 
 
 def score_windows(
@@ -806,12 +834,16 @@ def score_windows(
     thresholds: Mapping[str, float] | None = None,
     min_messages: int = 5,
     payment_terms_days: float = DEFAULT_TERMS_DAYS,
+    ledger: Sequence[LedgerInvoice] = (),
 ) -> list[Scorecard]:
     """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
     history = _History(mails, wt, windows)
+    settings, invoices = thresholds or {}, tuple(ledger)
     return [
         _scorecard(
-            client, _Facts(history, window, wt, thresholds or {}, payment_terms_days), min_messages
+            client,
+            _Facts(history, window, wt, settings, payment_terms_days, invoices),
+            min_messages,
         )
         for window in windows
     ]
@@ -1061,6 +1093,9 @@ class ParetoRow:
     writing_minutes: float
     attention_share: float
     revenue_known: bool = True
+    # the average days after their due date that the invoices the client paid late in the
+    # window were paid (None: none paid late); see :func:`paid_late_days`
+    paid_late_days: float | None = None
 
     @property
     def attention(self) -> float:
@@ -1073,6 +1108,15 @@ class ParetoRow:
             and self.attention >= 0.1
             and self.attention >= 2 * self.revenue_share
         )
+
+
+def paid_late_days(card: Scorecard) -> float | None:
+    """The average days past their due date of the invoices *card*'s client paid late in
+    its window (from the late_payment sign), or None when none was paid late."""
+    measures = card.sign("late_payment").measures
+    if not measures.get("paid_late_invoices"):
+        return None
+    return measures["average_days_paid_late"]
 
 
 def _part(value: float, total: float) -> float:

@@ -272,6 +272,44 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+@command("invoices")
+@option("action", choices=("import", "list"), help="import a ledger CSV, or list what is stored")
+@option("file", nargs="?", metavar="FILE", help="the ledger CSV (for import)")
+@option(
+    "--map",
+    action="append",
+    default=[],
+    metavar="FIELD=COLUMN",
+    help="read FIELD from the column named COLUMN (fields: number, client, email, issued, "
+    "due, paid, amount, currency); comma-separated or repeated",
+)
+@option("--client", metavar="CLIENT", help="list only this client's invoices")
+@option("--format", choices=("text", "json"), default="text", help="for list")
+def cmd_invoices(args: argparse.Namespace, out: TextIO) -> int:
+    """Import your ledger (a CSV of your invoices), or list the invoices stored.
+
+    The ledger wins over the mail for the late_payment sign: an invoice it lists as unpaid
+    past its due date is overdue even if you never sent a reminder. Columns are found by
+    their usual English or Hungarian names (Invoice number/Sorszám, Client/Vevő neve,
+    E-mail, Issue date/Kelte, Due date/Fizetési határidő, Paid date/Kifizetés dátuma,
+    Amount/Bruttó összeg, Currency/Pénznem); --map names the others. UTF-8 or
+    Windows-1250, `;` or `,` separated; dates like 2026-11-27 or 2026. 11. 27.; amounts
+    like 1 234,50. Rows are matched to your [[clients]] by name (case and accents do not
+    matter) or by e-mail address; rows of other clients are skipped and named. Importing
+    again updates invoices, never duplicates them. Unreadable rows are named with their
+    line number and skipped (exit 1); a file that is no ledger is refused (exit 1).
+
+    Example:
+      inboxwatch invoices import szamlak.csv --map number=Sorszám,paid=Fizetve
+      inboxwatch invoices list --client "Lassú Kft."
+    """
+    from inboxwatch.app.invoice_commands import import_command, list_command
+
+    if args.action == "import":
+        return import_command(_config(args), args.file, args.map, out)
+    return list_command(_config(args), args.client, args.format, out)
+
+
 @command("poll")
 @option("--once", action="store_true", help="one pass, then exit")
 @option(
@@ -375,9 +413,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
     """Delete everything stored about one client, and stop storing their mail.
 
-    Deletes their messages, raw bytes, corrections and score history. A message is the
-    client's if it was assigned to them, or sent from or to one of their configured
-    addresses (and any given with --address). Without --yes, only shows what would be
+    Deletes their messages, raw bytes, corrections, score history and ledger invoices. A
+    message is the client's if it was assigned to them, or sent from or to one of their
+    configured addresses (and any given with --address). Without --yes, only shows what would be
     deleted. A name that matches no configured client is refused (exit 2) with the closest
     names, unless --address says whose mail it is. The database is compacted afterwards,
     so on SQLite the deleted text leaves the file. Stop the service first (it is refused
@@ -411,7 +449,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Run the whole pipeline on the bundled sample mailbox, into a local SQLite file.
 
     Imports data/sample/sample.mbox (six weeks of fictional client mail in English and
-    Hungarian) with data/sample/demo.toml, and prints what was ingested and the report.
+    Hungarian) and the ledger data/sample/ledger.csv (as `invoices import` does) with
+    data/sample/demo.toml, and prints what was ingested and the report.
     No network, no configuration needed.
 
     Example:

@@ -13,6 +13,7 @@ from inboxwatch.classifying.classifier import Classifier
 from inboxwatch.config import Config, parse_config, project_home
 from inboxwatch.errors import ConfigError
 from inboxwatch.ingest.importer import import_export
+from inboxwatch.ingest.ledger import import_ledger
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.reporting.build import demo_report_text, latest_message_day
 from inboxwatch.storage.store import ClientTally, Store, client_tallies
@@ -51,14 +52,17 @@ def write_demo_config(db_path: Path) -> tuple[Path, Config]:
 
 
 def run_demo(db_path: Path, out: TextIO) -> int:
-    """Import the sample mailbox into *db_path*, print what was ingested and the report,
-    and the commands that look at the demo database afterwards."""
+    """Import the sample mailbox and the sample ledger (``ledger.csv``: Anna's invoices,
+    as `inboxwatch invoices import` reads them) into *db_path*, print what was ingested and
+    the report, and the commands that look at the demo database afterwards."""
     config_file, config = write_demo_config(db_path)
     classifier = Classifier.load(config.models_dir)
     with Store.open(config.database_url) as store:
         ctx = IngestContext.from_config(config, classifier)
         report = import_export(sample_dir() / "sample.mbox", store, ctx)
-        out.write(f"database: {db_path}\n{report.line()}\n\n")
+        ledger = import_ledger(sample_dir() / "ledger.csv", store, config.clients, {})
+        out.write(f"database: {db_path}\n{report.line()}\n")
+        out.write("\n".join(ledger.lines()) + "\n\n")
         _print_tallies(client_tallies(store), out)
         out.write("\n" + demo_report_text(config, store))
         day = latest_message_day(config, store)

@@ -1,7 +1,9 @@
 """The database side of the analysis: load each client's mail, score it, keep score history.
 
-This adapter reads the ``messages`` table with SQLAlchemy Core, hands plain
-:class:`~inboxwatch.analysis.conversations.Mail` values to the pure modules
+This adapter reads the ``messages`` table with SQLAlchemy Core (and the ledger's
+``invoices``, through :mod:`inboxwatch.storage.invoices`, as
+:class:`~inboxwatch.analysis.payments.LedgerInvoice` values for the late_payment sign), hands
+plain :class:`~inboxwatch.analysis.conversations.Mail` values to the pure modules
 (:mod:`inboxwatch.analysis.conversations`, :mod:`inboxwatch.analysis.scoring`,
 :mod:`inboxwatch.analysis.reply_timing`, :mod:`inboxwatch.reporting.render`) and reads and
 writes ``score_history``. Database errors surface as ``StorageError`` through
@@ -15,6 +17,7 @@ report went out, so tomorrow's "since yesterday" compares against what the user 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import logging
@@ -28,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select
 
 from inboxwatch.analysis.conversations import Mail, unreplied
-from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS
+from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS, LedgerInvoice
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
 from inboxwatch.analysis.scoring import (
     DailyPoint,
@@ -40,6 +43,7 @@ from inboxwatch.analysis.scoring import (
     alert_threshold,
     client_report,
     day_change,
+    paid_late_days,
     pareto,
     score_client,
     score_windows,
@@ -56,6 +60,7 @@ from inboxwatch.analysis.waiting import (
 from inboxwatch.config import Config
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import Report, render_text
+from inboxwatch.storage.invoices import StoredInvoice, load_invoices
 from inboxwatch.storage.schema import dialect_insert, messages, score_history
 from inboxwatch.storage.store import Store
 
@@ -64,6 +69,7 @@ __all__ = [
     "build_report",
     "demo_report_text",
     "latest_message_day",
+    "load_ledger",
     "load_mails",
     "load_scores",
     "pending_reply_suggestions",
@@ -197,6 +203,24 @@ def load_mails(store: Store, start: datetime, end: datetime) -> dict[str, list[M
     return found
 
 
+def load_ledger(store: Store, tz: ZoneInfo) -> dict[str, list[LedgerInvoice]]:
+    """Each client's invoices from the imported ledger, their days as naive UTC at the
+    start of each local day in *tz*."""
+    found: dict[str, list[LedgerInvoice]] = {}
+    for row in load_invoices(store):
+        found.setdefault(row.client, []).append(_ledger_invoice(row, tz))
+    return found
+
+
+def _ledger_invoice(row: StoredInvoice, tz: ZoneInfo) -> LedgerInvoice:
+    def start(day: date | None) -> datetime | None:
+        return None if day is None else _naive_utc(datetime.combine(day, time(0), tzinfo=tz))
+
+    return LedgerInvoice(
+        row.number, start(row.issued), start(row.due), start(row.paid), row.payment_tracked
+    )
+
+
 def latest_message_day(config: Config, store: Store) -> date | None:
     """The local date of the newest stored message, or None when there is none."""
     with store.transaction() as conn:
@@ -324,7 +348,10 @@ def _pareto_rows(
     for name, card in cards.items():
         sent = [m for m in mails.get(name, []) if not m.incoming and card.window.contains(m.date)]
         inputs.append((name, revenue.get(name, 0.0), card.incoming, writing_minutes(sent)))
-    return {row.client: row for row in pareto(inputs)}
+    return {
+        row.client: dataclasses.replace(row, paid_late_days=paid_late_days(cards[row.client]))
+        for row in pareto(inputs)
+    }
 
 
 def _reply_suggestions(
@@ -349,7 +376,13 @@ def _chart_days(day: date) -> list[date]:
     return [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
 
 
-def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings) -> list[Scorecard]:
+def _client_windows(
+    name: str,
+    mails: Sequence[Mail],
+    day: date,
+    s: _Settings,
+    ledger: Sequence[LedgerInvoice] = (),
+) -> list[Scorecard]:
     """The scorecards for the windows ending on each of the last CHART_DAYS days (oldest
     first), then the one for the window before the last: the client's mail is threaded once
     for all of them."""
@@ -362,6 +395,7 @@ def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings) -
         s.thresholds,
         s.min_messages,
         s.payment_terms_days,
+        ledger,
     )
 
 
@@ -423,9 +457,13 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
     chart_start = report_window(day - timedelta(days=CHART_DAYS - 1), days, tz).start
     found = load_mails(store, min(window.before().start, chart_start) - LOOKBACK_MARGIN, window.end)
     saved = load_scores(store, day - timedelta(days=1))
+    ledger = load_ledger(store, tz)
     names = _client_names(config, found)
     cards = _against_peers(
-        {n: _client_windows(n, found.get(n, []), day, _settings(config, n)) for n in names},
+        {
+            n: _client_windows(n, found.get(n, []), day, _settings(config, n), ledger.get(n, ()))
+            for n in names
+        },
         config.report.thresholds,
     )
     scores = {

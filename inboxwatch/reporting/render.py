@@ -33,6 +33,7 @@ from inboxwatch.analysis.scoring import (
     ClientReport,
     DayChange,
     Evidence,
+    ParetoRow,
     Scorecard,
     Sign,
     Suggestion,
@@ -151,7 +152,9 @@ def _reply_phrase(card: Scorecard) -> str:
 def _evidence_line(item: Evidence, tz: str) -> str:
     note = f" — {item.note}" if item.note else ""
     subject = f"“{item.subject}”" if item.subject.strip() else "(no subject)"
-    return f"#{item.message_id} {_local(item.date, tz):%Y-%m-%d %H:%M} {subject}{note}"
+    # message id 0: an invoice known only from the ledger, with no mail behind it
+    where = f"#{item.message_id}" if item.message_id else "ledger"
+    return f"{where} {_local(item.date, tz):%Y-%m-%d %H:%M} {subject}{note}"
 
 
 def _latest(sign: Sign, count: int) -> tuple[Evidence, ...]:
@@ -200,7 +203,12 @@ def _text_client(client: ClientReport, report: Report, language: str) -> list[st
     return [*lines, ""]
 
 
-def _pareto_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
+def _paid_late(row: ParetoRow) -> str:
+    days = row.paid_late_days
+    return "" if days is None else f"paid late: {days:.0f} days on average"
+
+
+def _pareto_rows(report: Report) -> list[tuple[str, str, str, str, str, str, str]]:
     rows = []
     for client in sorted(report.clients, key=lambda c: -c.pareto.revenue_share):
         row = client.pareto
@@ -212,6 +220,7 @@ def _pareto_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
                 f"{row.message_share:.0%}",
                 f"{row.attention_share:.0%}",
                 "small share of revenue, big share of attention" if row.stands_out else "",
+                _paid_late(row),
             )
         )
     return rows
@@ -222,8 +231,9 @@ def _text_pareto(report: Report) -> list[str]:
         "Pareto — revenue against attention",
         f"  {'client':<24}{'revenue/mo':>11}{'revenue':>9}{'messages':>10}{'writing':>9}",
     ]
-    for name, revenue, rev, msg, att, note in _pareto_rows(report):
-        mark = f"  ← {note}" if note else ""
+    for name, revenue, rev, msg, att, note, paid_late in _pareto_rows(report):
+        mark = "; ".join(part for part in (note, paid_late) if part)
+        mark = f"  ← {mark}" if mark else ""
         lines.append(f"  {name[:23]:<24}{revenue:>11}{rev:>9}{msg:>10}{att:>9}{mark}")
     return [*lines, ""]
 
@@ -385,6 +395,7 @@ def _json_client(client: ClientReport) -> dict[str, Any]:
         "attention_share": row.attention_share,
         "writing_minutes": row.writing_minutes,
         "pareto_stands_out": row.stands_out,
+        "paid_late_days": row.paid_late_days,
         "signs": [_json_sign(s) for s in card.signs],
         "fired": [s.name for s in card.fired],
         "suggestions": [
@@ -538,10 +549,11 @@ def _html_pareto(report: Report) -> str:
         f'<th style="{_CELL}">{h}</th>' for h in ("client", "revenue", "messages", "writing")
     )
     rows = []
-    for name, _revenue, rev, msg, att, note in _pareto_rows(report):
+    for name, _revenue, rev, msg, att, note, paid_late in _pareto_rows(report):
         mark = ' style="background:#fdecea"' if note else ""
+        late = f'<br><span style="{_MUTED}">{_E(paid_late)}</span>' if paid_late else ""
         rows.append(
-            f'<tr{mark}><td style="{_CELL};text-align:left">{_E(name)}</td>'
+            f'<tr{mark}><td style="{_CELL};text-align:left">{_E(name)}{late}</td>'
             f'<td style="{_CELL}">{rev}</td><td style="{_CELL}">{msg}</td>'
             f'<td style="{_CELL}">{att}</td></tr>'
         )

@@ -14,7 +14,13 @@ from sqlalchemy import ColumnElement, case, delete, func, literal, or_, select, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from inboxwatch.errors import StorageError
-from inboxwatch.storage.schema import corrections, message_raw, messages, score_history
+from inboxwatch.storage.schema import (
+    corrections,
+    invoices,
+    message_raw,
+    messages,
+    score_history,
+)
 from inboxwatch.storage.store import Store, utcnow
 from inboxwatch.storage.tombstones import (
     FORGET,
@@ -95,12 +101,15 @@ class ClientData:
     messages: int
     corrections: int
     score_days: int
+    invoices: int = 0
 
     def line(self, client: str, deleted: bool) -> str:
         verb = "deleted" if deleted else "would delete"
+        ledger = f", and {self.invoices} invoices of your ledger" if self.invoices else ""
         return (
             f"{client}: {verb} {self.messages} messages (with their raw bytes), "
             f"{self.corrections} label corrections and {self.score_days} days of scores"
+            f"{ledger}"
         )
 
 
@@ -121,17 +130,20 @@ def client_data(store: Store, client: str, addresses: Sequence[str]) -> ClientDa
                 .select_from(score_history)
                 .where(score_history.c.client == client)
             ).scalar_one(),
+            conn.execute(
+                select(func.count()).select_from(invoices).where(invoices.c.client == client)
+            ).scalar_one(),
         )
 
 
 def forget_client(store: Store, client: str, addresses: Sequence[str]) -> ClientData:
     """Delete every message of *client* (assigned to it, or from or to one of *addresses*:
     ``boss@acme.example`` or ``@acme.example``, sub-domains included) with its raw bytes
-    and corrections, and the client's score history, and record the client as forgotten,
-    in one transaction; then compact the database so the deleted text leaves the file
-    (SQLite; PostgreSQL's VACUUM frees the space for reuse). Each deleted message leaves a
-    tombstone, so it is not stored again, and the client's new mail is not stored until
-    :func:`unforget_client` (see :mod:`~inboxwatch.storage.tombstones`)."""
+    and corrections, the client's score history and ledger invoices, and record the client
+    as forgotten, in one transaction; then compact the database so the deleted text leaves
+    the file (SQLite; PostgreSQL's VACUUM frees the space for reuse). Each deleted message
+    leaves a tombstone, so it is not stored again, and the client's new mail is not stored
+    until :func:`unforget_client` (see :mod:`~inboxwatch.storage.tombstones`)."""
     mine = _client_messages(client, addresses)
     pks = select(messages.c.id).where(mine).scalar_subquery()
     with store.transaction() as conn:
@@ -142,7 +154,8 @@ def forget_client(store: Store, client: str, addresses: Sequence[str]) -> Client
         conn.execute(delete(message_raw).where(message_raw.c.message_pk.in_(pks)))
         mails = conn.execute(delete(messages).where(mine))
         days = conn.execute(delete(score_history).where(score_history.c.client == client))
-        deleted = ClientData(mails.rowcount, fixes.rowcount, days.rowcount)
+        bills = conn.execute(delete(invoices).where(invoices.c.client == client))
+        deleted = ClientData(mails.rowcount, fixes.rowcount, days.rowcount, bills.rowcount)
     _compact(store)
     return deleted
 

@@ -186,6 +186,28 @@ account_health = Table(
 )
 
 
+# The invoices of a ledger CSV (`inboxwatch invoices import`, migration 0005): one row per
+# invoice number (folded, `number_key`) and configured client; importing again updates it.
+# `payment_tracked`: the ledger had a paid-date column, so an empty `paid` means unpaid.
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("client", String(200), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("number_key", String(100), nullable=False),
+    Column("issued", Date),
+    Column("due", Date),
+    Column("paid", Date),
+    Column("payment_tracked", Boolean, nullable=False, default=False),
+    Column("amount", Float),
+    Column("currency", String(10), nullable=False, default=""),
+    Column("source", String(500), nullable=False, default=""),
+    Column("imported_at", DateTime, nullable=False),
+    UniqueConstraint("client", "number_key", name="uq_invoices_client_number"),
+)
+
+
 def dialect_insert(dialect_name: str, table: Table) -> Any:
     """An INSERT on *table* that offers ON CONFLICT (SQLite and PostgreSQL both do)."""
     module: Any = postgresql if dialect_name == "postgresql" else sqlite
