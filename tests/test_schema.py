@@ -38,3 +38,14 @@ def test_an_older_database_is_migrated_when_opened(database_url: str) -> None:
         assert "ix_messages_date" in indexes
     finally:
         store.close()
+
+
+def test_the_migrated_tables_have_every_column_the_code_uses(database_url: str) -> None:
+    """Each migration adds what schema.py declares: the same tables with the same columns."""
+    from inboxwatch.storage.schema import metadata
+
+    with Store.open(database_url) as store, store.engine.connect() as conn:
+        reflected = inspect(conn)
+        for table in metadata.sorted_tables:
+            columns = {c["name"] for c in reflected.get_columns(table.name)}
+            assert columns == {c.name for c in table.columns}, table.name

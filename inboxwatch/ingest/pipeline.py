@@ -158,8 +158,23 @@ def _parsed_fields(parsed: ParsedMessage, ctx: IngestContext) -> Fields:
         "new_text": parsed.new_text[:MAX_STORED_TEXT],
         "html_only": parsed.html_only,
         "has_attachments": bool(parsed.attachments),
+        "attachment_names": _attachment_names(parsed),
         "defects": "; ".join(parsed.defects)[:2000] or None,
     }
+
+
+MAX_ATTACHMENT_NAMES = 20
+MAX_ATTACHMENT_NAME = 200
+
+
+def _attachment_names(parsed: ParsedMessage) -> str | None:
+    """The attachments' file names, one per line (line breaks in a name become spaces)."""
+    names = [
+        " ".join(a.filename.split())[:MAX_ATTACHMENT_NAME]
+        for a in parsed.attachments
+        if a.filename.strip()
+    ]
+    return "\n".join(names[:MAX_ATTACHMENT_NAMES]) or None
 
 
 def _add_classification(record: Fields, result: Classification, version: str) -> None:

@@ -60,6 +60,7 @@ messages = Table(
     Column("content_words", Integer, nullable=False, default=0),
     Column("html_only", Boolean, nullable=False, default=False),
     Column("has_attachments", Boolean, nullable=False, default=False),
+    Column("attachment_names", Text),  # one per line; names only, never content
     Column("parse_error", Text),
     Column("defects", Text),
     Column("urgent", Boolean, nullable=False, default=False),

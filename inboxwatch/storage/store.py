@@ -88,6 +88,7 @@ class NewMessage:
     content_words: int = 0
     html_only: bool = False
     has_attachments: bool = False
+    attachment_names: str | None = None  # one per line (see ingest.pipeline)
     parse_error: str | None = None
     defects: str | None = None
     tags: frozenset[str] = frozenset()
@@ -133,6 +134,7 @@ class NewMessage:
             "content_words": self.content_words,
             "html_only": self.html_only,
             "has_attachments": self.has_attachments,
+            "attachment_names": self.attachment_names,
             "parse_error": self.parse_error,
             "defects": self.defects,
             "after_hours": "after-hours" in self.tags,
@@ -279,7 +281,7 @@ def create_db_engine(url: str) -> Engine:
 
 # The newest migration in ``migrations/versions``; a database already there is opened without
 # loading Alembic (a tenth of a second at every command's start). A test checks it is the head.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 def migrate(engine: Engine) -> None:
