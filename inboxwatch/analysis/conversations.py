@@ -393,6 +393,20 @@ class Timeline:
         self._waits: dict[int, WorkingHoursTally] = {}
         self._replies: dict[_Conversations, list[_Reply | None]] = {}
 
+    @classmethod
+    def of(
+        cls, mails: Iterable[Mail] | Timeline, wt: WorkingTime, moments: Iterable[datetime] = ()
+    ) -> Timeline:
+        """*mails* threaded at *moments*. A :class:`Timeline` given is shared as it is, not
+        threaded again: it must measure in *wt* and have been threaded at every moment."""
+        if not isinstance(mails, Timeline):
+            return cls(mails, wt, moments)
+        if mails.wt != wt:
+            raise ValueError("this timeline measures waits in another working time")
+        for when in moments:
+            mails._seen_at(when)  # raises for a moment it was not threaded at
+        return mails
+
     def count_before(self, when: datetime) -> int:
         """How many of the mails are dated before *when*."""
         return bisect.bisect_left(self._dates, when)

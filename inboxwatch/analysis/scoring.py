@@ -207,8 +207,10 @@ class _History:
     (:meth:`found_in`); each window takes its part.
     """
 
-    def __init__(self, mails: Sequence[Mail], wt: WorkingTime, windows: Sequence[Window]) -> None:
-        self.timeline = Timeline(mails, wt, [w.end for w in windows])
+    def __init__(
+        self, mails: Sequence[Mail] | Timeline, wt: WorkingTime, windows: Sequence[Window]
+    ) -> None:
+        self.timeline = Timeline.of(mails, wt, [w.end for w in windows])
         self.incoming = [m for m in self.timeline.mails if m.incoming]
         self._incoming_dates = [m.date for m in self.incoming]
         self._found: dict[tuple[object, ...], tuple[list[datetime], tuple[Evidence, ...]]] = {}
@@ -800,14 +802,15 @@ def score_client(
 
 def score_windows(
     client: str,
-    mails: Sequence[Mail],
+    mails: Sequence[Mail] | Timeline,
     windows: Sequence[Window],
     wt: WorkingTime,
     thresholds: Mapping[str, float] | None = None,
     min_messages: int = 5,
     payment_terms_days: float = DEFAULT_TERMS_DAYS,
 ) -> list[Scorecard]:
-    """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
+    """:func:`score_client` for each of *windows*, preparing the mail once for all of them.
+    *mails* may be a :class:`Timeline` in *wt* already threaded at each window's end."""
     history = _History(mails, wt, windows)
     return [
         _scorecard(

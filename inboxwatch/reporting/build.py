@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from inboxwatch.analysis.conversations import Mail, unreplied
+from inboxwatch.analysis.conversations import Mail, Timeline, unreplied
 from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
 from inboxwatch.analysis.scoring import (
@@ -349,15 +349,24 @@ def _chart_days(day: date) -> list[date]:
     return [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
 
 
-def _client_windows(name: str, mails: Sequence[Mail], day: date, s: _Settings) -> list[Scorecard]:
-    """The scorecards for the windows ending on each of the last CHART_DAYS days (oldest
-    first), then the one for the window before the last: the client's mail is threaded once
-    for all of them."""
+def _windows(day: date, s: _Settings) -> list[Window]:
+    """The windows ending on each of the last CHART_DAYS days (oldest first), then the
+    window before the last."""
     windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
+    return [*windows, windows[-1].before()]
+
+
+def _timeline(mails: Sequence[Mail], day: date, s: _Settings, as_of: datetime) -> Timeline:
+    """The client's mail threaded once for the scoring windows and the "waiting on" lists."""
+    return Timeline(mails, s.wt, [*(w.end for w in _windows(day, s)), as_of])
+
+
+def _client_windows(name: str, mails: Timeline, day: date, s: _Settings) -> list[Scorecard]:
+    """The scorecards for :func:`_windows`, from the client's threaded mail."""
     return score_windows(
         name,
         mails,
-        [*windows, windows[-1].before()],
+        _windows(day, s),
         s.wt,
         s.thresholds,
         s.min_messages,
@@ -424,8 +433,10 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
     found = load_mails(store, min(window.before().start, chart_start) - LOOKBACK_MARGIN, window.end)
     saved = load_scores(store, day - timedelta(days=1))
     names = _client_names(config, found)
+    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
+    timelines = {n: _timeline(found.get(n, []), day, _settings(config, n), as_of) for n in names}
     cards = _against_peers(
-        {n: _client_windows(n, found.get(n, []), day, _settings(config, n)) for n in names},
+        {n: _client_windows(n, timelines[n], day, _settings(config, n)) for n in names},
         config.report.thresholds,
     )
     scores = {
@@ -450,8 +461,7 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
                 _settings(config, name),
                 window.end - REPORT_REPLY_LOOKBACK,
             )
-    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
-    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of)
+    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of, timelines)
     return Report(
         day=day,
         window=window,
@@ -470,8 +480,10 @@ def _waiting(
     found: Mapping[str, Sequence[Mail]],
     cards: Mapping[str, Scorecard],
     as_of: datetime,
+    timelines: Mapping[str, Timeline] | None = None,
 ) -> WaitingOn:
-    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time."""
+    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time;
+    from *timelines* (each client's mail threaded as of *as_of*) when given."""
     since = as_of - timedelta(days=config.waiting.days)
     questions: list[WaitingQuestion] = []
     replies: list[WaitingReply] = []
@@ -480,8 +492,12 @@ def _waiting(
         card = cards.get(name)
         habitual = card is not None and card.sign("everything_urgent").fired
         # only what can matter is threaded: the lists' own days, and a margin before them
-        # for the threads they continue (the report's scoring already threaded everything)
-        known = [m for m in mails if since - LOOKBACK_MARGIN <= m.date < as_of]
+        # for the threads they continue
+        known: Sequence[Mail] | Timeline = (
+            timelines[name]
+            if timelines is not None
+            else [m for m in mails if since - LOOKBACK_MARGIN <= m.date < as_of]
+        )
         questions += waiting_questions(
             name, known, s.wt, as_of, since, config.waiting.after_working_hours
         )
