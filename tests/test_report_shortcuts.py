@@ -4,15 +4,23 @@ a message before the payment phrase rules."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inboxwatch.analysis import payments
 from inboxwatch.analysis.conversations import Mail, Timeline
 from inboxwatch.analysis.scoring import Window, score_windows
 from inboxwatch.analysis.waiting import waiting_questions, waiting_replies
+from inboxwatch.app.demo import run_demo
+from inboxwatch.reporting.build import load_mails
+from inboxwatch.storage.store import Store
+from tests.corpus.nasty import corpus
 from tests.test_conversations import NIGHT_SHIFT, OFFICE, at, mailboxes
 
 
@@ -50,3 +58,93 @@ def test_a_shared_timeline_must_fit_what_it_is_used_for() -> None:
         waiting_questions("Acme", timeline, OFFICE, at(2, 0), datetime.min, 1.0)
     with pytest.raises(ValueError, match="another working time"):
         waiting_questions("Acme", timeline, NIGHT_SHIFT, at(5, 0), datetime.min, 1.0)
+
+
+# --- the payment prefilters ---------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _corpus_texts() -> list[tuple[str, str]]:
+    """(subject, text) of the labelled and the real mail in data/, and of the broken and
+    hostile test messages (their raw bytes read as text)."""
+    texts = []
+    for path in sorted([*DATA.glob("labelled/*.jsonl"), *DATA.glob("real/*.jsonl")]):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                texts.append((item.get("subject") or "", item["body"]))
+    texts += [("", raw.decode("utf-8", "replace")) for raw in corpus(include_big=False).values()]
+    return texts
+
+
+def _sample_mailbox(tmp_path: Path) -> list[Mail]:
+    """The bundled sample mailbox, imported for real: the texts as the analysis sees them."""
+    db = tmp_path / "demo.db"
+    assert run_demo(db, io.StringIO()) == 0
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        found = load_mails(store, datetime(2000, 1, 1), datetime(2100, 1, 1))
+    finally:
+        store.close()
+    return [m for mails in found.values() for m in mails]
+
+
+def _both_ways(texts: list[tuple[str, str]]) -> list[Mail]:
+    """Each text as a client's message and as the user's: every rule reads it."""
+    return [
+        Mail(number * 2 + k, direction, "C", datetime(2026, 11, 2), subject, new_text=text)
+        for number, (subject, text) in enumerate(texts)
+        for k, direction in enumerate(("in", "out"))
+    ]
+
+
+def test_the_payment_prefilters_change_nothing_on_the_corpora(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mails = _both_ways(_corpus_texts()) + _sample_mailbox(tmp_path)
+    filtered = payments.payment_events(mails)
+    monkeypatch.setattr(payments, "_contains", lambda text, words: True)  # no prefilter
+    unfiltered = payments.payment_events(mails)
+    assert filtered == unfiltered
+    kinds = {event.kind for event in unfiltered}
+    assert kinds == {"invoice", "reminder", "promise", "confirmation"}, kinds
+    assert len(unfiltered) > 20  # not an empty comparison
+
+
+_RULES = (
+    payments._INVOICE_SUBJECT_RE,
+    payments._INVOICE_BODY_RE,
+    payments._REMINDER_RE,
+    payments._PROMISE_RE,
+    payments._CONFIRMATION_IN_RE,
+    payments._CONFIRMATION_OUT_RE,
+)
+# Words from the rules and around them: texts made of these match the rules often.
+_PIECES = (
+    *("i", "we", "we've", "i have", "it", "just", "now", "already", "today", "not", "n't"),
+    *("never", "nem", "meg", "paid", "pay", "transferred", "transfer", "wired", "settled"),
+    *("payment", "invoice", "inv.", "has been", "was", "is", "sent", "made", "processed"),
+    *("completed", "done", "received", "arrived", "money", "attention", "off", "next week"),
+    *("later", "will", "'ll", "can only", "end of the month", "reminder", "overdue"),
+    *("outstanding", "balance", "amount", "utaltam", "atutaltuk", "utaltuk", "kiegyenlitettuk"),
+    *("kiegyenlitettem", "egyenlitettuk", "kifizettuk", "kifizettem", "az utalas", "utalas"),
+    *("megtortent", "elindult", "szamla", "szamlat", "dijbekero", "mellekelten", "kuldom"),
+    *("fizetesi emlekezteto", "nincs", "kiegyenlitve", "jovo heten", "csak", "tudjuk"),
+    *("utalni", "megerkezett", "ellenertek", "osszeg", "2026/0112"),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8),
+    st.lists(st.sampled_from([" ", "  ", "\n", ". ", ", ", ""]), min_size=8, max_size=8),
+)
+def test_a_text_the_prefilters_rule_out_matches_no_payment_rule(
+    pieces: list[str], gaps: list[str]
+) -> None:
+    text = "".join(piece + gap for piece, gap in zip(pieces, gaps, strict=False))
+    if any(rule.search(text) for rule in _RULES):
+        assert payments._contains(text, payments._ANY_WORDS)
+    if payments._CONFIRMATION_IN_RE.search(text):
+        assert payments._may_confirm_payment(text)
