@@ -161,6 +161,20 @@ _ANY_WORDS: Final = (
     "tartozas",
     "hatralek",
 )
+# the rules read in the client's mail (a confirmation, a promise) one of these,
+_CLIENT_WORDS: Final = (
+    "pay",
+    "paid",
+    "invoice",
+    "transfer",
+    "wire",
+    "settle",
+    "money",
+    "utal",
+    "fizet",
+    "rendez",
+    "egyenlit",
+)
 # and a client's confirmation, the slowest rule (its negations start every branch with a
 # look-behind, so the regex engine tries each one at every position), needs one of these,
 # or a payment, invoice or transfer that was sent, made, processed, completed or done.
@@ -215,7 +229,7 @@ def payment_kind(mail: Mail) -> PaymentKind | None:
     """What *mail* says about payment, by the rules in the module docstring, or None."""
     subject = fold(mail.subject)
     text = f"{subject}\n{fold(mail.new_text)}"
-    if not _contains(text, _ANY_WORDS):
+    if not _contains(text, _CLIENT_WORDS if mail.incoming else _ANY_WORDS):
         return None
     if mail.incoming:
         if _may_confirm_payment(text) and _CONFIRMATION_IN_RE.search(text):
