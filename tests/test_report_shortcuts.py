@@ -1,6 +1,6 @@
 """The report's shortcuts give what the plain way gives: one threading of a client's mail
-shared by the scoring windows and the "waiting on" lists, and the quick tests that rule out
-a message before the payment phrase rules."""
+shared by the scoring windows and the "waiting on" lists, the quick tests that rule out a
+message before the payment phrase rules, accent folding's quick path and the asking rules."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxwatch.analysis import payments
+from inboxwatch.analysis import conversations, payments
 from inboxwatch.analysis.conversations import Mail, Timeline
 from inboxwatch.analysis.scoring import Window, score_windows
 from inboxwatch.analysis.waiting import waiting_questions, waiting_replies
 from inboxwatch.app.demo import run_demo
 from inboxwatch.reporting.build import load_mails
 from inboxwatch.storage.store import Store
+from inboxwatch.text import _fold_table, fold
 from tests.corpus.nasty import corpus
 from tests.test_conversations import NIGHT_SHIFT, OFFICE, at, mailboxes
 
@@ -178,3 +179,36 @@ def test_no_client_confirmation_or_promise_is_ruled_out_by_the_prefilters() -> N
             if confirms:
                 assert payments._may_confirm_payment(text), text
     assert matched > 1000
+
+
+# --- text shortcuts -----------------------------------------------------------------------
+
+
+@given(st.text(st.sampled_from("aáeéiíoóöőuúüűAÁÉŐŰ İẞßǅ.x?-") | st.characters(), max_size=40))
+def test_fold_is_the_folding_table_whatever_the_quick_path(text: str) -> None:
+    assert fold(text) == text.lower().translate(_fold_table())
+
+
+def test_every_character_folds_as_the_table_says() -> None:
+    everything = "".join(map(chr, range(0x250)))
+    assert fold(everything) == everything.lower().translate(_fold_table())
+
+
+def test_the_asking_rules_split_in_two_ask_what_they_asked(tmp_path: Path) -> None:
+    both = re.compile(f"{conversations._ASKING_ANYWHERE.pattern}|\\b\\w+-e\\b")
+
+    def asks(sentence: str) -> bool:  # the rule as one expression, as it was written first
+        folded = fold(sentence.strip())
+        if not folded or conversations._CLOSING.match(folded):
+            return False
+        return bool(
+            conversations._QUESTION_MARK.search(sentence)
+            or conversations._ASKING_START.match(folded)
+            or both.search(folded)
+        )
+
+    texts = [text for _, text in _corpus_texts()] + [m.new_text for m in _sample_mailbox(tmp_path)]
+    texts += ["Megvan-e a számla?", "megvan-e", "Lehet-e holnap", "x-e", "-e", "a-eb"]
+    for text in texts:
+        sentences = conversations._SENTENCES.split(text)
+        assert conversations.is_question(text) == any(asks(s) for s in sentences), text

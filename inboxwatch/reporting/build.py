@@ -132,21 +132,21 @@ def _mail(row: Sequence[Any]) -> Mail:
         complaint,
         after_hours,
     ) = row[: len(_COLUMNS)]
-    return Mail(
-        id=pk,
-        direction=direction,
-        client=client,
-        date=date_utc,
-        subject=subject or "",
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=tuple((references or "").split()),
-        new_text=new_text or "",
-        content_words=content_words or 0,
-        urgent=bool(urgent),
-        vague=bool(vague),
-        complaint=bool(complaint),
-        after_hours=bool(after_hours),
+    return Mail(  # by position, in the order of Mail's fields: quicker than by keyword
+        pk,
+        direction,
+        client,
+        date_utc,
+        subject or "",
+        message_id,
+        in_reply_to,
+        tuple((references or "").split()),
+        new_text or "",
+        content_words or 0,
+        bool(urgent),
+        bool(vague),
+        bool(complaint),
+        bool(after_hours),
     )
 
 
@@ -294,10 +294,11 @@ def _score(client: str, mails: Sequence[Mail], window: Window, s: _Settings) -> 
     )
 
 
-def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo) -> dict[date, int]:
+def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo, since: datetime) -> dict[date, int]:
+    """Incoming messages per local day, of those dated from *since* (naive UTC)."""
     counts: dict[date, int] = {}
     for mail in mails:
-        if mail.incoming:
+        if mail.incoming and mail.date >= since:
             local = mail.date.replace(tzinfo=UTC).astimezone(tz).date()
             counts[local] = counts.get(local, 0) + 1
     return counts
@@ -382,10 +383,11 @@ def _client_scores(
     saved: tuple[float, tuple[str, ...]] | None,
 ) -> _ClientScores:
     *daily, previous = cards
-    counts = _incoming_per_day(mails, s.wt.tz)
+    chart = _chart_days(day)
+    counts = _incoming_per_day(mails, s.wt.tz, report_window(chart[0], 1, s.wt.tz).start)
     points = [
         DailyPoint(when, card.score, counts.get(when, 0))
-        for when, card in zip(_chart_days(day), daily, strict=True)
+        for when, card in zip(chart, daily, strict=True)
     ]
     return _ClientScores(daily[-1], previous, points, _since_yesterday(daily[-1], saved, daily[-2]))
 
