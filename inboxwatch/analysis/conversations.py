@@ -172,6 +172,8 @@ class _UnionFind:
 
 
 def _links(mail: Mail) -> list[str]:
+    if mail.in_reply_to is None and not mail.references:  # most of a client's mail
+        return []
     ids = [_norm_id(i) for i in (mail.in_reply_to, *mail.references)]
     return [i for i in ids if i]
 
