@@ -107,7 +107,13 @@ def test_the_payment_prefilters_change_nothing_on_the_corpora(
 ) -> None:
     mails = _both_ways(_corpus_texts()) + _sample_mailbox(tmp_path)
     filtered = payments.payment_events(mails)
-    monkeypatch.setattr(payments, "_contains", lambda text, words: True)  # no prefilter
+    # no prefilter, and the confirmation rule over the whole text at once
+    monkeypatch.setattr(payments, "_contains", lambda text, words: True)
+    monkeypatch.setattr(
+        payments,
+        "_confirms_payment",
+        lambda text: payments._CONFIRMATION_IN_RE.search(text) is not None,
+    )
     unfiltered = payments.payment_events(mails)
     assert filtered == unfiltered
     kinds = {event.kind for event in unfiltered}
@@ -163,6 +169,19 @@ def test_a_text_the_prefilters_rule_out_matches_no_payment_rule(
         assert payments._contains(text, payments._CLIENT_WORDS)
     if payments._CONFIRMATION_IN_RE.search(text):
         assert payments._may_confirm_payment(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLIENT_PIECES), min_size=1, max_size=10),
+    st.lists(st.sampled_from([" ", ". ", ".", " .", "\n", ".\n", "  "]), min_size=10, max_size=10),
+)
+def test_the_confirmation_rule_asked_sentence_by_sentence_finds_what_it_finds_at_once(
+    pieces: list[str], gaps: list[str]
+) -> None:
+    text = "".join(piece + gap for piece, gap in zip(pieces, gaps, strict=False))
+    whole = payments._CONFIRMATION_IN_RE.search(text) is not None
+    assert payments._confirms_payment(text) == whole
 
 
 def test_no_client_confirmation_or_promise_is_ruled_out_by_the_prefilters() -> None:

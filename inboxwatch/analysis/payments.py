@@ -205,6 +205,17 @@ def _may_confirm_payment(text: str) -> bool:
     )
 
 
+def _confirms_payment(text: str) -> bool:
+    """Whether the client's-confirmation rule matches *text*. Asked sentence by sentence:
+    nothing in the rule, look-arounds included, matches a full stop, so no match spans one
+    (and one at a sentence's start sees a word boundary either way), and only the sentences
+    that may match are searched."""
+    return any(
+        _may_confirm_payment(part) and _CONFIRMATION_IN_RE.search(part) is not None
+        for part in text.split(".")
+    )
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
     """One message that speaks about payment: what it is, and the invoice number it names."""
@@ -232,7 +243,7 @@ def payment_kind(mail: Mail) -> PaymentKind | None:
     if not _contains(text, _CLIENT_WORDS if mail.incoming else _ANY_WORDS):
         return None
     if mail.incoming:
-        if _may_confirm_payment(text) and _CONFIRMATION_IN_RE.search(text):
+        if _may_confirm_payment(text) and _confirms_payment(text):
             return "confirmation"
         return "promise" if _PROMISE_RE.search(text) else None
     if _REMINDER_RE.search(text):
