@@ -228,6 +228,13 @@ def test_the_asking_rules_split_in_two_ask_what_they_asked(tmp_path: Path) -> No
 
     texts = [text for _, text in _corpus_texts()] + [m.new_text for m in _sample_mailbox(tmp_path)]
     texts += ["Megvan-e a számla?", "megvan-e", "Lehet-e holnap", "x-e", "-e", "a-eb"]
+    sentence_end = re.compile(r"(?<=[.!?])\s+|\n+")  # as first written, too
     for text in texts:
-        sentences = conversations._SENTENCES.split(text)
+        sentences = sentence_end.split(text)
+        assert conversations._SENTENCES.split(text) == sentences
         assert conversations.is_question(text) == any(asks(s) for s in sentences), text
+
+
+@given(st.text(st.sampled_from(".!?ab \n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000")))
+def test_sentences_end_where_they_ended(text: str) -> None:
+    assert conversations._SENTENCES.split(text) == re.split(r"(?<=[.!?])\s+|\n+", text)

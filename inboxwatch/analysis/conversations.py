@@ -241,7 +241,9 @@ def thread_keys(mails: Sequence[Mail]) -> dict[int, int]:
 # --- questions ----------------------------------------------------------------------------
 
 _QUESTION_MARK = re.compile(r"\?+(?=\s|$|[\"'»”)\]])")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# (?=\s) first: both ways of ending a sentence start with a space, and the look-ahead rules
+# out most positions quicker than the look-behind
+_SENTENCES = re.compile(r"(?=\s)(?:(?<=[.!?])\s+|\n+)")
 # Sentence openings that ask even without a question mark (accent-folded, lower case).
 _ASKING_START = re.compile(
     r"^(?:could|can|would|will|do|did|does|have|has|are|is|was|were|should|shall)\s+"
