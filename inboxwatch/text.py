@@ -31,7 +31,16 @@ __all__ = [
 def fold(text: str) -> str:
     """Lower-case *text* and replace accented Latin letters by their base letter."""
     lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    for accented, base in _HUNGARIAN:  # what most mail needs, quicker than translate()
+        if accented in lowered:
+            lowered = lowered.replace(accented, base)
     return lowered if lowered.isascii() else lowered.translate(_fold_table())
+
+
+# The accented letters of Hungarian, each with what _fold_table() maps it to.
+_HUNGARIAN: Final = tuple(zip("áéíóöőúüű", "aeiooouuu", strict=True))
 
 
 @functools.cache

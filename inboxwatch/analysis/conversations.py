@@ -172,6 +172,8 @@ class _UnionFind:
 
 
 def _links(mail: Mail) -> list[str]:
+    if mail.in_reply_to is None and not mail.references:  # most of a client's mail
+        return []
     ids = [_norm_id(i) for i in (mail.in_reply_to, *mail.references)]
     return [i for i in ids if i]
 
@@ -239,7 +241,9 @@ def thread_keys(mails: Sequence[Mail]) -> dict[int, int]:
 # --- questions ----------------------------------------------------------------------------
 
 _QUESTION_MARK = re.compile(r"\?+(?=\s|$|[\"'»”)\]])")
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+# (?=\s) first: both ways of ending a sentence start with a space, and the look-ahead rules
+# out most positions quicker than the look-behind
+_SENTENCES = re.compile(r"(?=\s)(?:(?<=[.!?])\s+|\n+)")
 # Sentence openings that ask even without a question mark (accent-folded, lower case).
 _ASKING_START = re.compile(
     r"^(?:could|can|would|will|do|did|does|have|has|are|is|was|were|should|shall)\s+"
@@ -248,12 +252,14 @@ _ASKING_START = re.compile(
     r"|^(?:tudnal|tudnad|tudna|tudnak|meg tudnad|megtudnad|mikor|mit|milyen|melyik|hol|"
     r"hova|honnan|hogyan|miert|mennyi|mennyit|hany|kinek|kit|mikorra|meddig)\b"
 )
-# Phrases that ask for an answer wherever they stand.
+# Phrases that ask for an answer wherever they stand,
 _ASKING_ANYWHERE = re.compile(
     r"\b(?:please (?:confirm|let me know|advise)|let me know|kindly confirm|"
     r"jelezd|jelezz|jelezze|erositsd meg|erositse meg|visszajelzest kerek)\b"
-    r"|\b\w+-e\b"  # Hungarian yes/no particle: "megvan-e", "lehet-e"
 )
+# and the Hungarian yes/no particle: "megvan-e", "lehet-e" (looked for only after a quick
+# test for "-e": trying \w+ at every word is the slowest part of a sentence)
+_YES_NO_PARTICLE = re.compile(r"\b\w+-e\b")
 
 
 # Courtesy questions that close a message and expect no answer.
@@ -271,6 +277,7 @@ def _asks(sentence: str) -> bool:
         _QUESTION_MARK.search(sentence)
         or _ASKING_START.match(folded)
         or _ASKING_ANYWHERE.search(folded)
+        or ("-e" in folded and _YES_NO_PARTICLE.search(folded))
     )
 
 
@@ -392,6 +399,20 @@ class Timeline:
         # by question: working time since it was asked
         self._waits: dict[int, WorkingHoursTally] = {}
         self._replies: dict[_Conversations, list[_Reply | None]] = {}
+
+    @classmethod
+    def of(
+        cls, mails: Iterable[Mail] | Timeline, wt: WorkingTime, moments: Iterable[datetime] = ()
+    ) -> Timeline:
+        """*mails* threaded at *moments*. A :class:`Timeline` given is shared as it is, not
+        threaded again: it must measure in *wt* and have been threaded at every moment."""
+        if not isinstance(mails, Timeline):
+            return cls(mails, wt, moments)
+        if mails.wt != wt:
+            raise ValueError("this timeline measures waits in another working time")
+        for when in moments:
+            mails._seen_at(when)  # raises for a moment it was not threaded at
+        return mails
 
     def count_before(self, when: datetime) -> int:
         """How many of the mails are dated before *when*."""

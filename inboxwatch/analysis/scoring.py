@@ -210,8 +210,10 @@ class _History:
     (:meth:`found_in`); each window takes its part.
     """
 
-    def __init__(self, mails: Sequence[Mail], wt: WorkingTime, windows: Sequence[Window]) -> None:
-        self.timeline = Timeline(mails, wt, [w.end for w in windows])
+    def __init__(
+        self, mails: Sequence[Mail] | Timeline, wt: WorkingTime, windows: Sequence[Window]
+    ) -> None:
+        self.timeline = Timeline.of(mails, wt, [w.end for w in windows])
         self.incoming = [m for m in self.timeline.mails if m.incoming]
         self._incoming_dates = [m.date for m in self.incoming]
         self._found: dict[tuple[object, ...], tuple[list[datetime], tuple[Evidence, ...]]] = {}
@@ -828,7 +830,7 @@ def score_client(
 
 def score_windows(
     client: str,
-    mails: Sequence[Mail],
+    mails: Sequence[Mail] | Timeline,
     windows: Sequence[Window],
     wt: WorkingTime,
     thresholds: Mapping[str, float] | None = None,
@@ -836,7 +838,8 @@ def score_windows(
     payment_terms_days: float = DEFAULT_TERMS_DAYS,
     ledger: Sequence[LedgerInvoice] = (),
 ) -> list[Scorecard]:
-    """:func:`score_client` for each of *windows*, preparing the mail once for all of them."""
+    """:func:`score_client` for each of *windows*, preparing the mail once for all of them.
+    *mails* may be a :class:`Timeline` in *wt* already threaded at each window's end."""
     history = _History(mails, wt, windows)
     settings, invoices = thresholds or {}, tuple(ledger)
     return [

@@ -59,15 +59,16 @@ class WaitingOn:
 
 def waiting_questions(
     client: str,
-    mails: Sequence[Mail],
+    mails: Sequence[Mail] | Timeline,
     client_wt: WorkingTime,
     as_of: datetime,
     since: datetime,
     min_working_hours: float,
 ) -> list[WaitingQuestion]:
     """The user's questions asked in [*since*, *as_of*) with no answer by *as_of* after more
-    than *min_working_hours* of the client's working time (naive UTC moments)."""
-    found = Timeline(mails, client_wt, [as_of]).question_answers(as_of, since)
+    than *min_working_hours* of the client's working time (naive UTC moments). *mails* may
+    be a :class:`Timeline` in *client_wt* already threaded as of *as_of* (shared, not redone)."""
+    found = Timeline.of(mails, client_wt, [as_of]).question_answers(as_of, since)
     return [
         WaitingQuestion(
             client, q.question_id, q.subject, q.asked_at, q.working_hours, q.calendar_hours
@@ -79,15 +80,16 @@ def waiting_questions(
 
 def waiting_replies(
     client: str,
-    mails: Sequence[Mail],
+    mails: Sequence[Mail] | Timeline,
     my_wt: WorkingTime,
     as_of: datetime,
     since: datetime,
     habitual_urgency: bool,
 ) -> list[WaitingReply]:
     """The client's messages received in [*since*, *as_of*) that the user has not replied to
-    by *as_of*, each with its reply suggestion."""
-    timeline = Timeline(mails, my_wt, [as_of])
+    by *as_of*, each with its reply suggestion. *mails* may be a :class:`Timeline` in *my_wt*
+    already threaded as of *as_of*."""
+    timeline = Timeline.of(mails, my_wt, [as_of])
     return [
         WaitingReply(
             client,

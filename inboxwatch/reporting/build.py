@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
-from inboxwatch.analysis.conversations import Mail, unreplied
+from inboxwatch.analysis.conversations import Mail, Timeline, unreplied
 from inboxwatch.analysis.payments import DEFAULT_TERMS_DAYS, LedgerInvoice
 from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
 from inboxwatch.analysis.scoring import (
@@ -138,21 +138,21 @@ def _mail(row: Sequence[Any]) -> Mail:
         complaint,
         after_hours,
     ) = row[: len(_COLUMNS)]
-    return Mail(
-        id=pk,
-        direction=direction,
-        client=client,
-        date=date_utc,
-        subject=subject or "",
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=tuple((references or "").split()),
-        new_text=new_text or "",
-        content_words=content_words or 0,
-        urgent=bool(urgent),
-        vague=bool(vague),
-        complaint=bool(complaint),
-        after_hours=bool(after_hours),
+    return Mail(  # by position, in the order of Mail's fields: quicker than by keyword
+        pk,
+        direction,
+        client,
+        date_utc,
+        subject or "",
+        message_id,
+        in_reply_to,
+        tuple((references or "").split()),
+        new_text or "",
+        content_words or 0,
+        bool(urgent),
+        bool(vague),
+        bool(complaint),
+        bool(after_hours),
     )
 
 
@@ -318,10 +318,11 @@ def _score(client: str, mails: Sequence[Mail], window: Window, s: _Settings) -> 
     )
 
 
-def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo) -> dict[date, int]:
+def _incoming_per_day(mails: Sequence[Mail], tz: ZoneInfo, since: datetime) -> dict[date, int]:
+    """Incoming messages per local day, of those dated from *since* (naive UTC)."""
     counts: dict[date, int] = {}
     for mail in mails:
-        if mail.incoming:
+        if mail.incoming and mail.date >= since:
             local = mail.date.replace(tzinfo=UTC).astimezone(tz).date()
             counts[local] = counts.get(local, 0) + 1
     return counts
@@ -376,21 +377,30 @@ def _chart_days(day: date) -> list[date]:
     return [day - timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1)]
 
 
+def _windows(day: date, s: _Settings) -> list[Window]:
+    """The windows ending on each of the last CHART_DAYS days (oldest first), then the
+    window before the last."""
+    windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
+    return [*windows, windows[-1].before()]
+
+
+def _timeline(mails: Sequence[Mail], day: date, s: _Settings, as_of: datetime) -> Timeline:
+    """The client's mail threaded once for the scoring windows and the "waiting on" lists."""
+    return Timeline(mails, s.wt, [*(w.end for w in _windows(day, s)), as_of])
+
+
 def _client_windows(
     name: str,
-    mails: Sequence[Mail],
+    mails: Timeline,
     day: date,
     s: _Settings,
     ledger: Sequence[LedgerInvoice] = (),
 ) -> list[Scorecard]:
-    """The scorecards for the windows ending on each of the last CHART_DAYS days (oldest
-    first), then the one for the window before the last: the client's mail is threaded once
-    for all of them."""
-    windows = [report_window(when, s.window_days, s.wt.tz) for when in _chart_days(day)]
+    """The scorecards for :func:`_windows`, from the client's threaded mail."""
     return score_windows(
         name,
         mails,
-        [*windows, windows[-1].before()],
+        _windows(day, s),
         s.wt,
         s.thresholds,
         s.min_messages,
@@ -407,10 +417,11 @@ def _client_scores(
     saved: tuple[float, tuple[str, ...]] | None,
 ) -> _ClientScores:
     *daily, previous = cards
-    counts = _incoming_per_day(mails, s.wt.tz)
+    chart = _chart_days(day)
+    counts = _incoming_per_day(mails, s.wt.tz, report_window(chart[0], 1, s.wt.tz).start)
     points = [
         DailyPoint(when, card.score, counts.get(when, 0))
-        for when, card in zip(_chart_days(day), daily, strict=True)
+        for when, card in zip(chart, daily, strict=True)
     ]
     return _ClientScores(daily[-1], previous, points, _since_yesterday(daily[-1], saved, daily[-2]))
 
@@ -459,9 +470,11 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
     saved = load_scores(store, day - timedelta(days=1))
     ledger = load_ledger(store, tz)
     names = _client_names(config, found)
+    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
+    timelines = {n: _timeline(found.get(n, []), day, _settings(config, n), as_of) for n in names}
     cards = _against_peers(
         {
-            n: _client_windows(n, found.get(n, []), day, _settings(config, n), ledger.get(n, ()))
+            n: _client_windows(n, timelines[n], day, _settings(config, n), ledger.get(n, ()))
             for n in names
         },
         config.report.thresholds,
@@ -488,8 +501,7 @@ def _build_report(config: Config, store: Store, day: date) -> Report:
                 _settings(config, name),
                 window.end - REPORT_REPLY_LOOKBACK,
             )
-    as_of = min(window.end, _naive_utc(datetime.now(UTC)))
-    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of)
+    waiting = _waiting(config, found, {n: c.card for n, c in scores.items()}, as_of, timelines)
     return Report(
         day=day,
         window=window,
@@ -508,8 +520,10 @@ def _waiting(
     found: Mapping[str, Sequence[Mail]],
     cards: Mapping[str, Scorecard],
     as_of: datetime,
+    timelines: Mapping[str, Timeline] | None = None,
 ) -> WaitingOn:
-    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time."""
+    """The "waiting on" lists as of *as_of* (naive UTC), in each client's working time;
+    from *timelines* (each client's mail threaded as of *as_of*) when given."""
     since = as_of - timedelta(days=config.waiting.days)
     questions: list[WaitingQuestion] = []
     replies: list[WaitingReply] = []
@@ -518,8 +532,12 @@ def _waiting(
         card = cards.get(name)
         habitual = card is not None and card.sign("everything_urgent").fired
         # only what can matter is threaded: the lists' own days, and a margin before them
-        # for the threads they continue (the report's scoring already threaded everything)
-        known = [m for m in mails if since - LOOKBACK_MARGIN <= m.date < as_of]
+        # for the threads they continue
+        known: Sequence[Mail] | Timeline = (
+            timelines[name]
+            if timelines is not None
+            else [m for m in mails if since - LOOKBACK_MARGIN <= m.date < as_of]
+        )
         questions += waiting_questions(
             name, known, s.wt, as_of, since, config.waiting.after_working_hours
         )
