@@ -260,3 +260,47 @@ def test_a_late_payer_in_the_ledger_is_flagged_and_an_on_time_payer_is_not(
     assert quiet["fired"] is False and quiet["value"] == 0 and quiet["evidence"] == []
     assert quiet["measures"]["ledger_invoices"] == 2
     assert _entry(report, on_time)["paid_late_days"] is None
+
+
+# --- an invoice sent only as a PDF attachment --------------------------------------------------
+
+
+def test_an_invoice_sent_as_a_pdf_named_like_one_is_read_from_the_attachment_name(
+    tmp_path: Path, dovecot: MailUser
+) -> None:
+    """The mail says nothing but "here it is"; the PDF's name says what it is and its number,
+    so the reminders after the due date make that invoice overdue."""
+    client = "peter@lassu.example"
+    invoice = EmailMessage()
+    invoice["From"], invoice["To"], invoice["Subject"] = ME, client, "November"
+    invoice["Date"] = format_datetime(datetime(2026, 11, 2, 10, tzinfo=BUDAPEST))
+    invoice["Message-ID"] = "<pdf-invoice@test.example>"
+    invoice.set_content("Szia Péter!\n\nKüldöm, köszönöm.")
+    invoice.add_attachment(
+        b"%PDF-1.4 not really",
+        maintype="application",
+        subtype="pdf",
+        filename="Szamla_2026-0112.pdf",
+    )
+    reminders = [
+        _mail(ME, client, day, "Fizetési emlékeztető", "Kedves Péter!\n\nKérlek, utald el.")
+        for day in (12, 18, 25)
+    ]
+    dovecot.seed([bytes(invoice), *reminders], folder="Sent", flags="S")
+    with smtp_server() as smtp:
+        config = write_config(
+            tmp_path / "inboxwatch.toml",
+            database_url=f"sqlite:///{tmp_path / 'iw.db'}",
+            mailbox=dovecot,
+            smtp=smtp,
+            clients=CLIENTS[:1],
+        )
+        env = cli_env(dovecot)
+        poll = run_cli(config, "poll", "--once", env=env)
+        assert poll.returncode == 0, poll.stderr
+        result = run_cli(config, "report", "--format", "json", "--date", REPORT_DAY, env=env)
+    assert result.returncode == 0, result.stderr
+    late = _sign(json.loads(result.stdout), "Lassú Kft.")
+    assert late["fired"] is True
+    notes = [e["note"] for e in late["evidence"]]
+    assert any(n.startswith("invoice 2026-0112: ") and "days overdue" in n for n in notes), notes

@@ -147,3 +147,33 @@ def test_a_reminder_before_the_due_date_does_not_make_an_invoice_overdue() -> No
     )
     (invoice,) = link_invoices(events, DAY + timedelta(days=30), 8)
     assert not invoice.chased and invoice.overdue_days == 0
+
+
+@pytest.mark.parametrize(
+    ("direction", "names", "kind", "number"),
+    [
+        ("out", ("Szamla_2026-0112.pdf",), "invoice", "2026-0112"),
+        ("out", ("logo.png", "Számla 2026/17.PDF"), "invoice", "2026/17"),
+        ("out", ("invoice-INV-42.pdf",), "invoice", "INV-42"),
+        ("out", ("Díjbekérő.pdf",), "invoice", None),
+        ("out", ("szamlazasi_utmutato.pdf",), None, None),  # a guide to invoicing
+        ("out", ("invoice-template.docx",), None, None),  # not a PDF
+        ("out", ("report.pdf",), None, None),
+        ("in", ("Szamla_2026-0112.pdf",), None, None),  # the client's invoice to you
+    ],
+)
+def test_a_pdf_named_like_an_invoice_in_sent_mail_is_an_invoice(
+    direction: str, names: tuple[str, ...], kind: str | None, number: str | None
+) -> None:
+    sent = Mail(
+        id=next(_ids),
+        direction=direction,
+        client="C",
+        date=DAY,
+        subject="November",
+        new_text="Hi Tom, see attached.",
+        attachments=names,
+    )
+    assert payment_kind(sent) == kind
+    events = payment_events([sent])
+    assert [(e.kind, e.invoice) for e in events] == ([(kind, number)] if kind else [])

@@ -80,6 +80,7 @@ class Mail:
     vague: bool = False
     complaint: bool = False
     after_hours: bool = False
+    attachments: tuple[str, ...] = ()  # the attachments' file names
 
     @property
     def incoming(self) -> bool:

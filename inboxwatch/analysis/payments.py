@@ -6,7 +6,8 @@ Phrase rules, English and Hungarian, matched on the accent-folded subject and ne
 (:func:`inboxwatch.text.fold`), each read only in the direction it belongs to:
 
 * in the user's sent mail, an *invoice* ("Invoice 2026/0112", "please find attached my
-  invoice", "mellékelten küldöm a számlát") and a *reminder* ("friendly reminder: invoice …
+  invoice", "mellékelten küldöm a számlát", or a PDF attached under a name such as
+  "Szamla_2026-0112.pdf") and a *reminder* ("friendly reminder: invoice …
   is overdue", "fizetési emlékeztető", "a … számú számla még nincs kiegyenlítve"); a thank-you
   for a payment received ("payment received", "megérkezett az utalás") is a *confirmation*;
 * in the client's mail, a *promise* to pay later ("we'll transfer it next week", "csak a jövő
@@ -70,6 +71,10 @@ _NUMBER_RE: Final = re.compile(
     r"|\b([a-z]{0,6}[-/]?\d[\w/.-]*\d)\s+(?:sz\.|szamu|sorszamu)\s+(?:szamla|dijbekero)"
 )
 
+# An attachment named like an invoice: the word alone between non-letters ("Szamla_12.pdf",
+# "invoice-2026-7.pdf"), not inside another ("szamlazasi_utmutato.pdf").
+_INVOICE_FILE_RE: Final = re.compile(r"(?<![a-z])(?:invoice|szamla|dijbekero)(?![a-z])")
+_AFTER_INVOICE_WORD_RE: Final = re.compile(r"(invoice|szamla|dijbekero)[\s_-]+")
 _INVOICE_SUBJECT_RE: Final = re.compile(r"^\W*(?:invoice|szamla|dijbekero)\b")
 _INVOICE_BODY_RE: Final = re.compile(
     r"\b(?:attached|enclosed|attaching|here is|here's|please find|sending you|i send you)"
@@ -243,10 +248,30 @@ def invoice_number(text: str) -> str | None:
     return (match.group(1) or match.group(2)).upper()
 
 
+def invoice_attachment(mail: Mail) -> str | None:
+    """The first attachment of the user's *mail* that is an invoice by its name: a PDF
+    whose name has the word invoice, számla or díjbekérő ("Szamla_2026-0112.pdf",
+    "INV-42 invoice.pdf"); None for client mail and for every other name."""
+    if mail.incoming:
+        return None
+    for name in mail.attachments:
+        folded = fold(name)
+        if folded.endswith(".pdf") and _INVOICE_FILE_RE.search(folded):
+            return name
+    return None
+
+
 def payment_kind(mail: Mail) -> PaymentKind | None:
     """What *mail* says about payment, by the rules in the module docstring, or None."""
     subject = fold(mail.subject)
     text = f"{subject}\n{fold(mail.new_text)}"
+    kind = _kind_by_text(mail, subject, text)
+    if kind is None and invoice_attachment(mail) is not None:
+        return "invoice"
+    return kind
+
+
+def _kind_by_text(mail: Mail, subject: str, text: str) -> PaymentKind | None:
     if not _contains(text, _CLIENT_WORDS if mail.incoming else _ANY_WORDS):
         return None
     if mail.incoming:
@@ -263,6 +288,14 @@ def payment_kind(mail: Mail) -> PaymentKind | None:
     return None
 
 
+def _number_in_file_name(name: str | None) -> str | None:
+    """The invoice number in an attachment's name: "Szamla_2026-0112.pdf" → "2026-0112"."""
+    if name is None:
+        return None
+    stem = _AFTER_INVOICE_WORD_RE.sub(r"\1 ", fold(name.rpartition(".")[0]))
+    return invoice_number(stem.replace("_", " "))
+
+
 def payment_events(mails: Iterable[Mail]) -> list[PaymentEvent]:
     """The messages among *mails* that speak about payment, in the order given."""
     events = []
@@ -270,6 +303,8 @@ def payment_events(mails: Iterable[Mail]) -> list[PaymentEvent]:
         kind = payment_kind(mail)
         if kind is not None:
             number = invoice_number(f"{mail.subject}\n{mail.new_text}")
+            if number is None and kind == "invoice":
+                number = _number_in_file_name(invoice_attachment(mail))
             events.append(PaymentEvent(mail.id, mail.date, mail.subject, kind, number))
     return events
 

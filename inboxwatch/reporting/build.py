@@ -102,6 +102,7 @@ _COLUMNS = (
     messages.c.vague,
     messages.c.complaint,
     messages.c.after_hours,
+    messages.c.attachment_names,
 )
 
 
@@ -137,6 +138,7 @@ def _mail(row: Sequence[Any]) -> Mail:
         vague,
         complaint,
         after_hours,
+        attachment_names,
     ) = row[: len(_COLUMNS)]
     return Mail(  # by position, in the order of Mail's fields: quicker than by keyword
         pk,
@@ -153,6 +155,7 @@ def _mail(row: Sequence[Any]) -> Mail:
         bool(vague),
         bool(complaint),
         bool(after_hours),
+        tuple(attachment_names.split("\n")) if attachment_names else (),
     )
 
 
