@@ -6,10 +6,12 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from inboxwatch.errors import LockError
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.leases import Leases
+from inboxwatch.storage.schema import leases
 from inboxwatch.storage.store import Store, utcnow
 from tests.dovecot import MailUser, make_message
 
@@ -215,3 +217,73 @@ def test_a_kept_lease_outlives_its_ttl_and_lapses_soon_after_the_keeper_stops(st
     time.sleep(3.2)
     assert Leases(store).acquire("account:work").holder != "otherhost:1:x"
     assert keeper.problem() is not None  # it knows its lease lapsed
+
+
+def test_a_poller_keeps_its_short_account_lease_while_the_server_is_silent(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
+    """The account lease is renewed by a thread, not once per batch: a sync stuck on a
+    silent server for longer than the lease's ttl still holds it (so its ttl can be short,
+    and a poller that died on another host blocks the account only that long)."""
+    from inboxwatch.ingest.sync import sync_account
+    from tests.netproxy import NetProxy
+
+    dovecot.seed([make_message(i) for i in range(3)])
+    with NetProxy("127.0.0.1", dovecot.server.port) as proxy:
+        account = dovecot.account(port=proxy.port)
+        proxy.stall()
+        result: list[int] = []
+
+        def sync() -> None:
+            report = sync_account(account, "secret", sqlite_store, ingest_ctx, lease_seconds=1.0)
+            result.append(report.inserted)
+
+        syncing = threading.Thread(target=sync)
+        syncing.start()
+        name = f"account:{account.name}"
+        for _ in range(100):  # until the sync has taken its lease
+            with sqlite_store.transaction() as conn:
+                if conn.execute(select(leases.c.holder).where(leases.c.name == name)).first():
+                    break
+            threading.Event().wait(0.05)
+        other = Leases(sqlite_store, holder="otherhost:4242")
+        deadline = utcnow() + timedelta(seconds=3)
+        refused = 0
+        while utcnow() < deadline:  # three ttls of silence: the lease never lapses
+            with pytest.raises(LockError, match="in use by"):
+                other.acquire(f"account:{account.name}", ttl_seconds=60)
+            refused += 1
+            threading.Event().wait(0.2)
+        proxy.resume()
+        syncing.join(timeout=30)
+    assert refused >= 10 and result == [3]
+    # and it was released at the end
+    assert other.acquire(f"account:{account.name}").holder == "otherhost:4242"
+
+
+def test_a_poller_still_forks_its_parsing_workers_while_its_lease_thread_runs(
+    dovecot: MailUser,
+    sqlite_store: Store,
+    ingest_ctx: IngestContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Forking wants no other thread: the lease thread pauses for the fork."""
+    from inboxwatch.ingest import workers
+    from inboxwatch.ingest.pipeline import PARALLEL_MIN_MESSAGES
+    from inboxwatch.ingest.sync import sync_account
+
+    if threading.active_count() != 1:
+        pytest.skip("this test process runs other threads; forking is unsafe here anyway")
+    forked: list[int] = []
+    real_fork_pool = workers.fork_pool
+
+    def recording_fork_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
+        forked.append(threading.active_count())
+        return real_fork_pool(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "fork_pool", recording_fork_pool)
+    dovecot.seed([make_message(i) for i in range(PARALLEL_MIN_MESSAGES)])
+    report = sync_account(dovecot.account(), "secret", sqlite_store, ingest_ctx, lease_seconds=1.0)
+    assert report.inserted == PARALLEL_MIN_MESSAGES
+    assert forked == [1]  # forked once, with the lease thread paused
+    assert threading.active_count() == 1  # and the lease thread is gone after the sync

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -224,13 +225,20 @@ class BatchBuilder:
     """
 
     def __init__(
-        self, ctx: IngestContext, expected_messages: int, workers: int | None = None
+        self,
+        ctx: IngestContext,
+        expected_messages: int,
+        workers: int | None = None,
+        quiet: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
+        """*quiet* gives a block during which this process runs no other thread of its
+        own, to fork in (the sync pauses its lease renewal thread)."""
         self.ctx = ctx
         self.workers = workers if workers is not None else os.cpu_count() or 1
         self._pool = WarmPool(ctx, "ingest")
         if expected_messages >= PARALLEL_MIN_MESSAGES:
-            self._pool.start(self.workers)
+            with quiet():
+                self._pool.start(self.workers)
 
     @property
     def parallel(self) -> bool:

@@ -13,7 +13,9 @@ fetched, and a copy fetched under a new UID or UIDVALIDITY is not stored (see
 :mod:`~inboxwatch.storage.tombstones`).
 
 On a dropped connection the sync reconnects with exponential backoff and jitter and resumes
-from the stored watermark; the account's lease is held throughout and renewed per batch.
+from the stored watermark; the account's lease is held throughout, renewed by a
+:class:`~inboxwatch.storage.leases.LeaseKeeper` thread (paused while ingest workers are
+forked) and checked after every batch.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from typing import Protocol, Self
 
 from inboxwatch.config import AccountConfig, Config
 from inboxwatch.credentials import resolve_password
-from inboxwatch.errors import ImapAuthError, ImapConnectError, ImapError, InboxwatchError
+from inboxwatch.errors import (
+    ImapAuthError,
+    ImapConnectError,
+    ImapError,
+    InboxwatchError,
+    LockError,
+)
 from inboxwatch.ingest.pipeline import (
     BatchBuilder,
     IngestContext,
@@ -41,13 +49,16 @@ from inboxwatch.ingest.pipeline import (
 from inboxwatch.oauth import Secret, token_source
 from inboxwatch.sources.imap import FolderInfo, ImapSession
 from inboxwatch.storage.health import record_sync_failure, record_sync_success
-from inboxwatch.storage.leases import DEFAULT_TTL_SECONDS, Lease, Leases
+from inboxwatch.storage.leases import LeaseKeeper, Leases
 from inboxwatch.storage.store import NewMessage, Store, StoredCopy
 
 logger = logging.getLogger(__name__)
 
 # Sizes are fetched and batches planned for this many UIDs at a time (memory stays flat).
 SIZE_WINDOW = 5_000
+# The account lease: renewed every third of this by its keeper thread, so a poller that died
+# on another host (whose pid cannot be checked) blocks the account this long at most.
+ACCOUNT_LEASE_SECONDS = 30.0
 
 
 class MailSession(Protocol):
@@ -297,8 +308,7 @@ class _AccountSync:
         store: Store,
         ctx: IngestContext,
         session_factory: SessionFactory,
-        leases: Leases,
-        lease: Lease,
+        keeper: LeaseKeeper,
         report: AccountReport,
     ) -> None:
         self.account = account
@@ -306,8 +316,7 @@ class _AccountSync:
         self.store = store
         self.ctx = ctx
         self.session_factory = session_factory
-        self.leases = leases
-        self.lease = lease
+        self.keeper = keeper
         self.report = report
         self.progress = False
         self.guard = FetchGuard()
@@ -340,7 +349,7 @@ class _AccountSync:
                     failures,
                     max_reconnects,
                 )
-                self.renew_lease()
+                self.check_lease()
                 backoff.sleep(delay)
 
     def add_sent_folder(self, session: MailSession, pending: list[str]) -> None:
@@ -358,8 +367,12 @@ class _AccountSync:
             logger.info("%s: the Sent folder is %r", self.account.name, found)
             pending.append(found)
 
-    def renew_lease(self) -> None:
-        self.lease = self.leases.renew(self.lease)
+    def check_lease(self) -> None:
+        """Stop (LockError) once the lease is no longer ours: taken by another process, or
+        not renewed for its ttl (its keeper thread renews it)."""
+        problem = self.keeper.problem()
+        if problem is not None:
+            raise LockError(f"{self.account.name}: {problem}; stopping this sync")
 
     def sync_folder(self, session: MailSession, folder: str) -> None:
         report = self.report.folder(folder)
@@ -419,7 +432,7 @@ class _AccountSync:
     ) -> None:
         if not uids:
             return
-        with BatchBuilder(self.ctx, len(uids)) as builder:
+        with BatchBuilder(self.ctx, len(uids), quiet=self.keeper.paused) as builder:
             # With worker processes, batch k is stored while the next ones are being parsed;
             # batches are still committed one by one and in order.
             pending: deque[tuple[PendingRecords, int, int]] = deque()
@@ -544,7 +557,7 @@ class _AccountSync:
         report.rekeyed += len(rekeys)
         report.unparseable += sum(1 for r in fresh if r.parse_error is not None)
         report.last_uid = mark
-        self.renew_lease()
+        self.check_lease()
 
     def _returned_mail(
         self, session: MailSession, folder: str, uidvalidity: int, records: list[NewMessage]
@@ -610,7 +623,7 @@ def sync_account(
     max_reconnects: int = 5,
     backoff: Backoff | None = None,
     leases: Leases | None = None,
-    lease_seconds: float = DEFAULT_TTL_SECONDS,
+    lease_seconds: float = ACCOUNT_LEASE_SECONDS,
 ) -> AccountReport:
     """Sync every folder of *account* (and its Sent folder) into *store*, read-only.
 
@@ -621,14 +634,14 @@ def sync_account(
     leases = leases or Leases(store)
     report = AccountReport(account.name)
     started = time.monotonic()
-    lease = leases.acquire(f"account:{account.name}", lease_seconds)
-    run = _AccountSync(account, password, store, ctx, session_factory, leases, lease, report)
+    keeper = LeaseKeeper(leases, leases.acquire(f"account:{account.name}", lease_seconds))
+    run = _AccountSync(account, password, store, ctx, session_factory, keeper.start(), report)
     try:
         run.run(max_reconnects, backoff or Backoff())
     except BaseException as exc:
         # Keep the original error; an unreleased lease simply expires.
         with suppress(InboxwatchError):
-            leases.release(run.lease)
+            leases.release(keeper.stop())
         if isinstance(exc, InboxwatchError):
             with suppress(InboxwatchError):  # the database itself may be what failed
                 record_sync_failure(
@@ -639,7 +652,7 @@ def sync_account(
                     login=isinstance(exc, ImapAuthError),
                 )
         raise
-    leases.release(run.lease)
+    leases.release(keeper.stop())
     report.elapsed_seconds = time.monotonic() - started
     _record_outcome(store, report)
     return report

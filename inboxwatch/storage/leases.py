@@ -9,14 +9,13 @@ A holder names its host, pid and process start time (``host:pid:start:tag``). Wh
 ran on this host and that process is gone (its pid is free, or now belongs to a process that
 started at another time), the lease is taken over at once: a SIGKILLed or OOM-killed process
 does not block the next one. A holder on another host cannot be checked; its lease expires
-*ttl* after its last renewal. The service renews its lease with a :class:`LeaseKeeper`
-thread, every third of a short ttl; a poller renews its account lease between batches (a
-thread would keep it from forking its ingest workers), so its ttl stays long.
+*ttl* after its last renewal. Every holder renews its lease with a :class:`LeaseKeeper`
+thread, every third of a short ttl (30 s for the service and for an account); a poller
+pauses that thread for the moment it forks its ingest workers (:meth:`LeaseKeeper.paused`).
 
     leases = Leases(store)
-    with leases.hold("account:work", ttl_seconds=60) as lease:
-        ...
-        lease = leases.renew(lease)      # between batches
+    with leases.hold("account:work", ttl_seconds=30) as lease:
+        ...                              # renewed every 10 s meanwhile
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ from inboxwatch.storage.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TTL_SECONDS = 300.0  # a poller renews between batches (see LeaseKeeper)
+DEFAULT_TTL_SECONDS = 30.0  # renewed every 10 s by a LeaseKeeper thread
 
 
 @dataclass(frozen=True)
@@ -290,7 +289,12 @@ class LeaseKeeper:
         self._lost: str | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{lease.name}")
+        self._thread = self._new_thread()
+
+    def _new_thread(self) -> threading.Thread:
+        return threading.Thread(
+            target=self._run, args=(self._stopping,), daemon=True, name=f"lease-{self._lease.name}"
+        )
 
     @property
     def lease(self) -> Lease:
@@ -307,6 +311,24 @@ class LeaseKeeper:
         self._thread.join(timeout=self.RETRY_SECONDS * 5)
         return self.lease
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No renewal thread during the block, for a process about to fork (forking copies
+        only the calling thread; see ``ingest.workers.fork_is_safe``). The block must be
+        short: the lease is not renewed meanwhile. A renewal hung on the database keeps its
+        thread alive, and then the caller simply finds forking unsafe."""
+        if not self._thread.is_alive():
+            yield
+            return
+        self._stopping.set()
+        self._thread.join(timeout=self.RETRY_SECONDS * 5)
+        try:
+            yield
+        finally:
+            self._stopping = threading.Event()
+            self._thread = self._new_thread()
+            self._thread.start()
+
     def problem(self) -> str | None:
         """None while the lease is ours; otherwise what happened to it."""
         with self._lock:
@@ -319,9 +341,9 @@ class LeaseKeeper:
                 )
         return None
 
-    def _run(self) -> None:
+    def _run(self, stopping: threading.Event) -> None:
         wait = self._lease.ttl_seconds / 3
-        while not self._stopping.wait(wait):
+        while not stopping.wait(wait):
             attempt = time.monotonic()
             try:
                 renewed = self.leases.renew(self.lease)
