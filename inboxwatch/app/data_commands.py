@@ -89,12 +89,27 @@ def forget_command(
             out.write("run again with --yes to delete it and store none of their new mail\n")
             return 0
         with Leases(store).hold(SERVICE_LEASE):
+            _refuse_while_workers_run(store)
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
         out.write(
             f"{client}: their new mail will not be stored; to store it again: "
             f"inboxwatch forget {shlex.quote(client)} --undo\n"
         )
     return 0
+
+
+def _refuse_while_workers_run(store: Store) -> None:
+    """The service lease keeps a single service out; `run` workers on PostgreSQL join
+    before they check it, so seeing none here after taking it means none works."""
+    from inboxwatch.errors import LockError
+    from inboxwatch.storage.leases import Leases, describe_holder
+
+    workers = Leases(store).live_members()
+    if workers:
+        raise LockError(
+            f"the service runs as {len(workers)} worker(s) on this database "
+            f"({', '.join(describe_holder(w) for w in workers)}); stop them first"
+        )
 
 
 def unforget_command(config: Config, client: str, out: TextIO) -> int:

@@ -8,7 +8,12 @@ import logging
 import threading
 from typing import TextIO
 
-from inboxwatch.app.metrics import failing_accounts, metrics_text, read_snapshot
+from inboxwatch.app.metrics import (
+    accounts_by_worker,
+    failing_accounts,
+    metrics_text,
+    read_snapshot,
+)
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.storage.store import Store
@@ -42,8 +47,10 @@ def health_problems(config: Config, store: Store) -> list[str]:
 
     snap = read_snapshot(config, store, SERVICE_LEASE)
     problems = []
-    if snap.service_lease_until is None or snap.service_lease_until < snap.now:
-        problems.append("the service is not running (no live service lease in the database)")
+    if not snap.running:
+        problems.append(
+            "the service is not running (no live service lease or worker in the database)"
+        )
     return problems + failing_accounts(config, snap)
 
 
@@ -51,7 +58,7 @@ def health_command(config: Config, out: TextIO) -> int:
     """0 when the service runs and syncs; 1 with the reasons otherwise, also when the
     database does not answer within HEALTH_TIMEOUT_SECONDS (a stalled server must not hang
     the check that is meant to notice it)."""
-    answer: list[list[str]] = []
+    answer: list[tuple[list[str], list[str]]] = []
     check = threading.Thread(
         target=lambda: answer.append(_check(config)), daemon=True, name="health-check"
     )
@@ -60,24 +67,39 @@ def health_command(config: Config, out: TextIO) -> int:
     if not answer:
         out.write(f"unhealthy: the database did not answer within {HEALTH_TIMEOUT_SECONDS:g} s\n")
         return 1
-    if answer[0]:
-        out.write("unhealthy: " + "; ".join(answer[0]) + "\n")
+    problems, workers = answer[0]
+    if problems:
+        out.write("unhealthy: " + "; ".join(problems) + "\n")
         return 1
     out.write("healthy\n")
+    for line in workers:
+        out.write(line + "\n")
     return 0
 
 
-def _check(config: Config) -> list[str]:
+def _check(config: Config) -> tuple[list[str], list[str]]:
+    """The problems, and one line per live worker naming the accounts it owns."""
     try:
         store = Store.open(config.database_url)
     except InboxwatchError as exc:
-        return [str(exc)]
+        return [str(exc)], []
     try:
-        return health_problems(config, store)
+        return health_problems(config, store), worker_lines(config, store)
     except InboxwatchError as exc:
-        return [str(exc)]
+        return [str(exc)], []
     finally:
         store.close()
+
+
+def worker_lines(config: Config, store: Store) -> list[str]:
+    """ "worker host-a:1234: acme, globex" for each live worker (PostgreSQL only)."""
+    from inboxwatch.app.daemon import SERVICE_LEASE
+
+    snap = read_snapshot(config, store, SERVICE_LEASE)
+    return [
+        f"worker {worker}: {', '.join(accounts) or 'no accounts'}"
+        for worker, accounts in accounts_by_worker(config, snap).items()
+    ]
 
 
 def metrics_command(config: Config, out: TextIO) -> int:

@@ -13,6 +13,11 @@ does not block the next one. A holder on another host cannot be checked; its lea
 thread, every third of a short ttl; a poller renews its account lease between batches (a
 thread would keep it from forking its ingest workers), so its ttl stays long.
 
+A holder may also keep a *membership* lease ``worker:<holder>`` (the ``run`` workers sharing
+one PostgreSQL database do, see ``inboxwatch.app.workers``). Once that membership has
+expired, its holder counts as dead wherever it ran: its other leases are taken over at once,
+without waiting for their own (longer) ttl.
+
     leases = Leases(store)
     with leases.hold("account:work", ttl_seconds=60) as lease:
         ...
@@ -42,6 +47,15 @@ from inboxwatch.storage.store import Store, utcnow
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 300.0  # a poller renews between batches (see LeaseKeeper)
+MEMBER_PREFIX = "worker:"
+# a membership row expired this long ago is deleted; any lease its holder still had has
+# expired by then (DEFAULT_TTL_SECONDS), so nothing depends on it any more
+FORGET_MEMBERS_AFTER = timedelta(hours=1)
+
+
+def member_lease(holder: str) -> str:
+    """The name of *holder*'s membership lease."""
+    return MEMBER_PREFIX + holder
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,11 @@ def default_holder() -> str:
     return str(this_process())
 
 
+def _provably_dead(holder: str) -> bool:
+    parsed = Holder.parse(holder)
+    return parsed is not None and parsed.is_provably_dead()
+
+
 def describe_holder(holder: str) -> str:
     parsed = Holder.parse(holder)
     return parsed.describe() if parsed is not None else holder
@@ -177,17 +196,46 @@ class Leases:
             if current is None:
                 continue
             holder, until = current
-            dead = Holder.parse(holder)
-            if dead is not None and dead.is_provably_dead():
+            why = self._why_dead(name, holder)
+            if why is not None:
                 taken = self._take_from(name, holder, ttl_seconds)
                 if taken is not None:
-                    logger.warning(
-                        "%s: took over from %s, which is no longer running", name, dead.describe()
-                    )
+                    logger.warning("%s: took over from %s, %s", name, describe_holder(holder), why)
                     return taken
                 continue
             raise LockError(_in_use(name, holder, until))
         raise LockError(f"{name} keeps changing hands; try again in a moment")
+
+    def _why_dead(self, name: str, holder: str) -> str | None:
+        """Why *holder* is known to be dead (None when it may live): its process is gone
+        from this host, or its worker membership expired (checked on any host)."""
+        parsed = Holder.parse(holder)
+        if parsed is not None and parsed.is_provably_dead():
+            return "which is no longer running"
+        if name.startswith(MEMBER_PREFIX):
+            return None
+        with self.store.transaction() as conn:
+            until = conn.execute(
+                select(leases.c.expires_at).where(leases.c.name == member_lease(holder))
+            ).scalar()
+        if until is not None and until <= self.clock():
+            return f"whose worker membership expired at {until:%Y-%m-%d %H:%M:%S} UTC"
+        return None
+
+    def live_members(self) -> list[str]:
+        """The holders of unexpired membership leases, except those provably dead on this
+        host, sorted. Deletes memberships long expired (FORGET_MEMBERS_AFTER)."""
+        now = self.clock()
+        members = leases.c.name.like(MEMBER_PREFIX + "%")
+        with self.store.transaction() as conn:
+            conn.execute(
+                delete(leases).where(members, leases.c.expires_at < now - FORGET_MEMBERS_AFTER)
+            )
+            holders = conn.execute(
+                select(leases.c.holder).where(members, leases.c.expires_at > now)
+            ).scalars()
+            alive = [h for h in holders if not _provably_dead(h)]
+        return sorted(alive)
 
     def _try_acquire(
         self, name: str, ttl_seconds: float
@@ -334,6 +382,12 @@ class LeaseKeeper:
                 wait = self.RETRY_SECONDS
                 continue
             with self._lock:
+                if attempt > self._valid_until:  # e.g. the process was stopped meanwhile
+                    self._lost = (
+                        f"the lease {self._lease.name} lapsed: it was renewed only after "
+                        f"its ttl of {self._lease.ttl_seconds:g} s had passed"
+                    )
+                    return
                 self._lease = renewed
                 self._valid_until = attempt + renewed.ttl_seconds
             wait = renewed.ttl_seconds / 3
