@@ -382,7 +382,6 @@ class Service:
     def _poll_account(self, account: AccountConfig) -> None:
         try:
             password = account_password(account)
-            logger.debug("%s: sync started", account.name, extra={"account": account.name})
             report = sync_account(account, password, self.store, self.ctx, leases=self.leases)
         except (ImapAuthError, CredentialError) as exc:
             self.login_holdoff.failed(account.name, str(exc), utcnow())
@@ -399,8 +398,6 @@ class Service:
         except InboxwatchError as exc:
             logger.error("%s: %s", account.name, exc)
             return
-        finally:
-            logger.debug("%s: sync ended", account.name, extra={"account": account.name})
         self.login_holdoff.succeeded(account.name)
         for line in report.lines():
             logger.info("%s", line)

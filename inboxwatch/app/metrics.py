@@ -61,6 +61,12 @@ class Snapshot:
         return bool(self.workers) or (lease is not None and lease > self.now)
 
 
+def _dead_here(holder: str) -> bool:
+    """A worker on this host whose process is gone (its membership has not expired yet)."""
+    parsed = Holder.parse(holder)
+    return parsed is not None and parsed.is_provably_dead()
+
+
 def worker_name(holder: str) -> str:
     """A worker as people name it: "host:pid"."""
     parsed = Holder.parse(holder)
@@ -110,7 +116,7 @@ def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
             .where(leases.c.name.like(MEMBER_PREFIX + "%"), leases.c.expires_at > now)
             .order_by(leases.c.holder)
         ).scalars()
-        live = tuple(workers)
+        live = tuple(w for w in workers if not _dead_here(w))
     recorded = accounts_health(store)
     for account in config.accounts:  # databases synced before the health table existed
         if account.name not in recorded and synced.get(account.name) is not None:
