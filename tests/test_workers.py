@@ -30,8 +30,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from inboxwatch.app import daemon
 from inboxwatch.app.workers import account_item, assignment, owner
+from inboxwatch.config import parse_config
 from inboxwatch.errors import LockError
+from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.health import accounts_health
 from inboxwatch.storage.leases import Holder, Leases, member_lease
 from inboxwatch.storage.schema import leases, messages, outbox
@@ -40,7 +43,13 @@ from tests.dovecot import DovecotServer, MailUser, make_message
 from tests.smtpserver import smtp_server
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
-from tests.tools.service_env import PASSWORD_ENV, cli_command, received_messages, run_cli
+from tests.tools.service_env import (
+    PASSWORD_ENV,
+    cli_command,
+    received_messages,
+    run_cli,
+    small_config,
+)
 
 T = TypeVar("T")
 BUDAPEST = ZoneInfo("Europe/Budapest")
@@ -114,6 +123,50 @@ def test_a_lease_without_membership_is_not_taken(store: Store) -> None:
     Leases(store, holder=holder).acquire("account:work", ttl_seconds=300)
     with pytest.raises(LockError):
         Leases(store).acquire("account:work")
+
+
+# --- workers and the commands that need the service stopped ----------------------------------
+
+
+def _worker(url: str) -> daemon.Service:
+    config = parse_config({"me": {"addresses": ["anna@assist.example"]}}, "test")
+    return daemon.Service(config, Store.open(url), IngestContext.from_config(config, None))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_forget_is_refused_while_a_worker_runs(database_url: str, tmp_path: Path) -> None:
+    config = small_config(tmp_path / "iw.toml", database_url)
+    worker = _worker(database_url)
+    worker.start()
+    try:
+        refused = run_cli(config, "forget", "Acme Kft.", "--yes")
+    finally:
+        worker.stop()
+    assert refused.returncode == 75, refused.stderr
+    assert "the service runs as 1 worker(s) on this database (process" in refused.stderr
+    assert "stop them first" in refused.stderr
+    done = run_cli(config, "forget", "Acme Kft.", "--yes")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_worker_does_not_start_while_forget_holds_the_service(
+    database_url: str, store: Store
+) -> None:
+    worker = _worker(database_url)
+    with Leases(store).hold(daemon.SERVICE_LEASE):
+        with pytest.raises(LockError, match=r"^service is in use by process \d+"):
+            worker.start()
+        assert Leases(store).live_members() == []  # it left again
+    started = [_worker(database_url) for _ in range(3)]
+    try:
+        for one in started:  # several starting together never refuse each other
+            one.start()
+        assert len(Leases(store).live_members()) == 3
+    finally:
+        for one in started:
+            one.stop()
+    worker.store.close()
 
 
 # --- three real workers, one SIGKILLed mid-sync ------------------------------------------------

@@ -196,7 +196,7 @@ class Service:
         # Joined first, then checked: a command that holds the service lease (forget)
         # checks for workers after taking it, so one of the two always sees the other.
         try:
-            self.leases.release(self.leases.acquire(SERVICE_LEASE, WORKER_LEASE_SECONDS))
+            self.leases.check_free(SERVICE_LEASE)
         except LockError:
             self.leases.release(membership)
             raise

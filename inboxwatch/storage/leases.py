@@ -222,6 +222,18 @@ class Leases:
             return f"whose worker membership expired at {until:%Y-%m-%d %H:%M:%S} UTC"
         return None
 
+    def check_free(self, name: str) -> None:
+        """Raise LockError (as :meth:`acquire` would) while another process that may live
+        holds *name*; take nothing."""
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                select(leases.c.holder, leases.c.expires_at).where(leases.c.name == name)
+            ).first()
+        if row is None or row.holder == self.holder or row.expires_at <= self.clock():
+            return
+        if self._why_dead(name, row.holder) is None:
+            raise LockError(_in_use(name, row.holder, row.expires_at))
+
     def live_members(self) -> list[str]:
         """The holders of unexpired membership leases, except those provably dead on this
         host, sorted. Deletes memberships long expired (FORGET_MEMBERS_AFTER)."""
