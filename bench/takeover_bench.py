@@ -158,22 +158,23 @@ def _workers_config(folder: Path, url: str, users: list[MailUser]) -> Path:
     return path
 
 
-def _start_worker(config: Path, isolated: bool) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "inboxwatch", "--config", str(config), "run"]
-    return subprocess.Popen(
-        [*OTHER_NAMESPACE, *command] if isolated else command,
-        cwd=REPO,
-        env={**os.environ, PASSWORD_ENV: "secret", "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _start_worker(config: Path, isolated: bool, log: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "inboxwatch", "--config", str(config), "-v", "run"]
+    with log.open("a") as stderr:
+        return subprocess.Popen(
+            [*OTHER_NAMESPACE, *command] if isolated else command,
+            cwd=REPO,
+            env={**os.environ, PASSWORD_ENV: "secret", "PYTHONPATH": str(REPO)},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
+            raise SystemExit(f"timed out waiting for {what} (the workers' logs: worker*.log)")
         time.sleep(0.05)
 
 
@@ -187,7 +188,8 @@ def worker_takeover_seconds(config: Path, store: Store, isolated: bool) -> float
     the kill until every account it owned had a successful sync by another worker."""
     names = [f"acct-{i:02d}" for i in range(ACCOUNTS)]
     started = utcnow()
-    crew = [_start_worker(config, isolated and i == 0) for i in range(WORKERS)]
+    logs = [config.with_name(f"worker{i}.log") for i in range(WORKERS)]
+    crew = [_start_worker(config, isolated and i == 0, log) for i, log in enumerate(logs)]
     try:
         _wait(lambda: len(Leases(store).live_members()) == WORKERS, 60, "three workers")
         _wait(lambda: _all_synced_since(store, names, started), 120, "the first syncs")
@@ -232,9 +234,13 @@ def measure_workers(repeats: int, postgres: str) -> dict[str, list[float]]:
                 where: [worker_takeover_seconds(config, store, isolated) for _ in range(repeats)]
                 for where, isolated in (("same host", False), ("other host", True))
             }
+    except SystemExit:
+        print(f"the workers' logs are kept in {folder}", flush=True)
+        raise
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     finally:
         server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from inboxwatch.app import daemon
 from inboxwatch.app.workers import account_item, assignment, owner
-from inboxwatch.config import parse_config
+from inboxwatch.config import Config, parse_config
 from inboxwatch.errors import LockError
 from inboxwatch.ingest.pipeline import IngestContext
 from inboxwatch.storage.health import accounts_health
@@ -128,8 +128,8 @@ def test_a_lease_without_membership_is_not_taken(store: Store) -> None:
 # --- workers and the commands that need the service stopped ----------------------------------
 
 
-def _worker(url: str) -> daemon.Service:
-    config = parse_config({"me": {"addresses": ["anna@assist.example"]}}, "test")
+def _worker(url: str, config: Config | None = None) -> daemon.Service:
+    config = config or parse_config({"me": {"addresses": ["anna@assist.example"]}}, "test")
     return daemon.Service(config, Store.open(url), IngestContext.from_config(config, None))
 
 
@@ -167,6 +167,49 @@ def test_a_worker_does_not_start_while_forget_holds_the_service(
         for one in started:
             one.stop()
     worker.store.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_worker_taking_the_report_over_builds_one_its_owner_missed(
+    database_url: str, store: Store
+) -> None:
+    """The report's owner died around the report time: whoever takes the report over
+    builds it late (within an hour), once."""
+    now = datetime.now(BUDAPEST)
+    if now.hour == 0 and now.minute < 3:
+        pytest.skip("the report time a minute ago would be yesterday")
+    with smtp_server() as smtp:
+        raw = {
+            "me": {"addresses": ["anna@assist.example"], "timezone": "Europe/Budapest"},
+            "report": {
+                "time": f"{now - timedelta(minutes=1):%H:%M}",
+                "send_when_unchanged": True,
+            },
+            "smtp": {
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": "none",
+                "from": "inboxwatch@assist.example",
+            },
+        }
+        config = parse_config(raw, "test")
+        worker = daemon.Service(
+            config, Store.open(database_url), IngestContext.from_config(config, None)
+        )
+        worker.start()  # the only worker: it owns the report
+        try:
+            _wait_for("the late report's mail", lambda: bool(smtp.box.received), 30)
+        finally:
+            worker.stop()
+        late = daemon.Service(
+            config, Store.open(database_url), IngestContext.from_config(config, None)
+        )
+        late.start()  # already built today: not again
+        late.stop()
+    with store.transaction() as conn:
+        keys = conn.execute(select(outbox.c.dedupe_key)).scalars().all()
+    assert keys == [f"daily-report:{now:%Y-%m-%d}"]
+    assert len(smtp.box.received) == 1
 
 
 # --- three real workers, one SIGKILLed mid-sync ------------------------------------------------

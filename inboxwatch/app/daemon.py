@@ -81,6 +81,9 @@ EXIT_STOPPED = 0  # SIGTERM / SIGINT
 EXIT_LEASE_LOST = 75  # EX_TEMPFAIL: the lease was taken or lapsed (database unreachable)
 IDLE_RENEW_SECONDS = 600.0  # re-issue IDLE every 10 minutes, well under the 29-minute limit
 IDLE_RETRY_SECONDS = 30.0
+# a worker taking the report over builds a report its dead owner missed this long ago at
+# most (as the scheduler runs a job it missed by up to misfire_grace_time)
+REPORT_CATCH_UP = timedelta(hours=1)
 
 
 class LoginHoldoff:
@@ -180,6 +183,8 @@ class Service:
             self.rebalance()
         self._schedule_jobs()
         self.scheduler.start()
+        if self.shared and self.jobs_owned:
+            self._catch_up_report()
         for account in self.config.accounts:
             if self.config.polling.idle:
                 self._start_watcher(account)
@@ -319,7 +324,10 @@ class Service:
             gained, lost = owned - self.owned, self.owned - owned
             retry = self._busy & owned
             self.owned, self._busy = owned, set()
+            took_report = not self.jobs_owned and owner(REPORT_ITEM, workers) == me
             self.jobs_owned = owner(REPORT_ITEM, workers) == me
+        if took_report and self.scheduler.running:
+            self._catch_up_report()
         if gained or lost:
             logger.info(
                 "%d live worker(s); this one polls: %s",
@@ -333,6 +341,26 @@ class Service:
                 session.interrupt()
         if gained or retry or self._due:
             self.poll_soon(gained | retry)
+
+    def _catch_up_report(self) -> None:
+        """Having just taken the daily report over: build today's now if its time passed
+        less than REPORT_CATCH_UP ago and no worker built it (its owner died around then)."""
+        from inboxwatch.reporting.alerts import report_built
+
+        now = datetime.now(self.scheduler.timezone)
+        due = datetime.combine(now.date(), self.config.report.time, tzinfo=now.tzinfo)
+        if not due <= now <= due + REPORT_CATCH_UP:
+            return
+        try:
+            if report_built(self.store, self._today()):
+                return
+        except InboxwatchError as exc:
+            logger.warning("cannot tell whether today's report was built (%s)", exc)
+            return
+        logger.warning("today's daily report was not built at %s; building it now", f"{due:%H:%M}")
+        job = self.scheduler.get_job("report")
+        if job is not None:
+            job.modify(next_run_time=now)
 
     def owns(self, name: str) -> bool:
         with self._lock:
