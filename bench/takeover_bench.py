@@ -192,6 +192,7 @@ def worker_takeover_seconds(config: Path, store: Store, isolated: bool) -> float
     crew = [_start_worker(config, isolated and i == 0, log) for i, log in enumerate(logs)]
     try:
         _wait(lambda: len(Leases(store).live_members()) == WORKERS, 60, "three workers")
+        time.sleep(2 * workers.REBALANCE_SECONDS + 1)  # every worker has seen the other two
         _wait(lambda: _all_synced_since(store, names, started), 120, "the first syncs")
         members = Leases(store).live_members()
         victim = _victim_holder(members, crew[0].pid, isolated)

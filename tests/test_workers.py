@@ -335,6 +335,11 @@ def test_three_workers_share_the_accounts_and_survive_a_sigkill(
             ),
             60,
         )
+        _wait_for(
+            "every worker seeing the other two",
+            lambda: all(f"{WORKERS} live worker(s)" in log.read_text() for log in logs),
+            30,
+        )
         pid, account = _wait_for("a worker mid-sync", lambda: _mid_sync(store, pids), 60)
         members = Leases(store).live_members()
         victim = next(p for p in processes if p.pid == pid)

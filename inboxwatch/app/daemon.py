@@ -168,6 +168,8 @@ class Service:
         self._due: dict[str, None] = {}  # accounts to sync, in the order asked (a set)
         self._busy: set[str] = set()  # accounts another worker was still syncing
         self._full_poll_at = 0.0  # monotonic time of the next poll of every owned account
+        self._draining = False  # the poll job is taking accounts from _due
+        self._crew_size = 0  # live workers at the last rebalance (logged when it changes)
         self.watchers: list[threading.Thread] = []
         self.idle_sessions: dict[str, ImapSession] = {}  # so stop() can interrupt an IDLE
         self.metrics: MetricsServer | None = None
@@ -301,20 +303,22 @@ class Service:
             self.scheduler.add_job(
                 self.retention, CronTrigger(hour=3, minute=17, timezone=tz), id="retention"
             )
-        if self.shared:
-            self.scheduler.add_job(
-                self.rebalance,
-                IntervalTrigger(seconds=REBALANCE_SECONDS),
-                id="rebalance",
-                executor="membership",
-            )
+        # also on SQLite (one worker, no database read): it re-runs a poll asked for in
+        # the moment the poll job was finishing (the scheduler skipped that run)
+        self.scheduler.add_job(
+            self.rebalance,
+            IntervalTrigger(seconds=REBALANCE_SECONDS),
+            id="rebalance",
+            executor="membership",
+        )
 
     def rebalance(self) -> None:
         """Work out which accounts this worker owns among the live workers; sync the newly
         owned ones (and those another worker was still syncing) at once, and stop watching
         the ones that moved away."""
         try:
-            workers = set(self.leases.live_members()) | {self.leases.holder}
+            others = self.leases.live_members() if self.shared else []
+            workers = {*others, self.leases.holder}
         except InboxwatchError as exc:
             logger.warning("cannot read the live workers (%s); keeping my accounts", exc)
             return
@@ -328,7 +332,8 @@ class Service:
             self.jobs_owned = owner(REPORT_ITEM, workers) == me
         if took_report and self.scheduler.running:
             self._catch_up_report()
-        if gained or lost:
+        if gained or lost or len(workers) != self._crew_size:
+            self._crew_size = len(workers)
             logger.info(
                 "%d live worker(s); this one polls: %s",
                 len(workers),
@@ -395,17 +400,24 @@ class Service:
                 del self._due[name]
                 if name in self.owned:
                     return name
+            self._draining = False
         return None
 
     def _drain(self) -> None:
         # The scheduler skips a run asked for while this one is busy, so go round until
-        # nothing is due.
-        while not self.stopping.is_set():
-            name = self._next_due()
-            if name is None:
-                return
-            if self.login_holdoff.due(name, utcnow()):
-                self._poll_account(self.accounts[name])
+        # nothing is due; poll_soon leaves accounts to a drain under way.
+        with self._lock:
+            self._draining = True
+        try:
+            while not self.stopping.is_set():
+                name = self._next_due()
+                if name is None:
+                    return
+                if self.login_holdoff.due(name, utcnow()):
+                    self._poll_account(self.accounts[name])
+        finally:
+            with self._lock:
+                self._draining = False
 
     def _poll_account(self, account: AccountConfig) -> None:
         try:
@@ -444,6 +456,9 @@ class Service:
     def poll_soon(self, names: Iterable[str] | None = None) -> None:
         """Sync *names* (default: every owned account) now, on the poll job."""
         self._request(self._owned_accounts() if names is None else names)
+        with self._lock:
+            if self._draining:
+                return  # the running poll takes them
         job = self.scheduler.get_job("poll")
         if job is not None:
             job.modify(next_run_time=datetime.now(self.scheduler.timezone))
