@@ -374,6 +374,7 @@ def test_three_workers_share_the_accounts_and_survive_a_sigkill(
         checked = folder / "health.txt"
         healthy = run_cli(config, "health", env=env)
         checked.write_text(healthy.stdout)
+        status = run_cli(config, "status", "--format", "json", env=env)
         wait = (report_at - datetime.now(BUDAPEST)).total_seconds() + 15
         _wait_for("the alert mail", lambda: bool(smtp.box.received), max(wait, 1))
         time.sleep(3)  # a second mail, if any, would be sent within this
@@ -395,6 +396,10 @@ def test_three_workers_share_the_accounts_and_survive_a_sigkill(
     lines = healthy.stdout.splitlines()
     assert healthy.returncode == 0 and lines[0] == "healthy", healthy.stdout
     assert len(lines) == 1 + WORKERS - 1, healthy.stdout  # the dead worker is not listed
+    by_worker = json.loads(status.stdout)["workers"]
+    assert len(by_worker) == WORKERS - 1 and f"{victim.pid}" not in " ".join(by_worker)
+    owned_now = sorted(name for names in by_worker.values() for name in names)
+    assert owned_now == [f"acct-{i:02d}" for i in range(ACCOUNTS)], by_worker
     print(
         f"workers: killed pid {pid} while it synced {account}; its accounts {sorted(owned)} "
         f"synced by the others after {max(takeover_s.values()):.1f} s at most"

@@ -18,6 +18,7 @@ from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 def status_command(config: Config, fmt: str, out: TextIO) -> int:
     """Print, per account and folder, what is stored and where the sync stands (text or
     JSON)."""
+    from inboxwatch.app.metrics import accounts_by_worker, live_workers, worker_lines
     from inboxwatch.storage.tombstones import load_forgotten
 
     with Store.open(config.database_url) as store:
@@ -25,12 +26,14 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         failures = store.parse_failures()
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
+            workers = live_workers(conn)
     if fmt == "json":
         json.dump(
             {
                 "folders": [_status_dict(s) for s in statuses],
                 "parse_failures": [vars(f) for f in failures],
                 "forgotten_clients": forgotten,
+                "workers": accounts_by_worker(config, workers),
             },
             out,
             indent=2,
@@ -39,6 +42,8 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
+    for line in worker_lines(config, workers):
+        out.write(line + "\n")
     for name in forgotten:
         out.write(
             f"forgotten: {name} (their mail is not stored; to store it again: "

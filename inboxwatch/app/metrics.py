@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from inboxwatch.app.workers import account_item, assignment
 from inboxwatch.config import Config
@@ -73,11 +74,35 @@ def worker_name(holder: str) -> str:
     return f"{parsed.host}:{parsed.pid}" if parsed is not None else holder
 
 
-def accounts_by_worker(config: Config, snap: Snapshot) -> dict[str, list[str]]:
+def accounts_by_worker(config: Config, workers: Sequence[str]) -> dict[str, list[str]]:
     """Which accounts each live worker owns ("host:pid" -> account names)."""
     names = {account_item(a.name): a.name for a in config.accounts}
-    owned = assignment(names, snap.workers)
+    owned = assignment(names, workers)
     return {worker_name(w): [names[item] for item in items] for w, items in owned.items()}
+
+
+def worker_lines(config: Config, workers: Sequence[str]) -> list[str]:
+    """ "worker host-a:1234: acme, globex" for each live worker (PostgreSQL only)."""
+    return [
+        f"worker {worker}: {', '.join(accounts) or 'no accounts'}"
+        for worker, accounts in accounts_by_worker(config, workers).items()
+    ]
+
+
+def live_workers(conn: Connection) -> tuple[str, ...]:
+    """The holders of unexpired worker memberships, without those provably dead here."""
+    workers = conn.execute(
+        select(leases.c.holder)
+        .where(leases.c.name.like(MEMBER_PREFIX + "%"), leases.c.expires_at > utcnow())
+        .order_by(leases.c.holder)
+    ).scalars()
+    return tuple(w for w in workers if not _dead_here(w))
+
+
+def read_workers(store: Store) -> tuple[str, ...]:
+    """:func:`live_workers` in a transaction of its own."""
+    with store.transaction() as conn:
+        return live_workers(conn)
 
 
 def max_sync_age(config: Config) -> timedelta:
@@ -110,19 +135,13 @@ def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
             conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
         sent = conn.execute(select(func.max(outbox.c.sent_at))).scalar()
-        now = utcnow()
-        workers = conn.execute(
-            select(leases.c.holder)
-            .where(leases.c.name.like(MEMBER_PREFIX + "%"), leases.c.expires_at > now)
-            .order_by(leases.c.holder)
-        ).scalars()
-        live = tuple(w for w in workers if not _dead_here(w))
+        live = live_workers(conn)
     recorded = accounts_health(store)
     for account in config.accounts:  # databases synced before the health table existed
         if account.name not in recorded and synced.get(account.name) is not None:
             recorded[account.name] = AccountHealth(account.name, synced[account.name])
     return Snapshot(
-        now,
+        utcnow(),
         recorded,
         stored,
         lease,
@@ -220,7 +239,10 @@ def collect_metrics(config: Config, snap: Snapshot) -> list[Metric]:
             "inboxwatch_worker_accounts",
             "gauge",
             "Accounts each live worker owns (several workers on PostgreSQL).",
-            [({"worker": w}, float(len(a))) for w, a in accounts_by_worker(config, snap).items()],
+            [
+                ({"worker": w}, float(len(a)))
+                for w, a in accounts_by_worker(config, snap.workers).items()
+            ],
         ),
         Metric(
             "inboxwatch_outbox_pending",

@@ -9,10 +9,11 @@ import threading
 from typing import TextIO
 
 from inboxwatch.app.metrics import (
-    accounts_by_worker,
     failing_accounts,
     metrics_text,
     read_snapshot,
+    read_workers,
+    worker_lines,
 )
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
@@ -84,22 +85,11 @@ def _check(config: Config) -> tuple[list[str], list[str]]:
     except InboxwatchError as exc:
         return [str(exc)], []
     try:
-        return health_problems(config, store), worker_lines(config, store)
+        return health_problems(config, store), worker_lines(config, read_workers(store))
     except InboxwatchError as exc:
         return [str(exc)], []
     finally:
         store.close()
-
-
-def worker_lines(config: Config, store: Store) -> list[str]:
-    """ "worker host-a:1234: acme, globex" for each live worker (PostgreSQL only)."""
-    from inboxwatch.app.daemon import SERVICE_LEASE
-
-    snap = read_snapshot(config, store, SERVICE_LEASE)
-    return [
-        f"worker {worker}: {', '.join(accounts) or 'no accounts'}"
-        for worker, accounts in accounts_by_worker(config, snap).items()
-    ]
 
 
 def metrics_command(config: Config, out: TextIO) -> int:
