@@ -51,7 +51,7 @@ from bench.common import (
     scratch_dir,
     write_toml,
 )
-from inboxwatch.app import daemon, workers
+from inboxwatch.app import daemon, ownership
 from inboxwatch.config import parse_config
 from inboxwatch.errors import LockError
 from inboxwatch.ingest.pipeline import IngestContext
@@ -192,11 +192,11 @@ def worker_takeover_seconds(config: Path, store: Store, isolated: bool) -> float
     crew = [_start_worker(config, isolated and i == 0, log) for i, log in enumerate(logs)]
     try:
         _wait(lambda: len(Leases(store).live_members()) == WORKERS, 60, "three workers")
-        time.sleep(2 * workers.REBALANCE_SECONDS + 1)  # every worker has seen the other two
+        time.sleep(2 * ownership.REBALANCE_SECONDS + 1)  # every worker has seen the other two
         _wait(lambda: _all_synced_since(store, names, started), 120, "the first syncs")
         members = Leases(store).live_members()
         victim = _victim_holder(members, crew[0].pid, isolated)
-        owned = [n for n in names if workers.owner(workers.account_item(n), members) == victim]
+        owned = [n for n in names if ownership.owner(ownership.account_item(n), members) == victim]
         crew[0].send_signal(signal.SIGKILL)
         killed = utcnow()
         crew[0].wait()
@@ -290,8 +290,8 @@ def report_workers(repeats: int, postgres: str) -> int:
             f"several workers, one of {WORKERS} SIGKILLed ({where}): its accounts synced by "
             f"the others after median {statistics.median(times):.1f} s, worst "
             f"{max(times):.1f} s over {len(times)} kills (membership ttl "
-            f"{workers.WORKER_LEASE_SECONDS:g} s, rebalance every "
-            f"{workers.REBALANCE_SECONDS:g} s; {ACCOUNTS} accounts)",
+            f"{ownership.WORKER_LEASE_SECONDS:g} s, rebalance every "
+            f"{ownership.REBALANCE_SECONDS:g} s; {ACCOUNTS} accounts)",
             flush=True,
         )
         record(
@@ -303,7 +303,7 @@ def report_workers(repeats: int, postgres: str) -> int:
                 "worst_s": max(times),
                 "workers": WORKERS,
                 "accounts": ACCOUNTS,
-                "member_lease_seconds": workers.WORKER_LEASE_SECONDS,
+                "member_lease_seconds": ownership.WORKER_LEASE_SECONDS,
             },
             command_line(),
         )

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from inboxwatch.app import daemon
-from inboxwatch.app.workers import account_item, assignment, owner
+from inboxwatch.app.ownership import account_item, assignment, owner
 from inboxwatch.config import Config, parse_config
 from inboxwatch.errors import LockError
 from inboxwatch.ingest.pipeline import IngestContext

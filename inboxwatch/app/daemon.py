@@ -6,7 +6,7 @@ Lifecycle (explicit, in the manner of dramatiq's workers):
    :class:`~inboxwatch.storage.leases.LeaseKeeper` thread: on SQLite the database-wide
    service lease (one instance per database: SQLite is single-worker); on PostgreSQL the
    membership lease of one of several workers that share the accounts (see
-   :mod:`inboxwatch.app.workers`). Then the APScheduler jobs — poll, daily report,
+   :mod:`inboxwatch.app.ownership`). Then the APScheduler jobs — poll, daily report,
    retention on two threads; the outbox (the only sender of alert mail) on a third thread
    of its own, so a slow SMTP server never holds up polling; the rebalance (which accounts
    this worker owns) on a fourth — and one IMAP IDLE watcher thread per account, idle while
@@ -40,7 +40,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from inboxwatch.app.workers import (
+from inboxwatch.app.ownership import (
     REBALANCE_SECONDS,
     REPORT_ITEM,
     RETENTION_ITEM,
@@ -344,8 +344,10 @@ class Service:
             session = self.idle_sessions.get(name)
             if session is not None:
                 session.interrupt()
+        # accounts taken over go first: a worker busy with its own must not delay them
+        self._request(sorted(gained | retry), first=True)
         if gained or retry or self._due:
-            self.poll_soon(gained | retry)
+            self.poll_soon([])
 
     def _catch_up_report(self) -> None:
         """Having just taken the daily report over: build today's now if its time passed
@@ -389,9 +391,13 @@ class Service:
         with self._lock:
             return [name for name in self.accounts if name in self.owned]
 
-    def _request(self, names: Iterable[str]) -> None:
+    def _request(self, names: Iterable[str], first: bool = False) -> None:
+        """Add *names* to the accounts due; *first*: ahead of those already waiting."""
         with self._lock:
-            self._due.update(dict.fromkeys(names))
+            if first:
+                self._due = {**dict.fromkeys(names), **self._due}
+            else:
+                self._due.update(dict.fromkeys(names))
 
     def _next_due(self) -> str | None:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from inboxwatch.app.workers import account_item, assignment
+from inboxwatch.app.ownership import account_item, assignment
 from inboxwatch.config import Config
 from inboxwatch.storage.health import AccountHealth, accounts_health
 from inboxwatch.storage.leases import MEMBER_PREFIX, Holder

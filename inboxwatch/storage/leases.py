@@ -14,7 +14,7 @@ thread, every third of a short ttl; a poller renews its account lease between ba
 thread would keep it from forking its ingest workers), so its ttl stays long.
 
 A holder may also keep a *membership* lease ``worker:<holder>`` (the ``run`` workers sharing
-one PostgreSQL database do, see ``inboxwatch.app.workers``). Once that membership has
+one PostgreSQL database do, see ``inboxwatch.app.ownership``). Once that membership has
 expired, its holder counts as dead wherever it ran: its other leases are taken over at once,
 without waiting for their own (longer) ttl.
 
