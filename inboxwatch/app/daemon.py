@@ -346,7 +346,9 @@ class Service:
                 session.interrupt()
         # accounts taken over go first: a worker busy with its own must not delay them
         self._request(sorted(gained | retry), first=True)
-        if gained or retry or self._due:
+        # the poll job's own time drifts each time poll_soon brings it forward
+        interval_due = time.monotonic() >= self._full_poll_at
+        if gained or retry or self._due or interval_due:
             self.poll_soon([])
 
     def _catch_up_report(self) -> None:
