@@ -12,7 +12,8 @@ Each benchmark runs as its own process (so peak memory is its own) from the repo
 5. ``bench.report_bench``: ``report --format json`` over 1,000,000 messages and 200 clients,
    on SQLite and on PostgreSQL (``--quick``: 200,000 messages);
 6. ``bench.takeover_bench``: how long a new service waits after the running one was
-   SIGKILLed, on SQLite and on PostgreSQL (issue 12).
+   SIGKILLed, on SQLite and on PostgreSQL (issue 12); with ``--workers``, how long the
+   accounts of one of three workers on PostgreSQL take to move after its SIGKILL.
 
 The figures are printed as they come, then as a table against the targets of issue 6, which
 also replaces the table in bench/README.md between its ``figures`` markers.
@@ -52,6 +53,7 @@ def plan(quick: bool) -> list[list[str]]:
         ["bench.report_bench", "--repeats", "1"] + (["--messages", "200000"] if quick else [])
     )
     steps.append(["bench.takeover_bench"])
+    steps.append(["bench.takeover_bench", "--workers"])
     return steps
 
 
@@ -143,6 +145,13 @@ def _rows(e: dict[str, Any]) -> list[str]:
             f"ttl: 120 s for run, 300 s for poll) | median {e['median_ms']:.0f} ms, worst "
             f"{e['worst_ms']:.0f} ms over {e['kills']} kills — "
             f"{_ok(e['worst_ms'], 5000, False)} | {cmd} |"
+        ]
+    if e["bench"] == "takeover_workers":
+        return [
+            f"| one of {e['workers']} workers SIGKILLed, its accounts synced by the others "
+            f"({e['victim']}) | ≤ 30 s | median {e['median_s']:.1f} s, worst "
+            f"{e['worst_s']:.1f} s over {e['kills']} kills — {_ok(e['worst_s'], 30, False)} "
+            f"| {cmd} |"
         ]
     return []
 

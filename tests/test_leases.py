@@ -283,7 +283,7 @@ def test_a_poller_still_forks_its_parsing_workers_while_its_lease_thread_runs(
 
     monkeypatch.setattr(workers, "fork_pool", recording_fork_pool)
     dovecot.seed([make_message(i) for i in range(PARALLEL_MIN_MESSAGES)])
-    report = sync_account(dovecot.account(), "secret", sqlite_store, ingest_ctx, lease_seconds=1.0)
+    report = sync_account(dovecot.account(), "secret", sqlite_store, ingest_ctx, lease_seconds=3.0)
     assert report.inserted == PARALLEL_MIN_MESSAGES
     assert forked == [1]  # forked once, with the lease thread paused
     assert threading.active_count() == 1  # and the lease thread is gone after the sync

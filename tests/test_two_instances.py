@@ -1,9 +1,10 @@
 """Two inboxwatch processes on one database: one service at a time, one poller per account.
 
-- A second service refuses to start with a LockError that says who holds the database (host,
-  pid, since when), until when, and how to clear it; it can start once the first stopped
-  (SIGTERM releases the lease) and at once when the first died (SIGKILL: the holder's pid is
-  gone on this host).
+- On SQLite (single-worker) a second service refuses to start with a LockError that says who
+  holds the database (host, pid, since when), until when, how to clear it, and that several
+  workers need PostgreSQL; it can start once the first stopped (SIGTERM releases the lease)
+  and at once when the first died (SIGKILL: the holder's pid is gone on this host). On
+  PostgreSQL the second joins as another worker (tests/test_workers.py).
 - Two pollers started at the same moment on the same account never have an IMAP session
   open at the same time (their session intervals are compared), store each message once,
   and a poller that finds the account busy says so and does not even log in to the server.
@@ -45,7 +46,10 @@ def _service(url: str) -> daemon.Service:
     return daemon.Service(config, Store.open(url), IngestContext.from_config(config, None))
 
 
-def test_second_service_refuses_with_a_clear_reason(database_url: str) -> None:
+def test_second_service_refuses_with_a_clear_reason(tmp_path: Path) -> None:
+    """SQLite is single-worker: the second service says who holds it and that several
+    workers need PostgreSQL."""
+    database_url = f"sqlite:///{tmp_path / 'iw.db'}"
     first, second = _service(database_url), _service(database_url)
     first.start()
     try:
@@ -60,10 +64,33 @@ def test_second_service_refuses_with_a_clear_reason(database_url: str) -> None:
             message,
         ), message
         assert f"process {os.getpid()} on" in message  # names the holding process
+        assert message.endswith(
+            "SQLite is single-worker: to run several `inboxwatch run` workers on one "
+            "database, use PostgreSQL (README: Agencies: several workers)"
+        ), message
     finally:
         first.stop()
     second.start()  # the first one released the lease on stop
     second.stop()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_services_on_postgresql_are_workers_side_by_side(database_url: str) -> None:
+    """On PostgreSQL a second service joins as a worker; each stop leaves its membership."""
+    from inboxwatch.storage.leases import Leases
+
+    first, second = _service(database_url), _service(database_url)
+    first.start()
+    try:
+        second.start()
+        try:
+            holders = Leases(first.store).live_members()
+            assert holders == sorted([first.leases.holder, second.leases.holder])
+        finally:
+            second.stop()
+        assert Leases(first.store).live_members() == [first.leases.holder]
+    finally:
+        first.stop()
 
 
 def _start_service_process(url: str, lease_seconds: float) -> subprocess.Popen[str]:

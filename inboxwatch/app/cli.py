@@ -834,6 +834,7 @@ def configure_logging(verbose: int, fmt: str, stream: TextIO | None = None) -> N
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("imapclient").setLevel(logging.WARNING)  # its protocol log holds mail
+    logging.getLogger("apscheduler.executors.membership").setLevel(logging.WARNING)  # every 3 s
     # what `run` will do (setup_commands.service_summary) is shown at the default level too
     logging.getLogger("inboxwatch.app.service_commands").setLevel(min(level, logging.INFO))
 

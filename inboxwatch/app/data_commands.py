@@ -18,6 +18,7 @@ from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 def status_command(config: Config, fmt: str, out: TextIO) -> int:
     """Print, per account and folder, what is stored and where the sync stands (text or
     JSON)."""
+    from inboxwatch.app.metrics import accounts_by_worker, live_workers, worker_lines
     from inboxwatch.storage.tombstones import load_forgotten
 
     with Store.open(config.database_url) as store:
@@ -25,12 +26,14 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         failures = store.parse_failures()
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
+            workers = live_workers(conn)
     if fmt == "json":
         json.dump(
             {
                 "folders": [_status_dict(s) for s in statuses],
                 "parse_failures": [vars(f) for f in failures],
                 "forgotten_clients": forgotten,
+                "workers": accounts_by_worker(config, workers),
             },
             out,
             indent=2,
@@ -39,6 +42,8 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
+    for line in worker_lines(config, workers):
+        out.write(line + "\n")
     for name in forgotten:
         out.write(
             f"forgotten: {name} (their mail is not stored; to store it again: "
@@ -89,12 +94,27 @@ def forget_command(
             out.write("run again with --yes to delete it and store none of their new mail\n")
             return 0
         with Leases(store).hold(SERVICE_LEASE):
+            _refuse_while_workers_run(store)
             out.write(forget_client(store, client, addresses).line(client, deleted=True) + "\n")
         out.write(
             f"{client}: their new mail will not be stored; to store it again: "
             f"inboxwatch forget {shlex.quote(client)} --undo\n"
         )
     return 0
+
+
+def _refuse_while_workers_run(store: Store) -> None:
+    """The service lease keeps a single service out; `run` workers on PostgreSQL join
+    before they check it, so seeing none here after taking it means none works."""
+    from inboxwatch.errors import LockError
+    from inboxwatch.storage.leases import Leases, describe_holder
+
+    workers = Leases(store).live_members()
+    if workers:
+        raise LockError(
+            f"the service runs as {len(workers)} worker(s) on this database "
+            f"({', '.join(describe_holder(w) for w in workers)}); stop them first"
+        )
 
 
 def unforget_command(config: Config, client: str, out: TextIO) -> int:

@@ -2,23 +2,27 @@
 and the ``[metrics] listen`` endpoint that ``run`` serves.
 
 Everything is read from the database (the ``account_health`` table the sync fills, the
-outbox, the service lease), so ``metrics`` from a shell and the scrape of the running
-service show the same numbers. The text follows the Prometheus exposition format 0.0.4.
+outbox, the service lease or the workers' memberships), so ``metrics`` from a shell and the
+scrape of the running service show the same numbers.
+The text follows the Prometheus exposition format 0.0.4.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
+from inboxwatch.app.ownership import account_item, assignment
 from inboxwatch.config import Config
 from inboxwatch.storage.health import AccountHealth, accounts_health
+from inboxwatch.storage.leases import MEMBER_PREFIX, Holder
 from inboxwatch.storage.schema import folders, leases, messages, outbox
 from inboxwatch.storage.store import Store, utcnow
 
@@ -49,6 +53,56 @@ class Snapshot:
     outbox_pending: int
     outbox_failed: int
     last_report_sent: datetime | None
+    workers: tuple[str, ...] = ()  # holders of live worker memberships (PostgreSQL)
+
+    @property
+    def running(self) -> bool:
+        """A single service holds its lease, or at least one worker is live."""
+        lease = self.service_lease_until
+        return bool(self.workers) or (lease is not None and lease > self.now)
+
+
+def _dead_here(holder: str) -> bool:
+    """A worker on this host whose process is gone (its membership has not expired yet)."""
+    parsed = Holder.parse(holder)
+    return parsed is not None and parsed.is_provably_dead()
+
+
+def worker_name(holder: str) -> str:
+    """A worker as people name it: "host:pid"."""
+    parsed = Holder.parse(holder)
+    return f"{parsed.host}:{parsed.pid}" if parsed is not None else holder
+
+
+def accounts_by_worker(config: Config, workers: Sequence[str]) -> dict[str, list[str]]:
+    """Which accounts each live worker owns ("host:pid" -> account names)."""
+    names = {account_item(a.name): a.name for a in config.accounts}
+    owned = assignment(names, workers)
+    return {worker_name(w): [names[item] for item in items] for w, items in owned.items()}
+
+
+def worker_lines(config: Config, workers: Sequence[str]) -> list[str]:
+    """ "worker host-a:1234: acme, globex" for each live worker (PostgreSQL only)."""
+    return [
+        f"worker {worker}: {', '.join(accounts) or 'no accounts'}"
+        for worker, accounts in accounts_by_worker(config, workers).items()
+    ]
+
+
+def live_workers(conn: Connection) -> tuple[str, ...]:
+    """The holders of unexpired worker memberships, without those provably dead here."""
+    workers = conn.execute(
+        select(leases.c.holder)
+        .where(leases.c.name.like(MEMBER_PREFIX + "%"), leases.c.expires_at > utcnow())
+        .order_by(leases.c.holder)
+    ).scalars()
+    return tuple(w for w in workers if not _dead_here(w))
+
+
+def read_workers(store: Store) -> tuple[str, ...]:
+    """:func:`live_workers` in a transaction of its own."""
+    with store.transaction() as conn:
+        return live_workers(conn)
 
 
 def max_sync_age(config: Config) -> timedelta:
@@ -81,6 +135,7 @@ def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
             conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
         sent = conn.execute(select(func.max(outbox.c.sent_at))).scalar()
+        live = live_workers(conn)
     recorded = accounts_health(store)
     for account in config.accounts:  # databases synced before the health table existed
         if account.name not in recorded and synced.get(account.name) is not None:
@@ -93,6 +148,7 @@ def read_snapshot(config: Config, store: Store, service_lease: str) -> Snapshot:
         by_status.get("pending", 0) + by_status.get("sending", 0),  # claimed, not yet sent
         by_status.get("failed", 0),
         sent,
+        live,
     )
 
 
@@ -166,13 +222,27 @@ def collect_metrics(config: Config, snap: Snapshot) -> list[Metric]:
             for a in config.accounts
         ]
         families.append(Metric(name, kind, text, samples))
-    lease_live = snap.service_lease_until is not None and snap.service_lease_until > snap.now
     families += [
         Metric(
             "inboxwatch_service_running",
             "gauge",
-            "1 while a service holds the database's service lease.",
-            [({}, float(lease_live))],
+            "1 while a service holds the service lease or at least one worker is live.",
+            [({}, float(snap.running))],
+        ),
+        Metric(
+            "inboxwatch_workers",
+            "gauge",
+            "Live `run` workers sharing this database (a single service counts as 1).",
+            [({}, float(len(snap.workers) or snap.running))],
+        ),
+        Metric(
+            "inboxwatch_worker_accounts",
+            "gauge",
+            "Accounts each live worker owns (several workers on PostgreSQL).",
+            [
+                ({"worker": w}, float(len(a)))
+                for w, a in accounts_by_worker(config, snap.workers).items()
+            ],
         ),
         Metric(
             "inboxwatch_outbox_pending",

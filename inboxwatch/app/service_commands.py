@@ -8,7 +8,13 @@ import logging
 import threading
 from typing import TextIO
 
-from inboxwatch.app.metrics import failing_accounts, metrics_text, read_snapshot
+from inboxwatch.app.metrics import (
+    failing_accounts,
+    metrics_text,
+    read_snapshot,
+    read_workers,
+    worker_lines,
+)
 from inboxwatch.config import Config
 from inboxwatch.errors import InboxwatchError
 from inboxwatch.storage.store import Store
@@ -42,8 +48,10 @@ def health_problems(config: Config, store: Store) -> list[str]:
 
     snap = read_snapshot(config, store, SERVICE_LEASE)
     problems = []
-    if snap.service_lease_until is None or snap.service_lease_until < snap.now:
-        problems.append("the service is not running (no live service lease in the database)")
+    if not snap.running:
+        problems.append(
+            "the service is not running (no live service lease or worker in the database)"
+        )
     return problems + failing_accounts(config, snap)
 
 
@@ -51,7 +59,7 @@ def health_command(config: Config, out: TextIO) -> int:
     """0 when the service runs and syncs; 1 with the reasons otherwise, also when the
     database does not answer within HEALTH_TIMEOUT_SECONDS (a stalled server must not hang
     the check that is meant to notice it)."""
-    answer: list[list[str]] = []
+    answer: list[tuple[list[str], list[str]]] = []
     check = threading.Thread(
         target=lambda: answer.append(_check(config)), daemon=True, name="health-check"
     )
@@ -60,22 +68,26 @@ def health_command(config: Config, out: TextIO) -> int:
     if not answer:
         out.write(f"unhealthy: the database did not answer within {HEALTH_TIMEOUT_SECONDS:g} s\n")
         return 1
-    if answer[0]:
-        out.write("unhealthy: " + "; ".join(answer[0]) + "\n")
+    problems, workers = answer[0]
+    if problems:
+        out.write("unhealthy: " + "; ".join(problems) + "\n")
         return 1
     out.write("healthy\n")
+    for line in workers:
+        out.write(line + "\n")
     return 0
 
 
-def _check(config: Config) -> list[str]:
+def _check(config: Config) -> tuple[list[str], list[str]]:
+    """The problems, and one line per live worker naming the accounts it owns."""
     try:
         store = Store.open(config.database_url)
     except InboxwatchError as exc:
-        return [str(exc)]
+        return [str(exc)], []
     try:
-        return health_problems(config, store)
+        return health_problems(config, store), worker_lines(config, read_workers(store))
     except InboxwatchError as exc:
-        return [str(exc)]
+        return [str(exc)], []
     finally:
         store.close()
 

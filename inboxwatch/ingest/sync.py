@@ -635,11 +635,13 @@ def sync_account(
     report = AccountReport(account.name)
     started = time.monotonic()
     keeper = LeaseKeeper(leases, leases.acquire(f"account:{account.name}", lease_seconds))
+    logger.debug("%s: lease taken", account.name, extra={"account": account.name})
     run = _AccountSync(account, password, store, ctx, session_factory, keeper.start(), report)
     try:
         run.run(max_reconnects, backoff or Backoff())
     except BaseException as exc:
         # Keep the original error; an unreleased lease simply expires.
+        logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
         with suppress(InboxwatchError):
             leases.release(keeper.stop())
         if isinstance(exc, InboxwatchError):
@@ -652,6 +654,7 @@ def sync_account(
                     login=isinstance(exc, ImapAuthError),
                 )
         raise
+    logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
     leases.release(keeper.stop())
     report.elapsed_seconds = time.monotonic() - started
     _record_outcome(store, report)

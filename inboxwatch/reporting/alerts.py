@@ -44,6 +44,17 @@ def last_alert_fingerprint(store: Store) -> str | None:
     return str(value) if value else None
 
 
+def report_built(store: Store, day: date) -> bool:
+    """Whether the daily report for *day* was built (its scores saved or its alert queued)."""
+    from inboxwatch.reporting.build import load_scores
+
+    with store.transaction() as conn:
+        queued = conn.execute(
+            select(outbox.c.id).where(outbox.c.dedupe_key == f"{KEY_PREFIX}{day.isoformat()}")
+        ).first()
+    return queued is not None or bool(load_scores(store, day))
+
+
 def should_send(report: Report, previous: str | None, every_day: bool) -> bool:
     """Mail when asked to every day, or when the alert would say something new."""
     if every_day:

@@ -13,6 +13,11 @@ does not block the next one. A holder on another host cannot be checked; its lea
 thread, every third of a short ttl (30 s for the service and for an account); a poller
 pauses that thread for the moment it forks its ingest workers (:meth:`LeaseKeeper.paused`).
 
+A holder may also keep a *membership* lease ``worker:<holder>`` (the ``run`` workers sharing
+one PostgreSQL database do, see ``inboxwatch.app.ownership``). Once that membership has
+expired, its holder counts as dead wherever it ran: its other leases are taken over at once,
+without waiting for their own (longer) ttl.
+
     leases = Leases(store)
     with leases.hold("account:work", ttl_seconds=30) as lease:
         ...                              # renewed every 10 s meanwhile
@@ -41,6 +46,15 @@ from inboxwatch.storage.store import Store, utcnow
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 30.0  # renewed every 10 s by a LeaseKeeper thread
+MEMBER_PREFIX = "worker:"
+# a membership row expired this long ago is deleted; any lease its holder still had has
+# expired by then (DEFAULT_TTL_SECONDS), so nothing depends on it any more
+FORGET_MEMBERS_AFTER = timedelta(hours=1)
+
+
+def member_lease(holder: str) -> str:
+    """The name of *holder*'s membership lease."""
+    return MEMBER_PREFIX + holder
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,11 @@ def default_holder() -> str:
     return str(this_process())
 
 
+def _provably_dead(holder: str) -> bool:
+    parsed = Holder.parse(holder)
+    return parsed is not None and parsed.is_provably_dead()
+
+
 def describe_holder(holder: str) -> str:
     parsed = Holder.parse(holder)
     return parsed.describe() if parsed is not None else holder
@@ -176,17 +195,58 @@ class Leases:
             if current is None:
                 continue
             holder, until = current
-            dead = Holder.parse(holder)
-            if dead is not None and dead.is_provably_dead():
+            why = self._why_dead(name, holder)
+            if why is not None:
                 taken = self._take_from(name, holder, ttl_seconds)
                 if taken is not None:
-                    logger.warning(
-                        "%s: took over from %s, which is no longer running", name, dead.describe()
-                    )
+                    logger.warning("%s: took over from %s, %s", name, describe_holder(holder), why)
                     return taken
                 continue
             raise LockError(_in_use(name, holder, until))
         raise LockError(f"{name} keeps changing hands; try again in a moment")
+
+    def _why_dead(self, name: str, holder: str) -> str | None:
+        """Why *holder* is known to be dead (None when it may live): its process is gone
+        from this host, or its worker membership expired (checked on any host)."""
+        parsed = Holder.parse(holder)
+        if parsed is not None and parsed.is_provably_dead():
+            return "which is no longer running"
+        if name.startswith(MEMBER_PREFIX):
+            return None
+        with self.store.transaction() as conn:
+            until = conn.execute(
+                select(leases.c.expires_at).where(leases.c.name == member_lease(holder))
+            ).scalar()
+        if until is not None and until <= self.clock():
+            return f"whose worker membership expired at {until:%Y-%m-%d %H:%M:%S} UTC"
+        return None
+
+    def check_free(self, name: str) -> None:
+        """Raise LockError (as :meth:`acquire` would) while another process that may live
+        holds *name*; take nothing."""
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                select(leases.c.holder, leases.c.expires_at).where(leases.c.name == name)
+            ).first()
+        if row is None or row.holder == self.holder or row.expires_at <= self.clock():
+            return
+        if self._why_dead(name, row.holder) is None:
+            raise LockError(_in_use(name, row.holder, row.expires_at))
+
+    def live_members(self) -> list[str]:
+        """The holders of unexpired membership leases, except those provably dead on this
+        host, sorted. Deletes memberships long expired (FORGET_MEMBERS_AFTER)."""
+        now = self.clock()
+        members = leases.c.name.like(MEMBER_PREFIX + "%")
+        with self.store.transaction() as conn:
+            conn.execute(
+                delete(leases).where(members, leases.c.expires_at < now - FORGET_MEMBERS_AFTER)
+            )
+            holders = conn.execute(
+                select(leases.c.holder).where(members, leases.c.expires_at > now)
+            ).scalars()
+            alive = [h for h in holders if not _provably_dead(h)]
+        return sorted(alive)
 
     def _try_acquire(
         self, name: str, ttl_seconds: float
@@ -291,9 +351,13 @@ class LeaseKeeper:
         self._stopping = threading.Event()
         self._thread = self._new_thread()
 
-    def _new_thread(self) -> threading.Thread:
+    def _new_thread(self, first_wait: float | None = None) -> threading.Thread:
+        wait = self._lease.ttl_seconds / 3 if first_wait is None else first_wait
         return threading.Thread(
-            target=self._run, args=(self._stopping,), daemon=True, name=f"lease-{self._lease.name}"
+            target=self._run,
+            args=(self._stopping, wait),
+            daemon=True,
+            name=f"lease-{self._lease.name}",
         )
 
     @property
@@ -326,7 +390,7 @@ class LeaseKeeper:
             yield
         finally:
             self._stopping = threading.Event()
-            self._thread = self._new_thread()
+            self._thread = self._new_thread(first_wait=0.0)  # renew at once: time passed
             self._thread.start()
 
     def problem(self) -> str | None:
@@ -341,8 +405,7 @@ class LeaseKeeper:
                 )
         return None
 
-    def _run(self, stopping: threading.Event) -> None:
-        wait = self._lease.ttl_seconds / 3
+    def _run(self, stopping: threading.Event, wait: float) -> None:
         while not stopping.wait(wait):
             attempt = time.monotonic()
             try:
@@ -356,6 +419,12 @@ class LeaseKeeper:
                 wait = self.RETRY_SECONDS
                 continue
             with self._lock:
+                if attempt > self._valid_until:  # e.g. the process was stopped meanwhile
+                    self._lost = (
+                        f"the lease {self._lease.name} lapsed: it was renewed only after "
+                        f"its ttl of {self._lease.ttl_seconds:g} s had passed"
+                    )
+                    return
                 self._lease = renewed
                 self._valid_until = attempt + renewed.ttl_seconds
             wait = renewed.ttl_seconds / 3

@@ -2,7 +2,8 @@
 
     python -m tests.tools.service --db URL [--lease-seconds 120]
 
-Prints ``started`` once :meth:`Service.start` returned (the service lease is held), or the
+Prints ``started`` once :meth:`Service.start` returned (the service lease, or on PostgreSQL
+the worker's membership lease, is held), or the
 LockError on stderr with exit status 75. The config has no accounts: these tests are about
 the database-wide lease, not about mail.
 """
@@ -32,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--lease-seconds", type=float, default=daemon.LEASE_SECONDS)
     args = parser.parse_args(argv)
-    daemon.LEASE_SECONDS = args.lease_seconds
+    daemon.LEASE_SECONDS = args.lease_seconds  # SQLite: the service lease
+    daemon.WORKER_LEASE_SECONDS = args.lease_seconds  # PostgreSQL: the worker's membership
     config = parse_config(
         {"me": {"addresses": ["anna@assist.example"]}, "polling": {"interval_minutes": 60}},
         "tests/tools/service.py",
