@@ -8,7 +8,8 @@ runs ``daemon.run_service``), waits until it holds the service lease, SIGKILLs i
 times ``Service.start()`` in this process from the moment the child is reaped until it has
 the lease (retrying every 50 ms while it is refused). Before issue 12 this was the whole
 lease ttl: 120 s for ``run``, 300 s for ``poll --once``. A single service on another host
-is still waited for: at most ``daemon.LEASE_SECONDS`` (30 s), which is not measured here.
+is still waited for: at most ``daemon.LEASE_SECONDS`` (30 s), and a poller on another host
+at most ``sync.ACCOUNT_LEASE_SECONDS`` (30 s); neither is measured here.
 
 Several workers (``--workers``, issue 12 item 7): three real ``inboxwatch run`` workers on
 one PostgreSQL database share twelve accounts of a throwaway Dovecot; once every account
