@@ -236,11 +236,13 @@ def test_idle_watcher_reconnects_with_a_fresh_token_after_the_old_one_expired(
     service.start()
     try:
         wait_for(lambda: len(stored(store, "INBOX")) == 1 and service.idle_sessions)
-        [first_session] = service.idle_sessions
+        [first_session] = service.idle_sessions.values()
         refreshes = oauth_server.state.refreshes
         oauth_server.state.expire_access_tokens(mailbox.name)
         mailbox.server.doveadm("kick", mailbox.name)  # the server ends the IDLE session
-        wait_for(lambda: service.idle_sessions and first_session not in service.idle_sessions)
+        wait_for(
+            lambda: service.idle_sessions and first_session not in service.idle_sessions.values()
+        )
         mailbox.append([make_message(2)])
         wait_for(lambda: len(stored(store, "INBOX")) == 2)
         assert oauth_server.state.refreshes > refreshes
