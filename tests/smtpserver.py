@@ -35,6 +35,7 @@ class Mailbox:
     """What the server received, and how it should answer the next DATA commands."""
 
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    received_at: list[float] = field(default_factory=list)  # time.time() of each
     refuse_next: int = 0
     refusal: str = "451 4.3.0 Try again later"
     logins: list[str] = field(default_factory=list)
@@ -61,6 +62,7 @@ class Mailbox:
                 bytes(envelope.original_content or envelope.content),
             )
         )
+        self.received_at.append(time.time())
         return "250 OK"
 
 

@@ -293,7 +293,12 @@ class Service:
         tz = self.scheduler.timezone  # the user's zone, not the host's
         self.scheduler.add_job(
             self.daily_report,
-            CronTrigger(hour=report.time.hour, minute=report.time.minute, timezone=tz),
+            CronTrigger(
+                hour=report.time.hour,
+                minute=report.time.minute,
+                second=report.time.second,  # "07:30" is 07:30:00; tests give seconds
+                timezone=tz,
+            ),
             id="report",
         )
         self.scheduler.add_job(
