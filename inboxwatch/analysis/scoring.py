@@ -452,7 +452,7 @@ def _slow_answers(facts: _Facts) -> _Finding:
             Evidence(q.question_id, q.asked_at, q.subject, _answer_note(q)) for q in slow
         ),
         explanation=(
-            f"you asked {len(asked)} questions; median wait {value:.1f} working "
+            f"you asked {_count(len(asked), 'question')}; median wait {value:.1f} working "
             f"hours; {len(unanswered)} unanswered, {len(asked) - len(judged)} "
             "still pending"
         ),
@@ -522,7 +522,12 @@ def _invoice_note(invoice: InvoiceStatus) -> str:
 
 def _ledger_phrase(invoices: Sequence[InvoiceStatus]) -> str:
     count = sum(i.in_ledger for i in invoices)
-    return f"; {count} invoices from your ledger" if count else ""
+    return f"; {_count(count, 'invoice')} from your ledger" if count else ""
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 invoice", "2 invoices"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _paid_in(invoices: Iterable[InvoiceStatus], window: Window) -> list[InvoiceStatus]:
@@ -558,9 +563,10 @@ def _late_payment(facts: _Facts) -> _Finding:
         value=float(len(reminders)),
         evidence=tuple(sorted(evidence, key=lambda e: (e.date, e.message_id))),
         explanation=(
-            f"{len(reminders)} payment reminders sent, {len(promises)} promises to "
-            f"pay later; {len(open_late)} invoices overdue and unpaid, "
-            f"{len(late) - len(open_late)} paid late; at most {worst:.0f} days "
+            f"{_count(len(reminders), 'payment reminder')} sent, "
+            f"{_count(len(promises), 'promise')} to pay later; "
+            f"{_count(len(open_late), 'invoice')} overdue and unpaid, "
+            f"{len(late) - len(open_late)} paid late; at most {_count(round(worst), 'day')} "
             f"overdue (payment terms {facts.payment_terms_days:g} days)" + _ledger_phrase(invoices)
         ),
         measures={
