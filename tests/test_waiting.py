@@ -98,6 +98,32 @@ def test_both_lists_update_as_answers_arrive() -> None:
     ] == [3]
 
 
+def test_unanswered_messages_of_one_conversation_are_one_item() -> None:
+    """ "done?", "Re: done?", "Re: done?": one item from the first, counting three, with the
+    soonest suggestion among them (the last one is urgent)."""
+    asked = mail(11, "in", at(12, 16, 10), "done?", "done?", "d1@x", words=1)
+    again = mail(12, "in", at(12, 16, 12), "Re: done?", "??", "d2@x", reply_to="d1@x", words=0)
+    third = mail(
+        13, "in", at(13, 10, 45), "Re: done?", "need it now", "d3@x", reply_to="d2@x", urgent=True
+    )
+    other = mail(14, "in", at(13, 9), "Logo", "Here is the new logo brief.", "l1@x")
+    mails = [asked, again, third, other]
+    waiting = waiting_replies("Acme", mails, OFFICE, at(13, 11), SINCE, False)
+    assert [(r.message_id, r.messages, r.latest_message_id) for r in waiting] == [
+        (11, 3, 13),
+        (14, 1, 14),
+    ]
+    assert waiting[0].suggestion.message_id == 13  # urgent: answer it promptly
+    assert round(waiting[0].working_hours, 2) == 2.83  # Thursday 16:10-17, Friday 9-11
+    text = render_text(replace(build(), waiting=combine([], waiting)))
+    assert "#11 Acme: “done?” and 2 more up to #13 received 2026-11-12 16:10" in text
+    # my reply ends the conversation's wait; the client's next message starts a new one
+    mine = mail(15, "out", at(13, 11, 30), "Re: done?", "Attached.", "m1@a", reply_to="d3@x")
+    later = mail(16, "in", at(13, 12), "Re: done?", "thanks", "d4@x", reply_to="m1@a")
+    after = waiting_replies("Acme", [*mails, mine, later], OFFICE, at(13, 13), SINCE, False)
+    assert [(r.message_id, r.messages) for r in after] == [(14, 1), (16, 1)]
+
+
 def _report_with_waiting() -> tuple[dict[str, object], str, str]:
     mails = [QUESTION, OTHER]
     waiting = combine(
@@ -150,7 +176,10 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     pixel = [q for q in data["questions"] if q["client"] == "Pixel & Co"]
     assert pixel and all(q["working_hours"] > 16 for q in pixel)
-    assert any(r["message_id"] == 188 and r["suggestion"]["reply_after"] for r in data["replies"])
+    # Pixel & Co's "done?" (#184) and its two "Re: done?" are one item
+    done = [r for r in data["replies"] if r["latest_message_id"] == 188]
+    assert [(r["message_id"], r["messages"]) for r in done] == [(184, 3)]
+    assert done[0]["suggestion"]["reply_after"]
     from inboxwatch.config import load_config
 
     loaded = load_config(config)
@@ -160,4 +189,4 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     day_report = io.StringIO()
     report_command(loaded, "text", date(2026, 11, 13), False, day_report)
     section = day_report.getvalue().split("Waiting on\n", 1)[1]
-    assert "#188 Pixel & Co: “Re: done?” received 2026-11-13 10:45" in section
+    assert "#184 Pixel & Co: “done?” and 2 more up to #188 received 2026-11-12 16:10" in section

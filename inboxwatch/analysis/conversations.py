@@ -328,6 +328,7 @@ class _Conversations:
     """
 
     def __init__(self, mails: Sequence[Mail], keys: Mapping[int, int]):
+        self.thread_of = keys  # mail id -> its thread
         self.next: dict[int, _Next] = {}
         # walking back in time: by thread, the client's and the user's message after this one
         answers: dict[int, Mail] = {}
@@ -516,6 +517,15 @@ class Timeline:
                 calendar_hours=(reply.date - mail.date).total_seconds() / 3600,
             ),
         )
+
+    def unreplied_threads(self, as_of: datetime | None = None) -> list[list[Mail]]:
+        """:meth:`unreplied`, one list per conversation (in time order), the conversations
+        ordered by their first unreplied mail."""
+        thread_of = self._seen_at(as_of).thread_of
+        threads: dict[int, list[Mail]] = {}
+        for mail in self.unreplied(as_of):
+            threads.setdefault(thread_of[mail.id], []).append(mail)
+        return list(threads.values())
 
     def unreplied(self, as_of: datetime | None = None) -> list[Mail]:
         """What :func:`unreplied` finds in the mail before *as_of* (a moment)."""

@@ -6,6 +6,9 @@ waits for the user's answer. Pure: takes one client's mail, returns the two list
   ``min_working_hours`` of it with no answer in its thread.
 - A client message waits in the *user's* working time; it is listed, with its reply-delay
   suggestion (:mod:`inboxwatch.analysis.reply_timing`), until the user replies in its thread.
+  Several unanswered messages of one conversation ("done?", "Re: done?") are one item: the
+  first of them (the client has waited since then), how many there are, and the most
+  pressing reply suggestion among them (one to answer promptly, else the earliest).
 
 Both are computed as of a moment, from the mail dated before it, so they change as answers
 arrive: an answer removes the item at the next report or ``inboxwatch waiting``.
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inboxwatch.analysis.conversations import Mail, Timeline
-from inboxwatch.analysis.reply_timing import ReplySuggestion, suggest_reply
+from inboxwatch.analysis.reply_timing import REPLY_NOW, ReplySuggestion, suggest_reply
 from inboxwatch.hours import WorkingTime, working_hours_between
 
 
@@ -44,6 +47,8 @@ class WaitingReply:
     received_at: datetime  # naive UTC
     working_hours: float  # in the user's working time, until the moment asked about
     suggestion: ReplySuggestion
+    messages: int = 1  # unanswered client messages in this conversation
+    latest_message_id: int = 0  # the newest of them (= message_id when there is one)
 
 
 @dataclass(frozen=True)
@@ -87,21 +92,28 @@ def waiting_replies(
     habitual_urgency: bool,
 ) -> list[WaitingReply]:
     """The client's messages received in [*since*, *as_of*) that the user has not replied to
-    by *as_of*, each with its reply suggestion. *mails* may be a :class:`Timeline` in *my_wt*
-    already threaded as of *as_of*."""
-    timeline = Timeline.of(mails, my_wt, [as_of])
-    return [
-        WaitingReply(
-            client,
-            mail.id,
-            mail.subject,
-            mail.date,
-            working_hours_between(mail.date, as_of, my_wt),
-            suggest_reply(mail, my_wt, habitual_urgency),
+    by *as_of*, one item per conversation, with its reply suggestion. *mails* may be a
+    :class:`Timeline` in *my_wt* already threaded as of *as_of*."""
+    found = []
+    for thread in Timeline.of(mails, my_wt, [as_of]).unreplied_threads(as_of):
+        recent = [mail for mail in thread if mail.date >= since]
+        if not recent:
+            continue
+        first = recent[0]
+        suggestions = [suggest_reply(mail, my_wt, habitual_urgency) for mail in recent]
+        found.append(
+            WaitingReply(
+                client,
+                first.id,
+                first.subject,
+                first.date,
+                working_hours_between(first.date, as_of, my_wt),
+                min(suggestions, key=lambda s: (s.keyword != REPLY_NOW, s.reply_after)),
+                messages=len(recent),
+                latest_message_id=recent[-1].id,
+            )
         )
-        for mail in timeline.unreplied(as_of)
-        if mail.date >= since
-    ]
+    return found
 
 
 def combine(questions: Sequence[WaitingQuestion], replies: Sequence[WaitingReply]) -> WaitingOn:

@@ -40,7 +40,7 @@ from inboxwatch.analysis.scoring import (
     Trend,
     Window,
 )
-from inboxwatch.analysis.waiting import WaitingOn
+from inboxwatch.analysis.waiting import WaitingOn, WaitingReply
 from inboxwatch.reporting.charts import score_volume_chart
 from inboxwatch.text import scrub_controls
 
@@ -269,13 +269,20 @@ def waiting_lines(waiting: WaitingOn, tz: str) -> list[str]:
     if waiting.replies:
         lines.append("  Client mail waiting for your answer:")
         lines += [
-            f"    #{r.message_id} {r.client}: “{r.subject}” received "
+            f"    #{r.message_id} {r.client}: “{r.subject}”{_more(r)} received "
             f"{_local(r.received_at, tz):%Y-%m-%d %H:%M} ({_hours(r.working_hours)}); "
             f"reply after "
             f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}"
             for r in waiting.replies
         ]
     return [*lines, ""]
+
+
+def _more(reply: WaitingReply) -> str:
+    """ " and 2 more up to #188" after a conversation's first unanswered message."""
+    if reply.messages <= 1:
+        return ""
+    return f" and {reply.messages - 1} more up to #{reply.latest_message_id}"
 
 
 def changes_line(report: Report) -> str:
@@ -441,6 +448,8 @@ def json_waiting(waiting: WaitingOn) -> dict[str, Any]:
                 "received_at": _iso_utc(r.received_at),
                 "working_hours": round(r.working_hours, 2),
                 "suggestion": _json_reply(r.suggestion),
+                "messages": r.messages,
+                "latest_message_id": r.latest_message_id or r.message_id,
             }
             for r in waiting.replies
         ],
@@ -599,7 +608,7 @@ def _html_waiting(report: Report) -> str:
         )
     if waiting.replies:
         items = "".join(
-            f"<li><b>#{r.message_id} {_E(r.client)}</b>: “{_E(r.subject)}” received "
+            f"<li><b>#{r.message_id} {_E(r.client)}</b>: “{_E(r.subject)}”{_more(r)} received "
             f"{_local(r.received_at, tz):%a %d %b %H:%M}; reply after "
             f"{r.suggestion.reply_after.astimezone(ZoneInfo(tz)):%a %d %b %H:%M}</li>"
             for r in waiting.replies
