@@ -496,14 +496,16 @@ def _ledger_start(entry: LedgerInvoice, terms: timedelta) -> datetime:
     return entry.due - terms
 
 
+def _ledger_due(entry: LedgerInvoice, terms: timedelta) -> datetime:
+    """The ledger invoice's due date (else its issue date plus the terms)."""
+    return entry.due if entry.due is not None else _ledger_start(entry, terms) + terms
+
+
 def _issued_near(
     when: datetime, entries: Iterable[LedgerInvoice], terms: timedelta
 ) -> LedgerInvoice | None:
-    near = [
-        (abs(_ledger_start(e, terms) - when), e)
-        for e in entries
-        if abs(_ledger_start(e, terms) - when) <= timedelta(days=LEDGER_MATCH_DAYS)
-    ]
+    distances = [(abs(_ledger_start(e, terms) - when), e) for e in entries]
+    near = [pair for pair in distances if pair[0] <= timedelta(days=LEDGER_MATCH_DAYS)]
     return min(near, key=lambda pair: pair[0])[1] if near else None
 
 
@@ -514,12 +516,11 @@ def _ledger_paid(entry: LedgerInvoice, as_of: datetime) -> datetime | None:
 def _merged(
     status: InvoiceStatus, entry: LedgerInvoice, as_of: datetime, terms: timedelta
 ) -> InvoiceStatus:
-    due = entry.due if entry.due is not None else _ledger_start(entry, terms) + terms
     paid = _ledger_paid(entry, as_of) if entry.payment_tracked else status.paid_at
     return dataclasses.replace(
         status,
         number=status.number or invoice_key(entry.number),
-        due=due,
+        due=_ledger_due(entry, terms),
         paid_at=paid,
         in_ledger=True,
         paid_known=entry.payment_tracked,
@@ -527,13 +528,12 @@ def _merged(
 
 
 def _ledger_only(entry: LedgerInvoice, as_of: datetime, terms: timedelta) -> InvoiceStatus:
-    start = _ledger_start(entry, terms)
     return InvoiceStatus(
         mail_id=0,
         number=entry.number,
-        sent_at=start,
+        sent_at=_ledger_start(entry, terms),
         subject=f"Invoice {entry.number}",
-        due=entry.due if entry.due is not None else start + terms,
+        due=_ledger_due(entry, terms),
         as_of=as_of,
         paid_at=_ledger_paid(entry, as_of) if entry.payment_tracked else None,
         reminders=(),

@@ -520,8 +520,7 @@ def _invoice_note(invoice: InvoiceStatus) -> str:
     return f"{name}: paid {invoice.overdue_days:.0f} days after its due date{ledger}"
 
 
-def _ledger_phrase(invoices: Sequence[InvoiceStatus]) -> str:
-    count = sum(i.in_ledger for i in invoices)
+def _ledger_phrase(count: int) -> str:
     return f"; {_count(count, 'invoice')} from your ledger" if count else ""
 
 
@@ -551,6 +550,7 @@ def _late_payment(facts: _Facts) -> _Finding:
     paid_late = [i for i in paid if i.overdue_days > 0]
     late = [i for i in invoices if i.open_overdue] + paid_late
     median = median_days_to_pay(paid)
+    from_ledger = sum(i.in_ledger for i in invoices)
     open_late = [i for i in late if i.open_overdue]
     worst = max((i.overdue_days for i in late), default=0.0)
     average = statistics.mean(i.overdue_days for i in late) if late else 0.0
@@ -567,7 +567,8 @@ def _late_payment(facts: _Facts) -> _Finding:
             f"{_count(len(promises), 'promise')} to pay later; "
             f"{_count(len(open_late), 'invoice')} overdue and unpaid, "
             f"{len(late) - len(open_late)} paid late; at most {_count(round(worst), 'day')} "
-            f"overdue (payment terms {facts.payment_terms_days:g} days)" + _ledger_phrase(invoices)
+            f"overdue (payment terms {facts.payment_terms_days:g} days)"
+            f"{_ledger_phrase(from_ledger)}"
         ),
         measures={
             "reminders": float(len(reminders)),
@@ -581,7 +582,7 @@ def _late_payment(facts: _Facts) -> _Finding:
             "average_days_paid_late": (
                 round(statistics.mean(i.overdue_days for i in paid_late), 1) if paid_late else 0.0
             ),
-            "ledger_invoices": float(sum(i.in_ledger for i in invoices)),
+            "ledger_invoices": float(from_ledger),
         },
         also_fires=(
             worst >= facts.setting("late_payment.days_overdue")

@@ -47,8 +47,8 @@ class WaitingReply:
     received_at: datetime  # naive UTC
     working_hours: float  # in the user's working time, until the moment asked about
     suggestion: ReplySuggestion
-    messages: int = 1  # unanswered client messages in this conversation
-    latest_message_id: int = 0  # the newest of them (= message_id when there is one)
+    messages: int  # unanswered client messages in this conversation (1 or more)
+    latest_message_id: int  # the newest of them (= message_id when there is one)
 
 
 @dataclass(frozen=True)

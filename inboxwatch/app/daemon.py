@@ -333,8 +333,8 @@ class Service:
             gained, lost = owned - self.owned, self.owned - owned
             retry = self._busy & owned
             self.owned, self._busy = owned, set()
-            took_report = not self.jobs_owned and owner(REPORT_ITEM, workers) == me
-            self.jobs_owned = owner(REPORT_ITEM, workers) == me
+            reports = owner(REPORT_ITEM, workers) == me
+            took_report, self.jobs_owned = reports and not self.jobs_owned, reports
         if took_report and self.scheduler.running:
             self._catch_up_report()
         if gained or lost or len(workers) != self._crew_size:

@@ -449,7 +449,7 @@ def json_waiting(waiting: WaitingOn) -> dict[str, Any]:
                 "working_hours": round(r.working_hours, 2),
                 "suggestion": _json_reply(r.suggestion),
                 "messages": r.messages,
-                "latest_message_id": r.latest_message_id or r.message_id,
+                "latest_message_id": r.latest_message_id,
             }
             for r in waiting.replies
         ],
