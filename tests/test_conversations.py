@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 import pytest
 from hypothesis import given, settings
@@ -22,41 +21,7 @@ from inboxwatch.analysis.conversations import (
 )
 from inboxwatch.hours import WorkingTime, working_hours_between
 from inboxwatch.text import fold
-
-BUDAPEST = ZoneInfo("Europe/Budapest")
-OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    """A Budapest wall-clock time in 2026 as naive UTC (the storage form)."""
-    local = datetime(2026, month, day, hour, minute, tzinfo=BUDAPEST)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def mail(
-    id: int,
-    direction: str,
-    when: datetime,
-    subject: str = "",
-    text: str = "",
-    msgid: str | None = None,
-    reply_to: str | None = None,
-    words: int = 10,
-    vague: bool = False,
-) -> Mail:
-    return Mail(
-        id=id,
-        direction=direction,
-        client="Acme",
-        date=when,
-        subject=subject,
-        message_id=msgid,
-        in_reply_to=reply_to,
-        references=(f"<{reply_to}>",) if reply_to else (),
-        new_text=text,
-        content_words=words,
-        vague=vague,
-    )
+from tests.tools.mails import BUDAPEST, OFFICE, at, mail
 
 
 @pytest.mark.parametrize(
@@ -288,14 +253,14 @@ def _expected_replies(
 ) -> list[tuple[int, int]]:
     seen, keys = _afresh(mails, as_of)
     found = []
-    for index, mail in enumerate(seen):
-        if mail.incoming and mail.date >= since:
+    for index, message in enumerate(seen):
+        if message.incoming and message.date >= since:
             reply = next(
-                (m for m in seen[index + 1 :] if not m.incoming and keys[m.id] == keys[mail.id]),
+                (m for m in seen[index + 1 :] if not m.incoming and keys[m.id] == keys[message.id]),
                 None,
             )
             if reply is not None:
-                found.append((mail.id, reply.id))
+                found.append((message.id, reply.id))
     return found
 
 

@@ -7,56 +7,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from inboxwatch.analysis.conversations import Mail
 from inboxwatch.analysis.waiting import combine, waiting_questions, waiting_replies
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import json_waiting, render_html, render_json, render_text
 from tests.test_report import build
+from tests.tools.mails import BUDAPEST, OFFICE, at, mail
 from tests.tools.service_env import run_cli
 
-BUDAPEST = ZoneInfo("Europe/Budapest")
-OFFICE = WorkingTime(tz=BUDAPEST, start=time(9), end=time(17), holidays_country="HU")
 LONG_WEEK = WorkingTime(
     tz=BUDAPEST, start=time(8), end=time(20), days=frozenset(range(7))
 )  # a client who works every day 08-20
 SINCE = datetime(2026, 10, 1)
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    """Budapest wall-clock time in November 2026, as naive UTC."""
-    return (
-        datetime(2026, 11, day, hour, minute, tzinfo=BUDAPEST).astimezone(UTC).replace(tzinfo=None)
-    )
-
-
-def mail(
-    id: int,
-    direction: str,
-    when: datetime,
-    subject: str,
-    text: str,
-    msgid: str,
-    reply_to: str | None = None,
-    words: int = 10,
-    **tags: bool,
-) -> Mail:
-    return Mail(
-        id=id,
-        direction=direction,
-        client="Acme",
-        date=when,
-        subject=subject,
-        message_id=msgid,
-        in_reply_to=reply_to,
-        references=(f"<{reply_to}>",) if reply_to else (),
-        new_text=text,
-        content_words=words,
-        **tags,
-    )
 
 
 # Friday 13 Nov 2026, 16:00: Anna asks; Monday 16 Nov 09:30 the client writes a short note
