@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from inboxwatch.errors import LockError
 from inboxwatch.ingest.pipeline import IngestContext
-from inboxwatch.storage.leases import Leases
+from inboxwatch.storage.leases import Lease, Leases
 from inboxwatch.storage.schema import leases
 from inboxwatch.storage.store import Store, utcnow
 from tests.dovecot import MailUser, make_message
@@ -83,6 +83,34 @@ def test_hold_releases_even_on_error(store: Store) -> None:
     with pytest.raises(RuntimeError), leases.hold("service"):
         raise RuntimeError("boom")
     assert Leases(store, holder="b").acquire("service").holder == "b"
+
+
+class _SignalledAfterTaking(Leases):
+    """A signal handler that raises (``poll --once`` on SIGTERM/SIGHUP) firing just after
+    the lease row was committed, before acquire() returned it to its caller."""
+
+    def acquire(self, name: str, ttl_seconds: float = 60.0) -> Lease:
+        super().acquire(name, ttl_seconds)
+        raise KeyboardInterrupt
+
+
+def test_hold_releases_a_lease_taken_just_before_a_signal(store: Store) -> None:
+    """Before: the lease stayed held (CI caught ``poll --once`` on SIGHUP doing it)."""
+    with pytest.raises(KeyboardInterrupt), _SignalledAfterTaking(store, holder="a").hold("x"):
+        pass
+    assert Leases(store, holder="b").acquire("x").holder == "b"
+
+
+def test_sync_releases_a_lease_taken_just_before_a_signal(
+    dovecot: MailUser, sqlite_store: Store, ingest_ctx: IngestContext
+) -> None:
+    from inboxwatch.ingest.sync import sync_account
+
+    account = dovecot.account()
+    leases = _SignalledAfterTaking(sqlite_store, holder="a")
+    with pytest.raises(KeyboardInterrupt):
+        sync_account(account, "secret", sqlite_store, ingest_ctx, leases=leases)
+    assert Leases(sqlite_store, holder="b").acquire(f"account:{account.name}").holder == "b"
 
 
 def test_only_one_of_many_concurrent_takers_wins(store: Store) -> None:

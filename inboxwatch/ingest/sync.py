@@ -634,17 +634,22 @@ def sync_account(
     leases = leases or Leases(store)
     report = AccountReport(account.name)
     started = time.monotonic()
-    keeper = LeaseKeeper(leases, leases.acquire(f"account:{account.name}", lease_seconds))
-    logger.debug("%s: lease taken", account.name, extra={"account": account.name})
-    run = _AccountSync(account, password, store, ctx, session_factory, keeper.start(), report)
+    name = f"account:{account.name}"
+    keeper: LeaseKeeper | None = None
     try:
+        keeper = LeaseKeeper(leases, leases.acquire(name, lease_seconds))
+        logger.debug("%s: lease taken", account.name, extra={"account": account.name})
+        run = _AccountSync(account, password, store, ctx, session_factory, keeper.start(), report)
         run.run(max_reconnects, backoff or Backoff())
     except BaseException as exc:
-        # Keep the original error; an unreleased lease simply expires.
+        # Keep the original error; an unreleased lease simply expires. Released by name:
+        # a signal may land after acquire() committed but before it returned.
         logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
         with suppress(InboxwatchError):
-            leases.release(keeper.stop())
-        if isinstance(exc, InboxwatchError):
+            if keeper is not None:
+                keeper.stop()
+            leases.release_name(name)
+        if isinstance(exc, InboxwatchError) and keeper is not None:
             with suppress(InboxwatchError):  # the database itself may be what failed
                 record_sync_failure(
                     store,

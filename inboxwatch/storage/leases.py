@@ -303,15 +303,26 @@ class Leases:
                 delete(leases).where(leases.c.name == lease.name, leases.c.holder == lease.holder)
             )
 
+    def release_name(self, name: str) -> None:
+        """Give *name* up if this holder has it: for a caller interrupted (a signal) after
+        :meth:`acquire` committed but before it returned the lease."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                delete(leases).where(leases.c.name == name, leases.c.holder == self.holder)
+            )
+
     @contextmanager
     def hold(self, name: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> Iterator[Lease]:
         """Acquire *name* for the duration of the block, renewed by a :class:`LeaseKeeper`,
-        then release it."""
-        keeper = LeaseKeeper(self, self.acquire(name, ttl_seconds)).start()
+        then release it (also when a signal interrupts the acquiring itself)."""
+        keeper: LeaseKeeper | None = None
         try:
+            keeper = LeaseKeeper(self, self.acquire(name, ttl_seconds)).start()
             yield keeper.lease
         finally:
-            self.release(keeper.stop())
+            if keeper is not None:
+                keeper.stop()
+            self.release_name(name)
 
 
 def _in_use(name: str, holder: str, until: datetime) -> str:
