@@ -644,7 +644,8 @@ def sync_account(
     except BaseException as exc:
         # Keep the original error; an unreleased lease simply expires. Released by name:
         # a signal may land after acquire() committed but before it returned.
-        logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
+        if keeper is not None:
+            logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
         with suppress(InboxwatchError):
             if keeper is not None:
                 keeper.stop()
