@@ -10,7 +10,14 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
-from inboxwatch.analysis.waiting import combine, waiting_questions, waiting_replies
+import pytest
+
+from inboxwatch.analysis.waiting import (
+    combine,
+    needs_no_answer,
+    waiting_questions,
+    waiting_replies,
+)
 from inboxwatch.hours import WorkingTime
 from inboxwatch.reporting.render import json_waiting, render_html, render_json, render_text
 from tests.test_report import build
@@ -83,7 +90,7 @@ def test_unanswered_messages_of_one_conversation_are_one_item() -> None:
     assert "#11 Acme: “done?” and 2 more up to #13 received 2026-11-12 16:10" in text
     # my reply ends the conversation's wait; the client's next message starts a new one
     mine = mail(15, "out", at(13, 11, 30), "Re: done?", "Attached.", "m1@a", reply_to="d3@x")
-    later = mail(16, "in", at(13, 12), "Re: done?", "thanks", "d4@x", reply_to="m1@a")
+    later = mail(16, "in", at(13, 12), "Re: done?", "and the 2nd?", "d4@x", reply_to="m1@a")
     after = waiting_replies("Acme", [*mails, mine, later], OFFICE, at(13, 13), SINCE, False)
     assert [(r.message_id, r.messages) for r in after] == [(14, 1), (16, 1)]
 
@@ -120,6 +127,71 @@ def test_the_report_without_anything_waiting_has_no_section() -> None:
     assert json_waiting(report.waiting) == {"questions": [], "replies": []}
 
 
+ACKNOWLEDGEMENTS = [
+    "Thanks!",
+    "Thank you so much, Anna!",
+    "OK, got it",
+    "Perfect, thanks!\nPeter",
+    "Hi Anna, thanks for the quick fix!",
+    "Brilliant, thank you Anna.\n\nMark",
+    "\U0001f44d",
+    "Köszönöm, megkaptam!",
+    "Szia Anna,\nköszi szépen, rendben!",
+    "Köszönöm szépen a gyors választ!",
+    "Rendben, mehet. Üdv, Péter",
+]
+TO_ANSWER = [
+    "Thanks, can you send the invoice?",
+    "Thanks, send the invoice too",
+    "Thanks for the draft, but the colours are wrong.",
+    "Thanks for the draft, please change the title",
+    "Thanks for nothing.",
+    "OK, call me",
+    "Yes please",
+    "No.",
+    "Not good.",
+    "Here they are.",
+    "Great, I'll review it Monday and send comments",
+    "Köszi a tervet, de nem ez kell.",
+    "Köszi, de a logó még mindig rossz.",
+    "Rendben, holnap hívlak.",
+    "Jó napot! Kérem a számlát.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", ACKNOWLEDGEMENTS)
+def test_an_acknowledgement_needs_no_answer(text: str) -> None:
+    assert needs_no_answer(mail(1, "in", at(16, 10), "Re: Logo", text, words=2))
+
+
+@pytest.mark.parametrize("text", TO_ANSWER)
+def test_anything_more_than_an_acknowledgement_needs_an_answer(text: str) -> None:
+    assert not needs_no_answer(mail(1, "in", at(16, 10), "Re: Logo", text, words=2))
+
+
+def test_a_tagged_or_attached_thank_you_still_needs_an_answer() -> None:
+    thanks = mail(1, "in", at(16, 10), "Re: Logo", "Thanks!", words=1)
+    assert not needs_no_answer(replace(thanks, urgent=True))
+    assert not needs_no_answer(replace(thanks, complaint=True))
+    assert not needs_no_answer(replace(thanks, attachments=("brief.pdf",)))
+
+
+def test_a_thank_you_is_not_mail_waiting_for_an_answer() -> None:
+    """Before: "Thanks!" after my reply was listed as waiting (and got a reply suggestion
+    in the report) until I answered the thank-you."""
+    thanks = mail(5, "in", at(16, 13), "Re: Invoice", "Thanks, Anna!", "c5@x", reply_to="r4@a")
+    mails = [QUESTION, OTHER, ANSWER, MY_REPLY, thanks]
+    waiting = waiting_replies("Acme", mails, OFFICE, at(16, 15), SINCE, False)
+    assert [r.message_id for r in waiting] == [3]  # "Here they are." still waits
+    # an acknowledgement among other unanswered mail of a conversation is not counted
+    more = mail(
+        6, "in", at(16, 14), "Re: Invoice", "And the VAT number is wrong.", "c6@x", reply_to="c5@x"
+    )
+    waiting = waiting_replies("Acme", [*mails, more], OFFICE, at(16, 15), SINCE, False)
+    assert [(r.message_id, r.messages) for r in waiting] == [(3, 1), (6, 1)]
+
+
 def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     """`inboxwatch waiting` through the CLI, on the bundled sample imported for real; the
     sample ends on 2026-11-13, so the lists look back far enough to reach it."""
@@ -144,6 +216,8 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     done = [r for r in data["replies"] if r["latest_message_id"] == 188]
     assert [(r["message_id"], r["messages"]) for r in done] == [(184, 3)]
     assert done[0]["suggestion"]["reply_after"]
+    # Green Leaf's "Brilliant, thank you Anna." (#176) waits for nothing
+    assert 176 not in {r["message_id"] for r in data["replies"]}
     from inboxwatch.config import load_config
 
     loaded = load_config(config)
@@ -154,3 +228,4 @@ def test_inboxwatch_waiting_on_the_sample_mailbox(tmp_path: Path) -> None:
     report_command(loaded, "text", date(2026, 11, 13), False, day_report)
     section = day_report.getvalue().split("Waiting on\n", 1)[1]
     assert "#184 Pixel & Co: “done?” and 2 more up to #188 received 2026-11-12 16:10" in section
+    assert "#176" not in day_report.getvalue()  # nor has it a reply suggestion

@@ -9,6 +9,8 @@ waits for the user's answer. Pure: takes one client's mail, returns the two list
   Several unanswered messages of one conversation ("done?", "Re: done?") are one item: the
   first of them (the client has waited since then), how many there are, and the most
   pressing reply suggestion among them (one to answer promptly, else the earliest).
+  A message that only acknowledges ("Thanks!", "OK, got it", "Köszönöm, megkaptam!";
+  :func:`needs_no_answer`) waits for nothing and is not listed.
 
 Both are computed as of a moment, from the mail dated before it, so they change as answers
 arrive: an answer removes the item at the next report or ``inboxwatch waiting``.
@@ -16,13 +18,71 @@ arrive: an answer removes the item at the next report or ``inboxwatch waiting``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from inboxwatch.analysis.conversations import Mail, Timeline
 from inboxwatch.analysis.reply_timing import REPLY_NOW, ReplySuggestion, suggest_reply
+from inboxwatch.classifying.lexicons import HAPPY_EMOJI
 from inboxwatch.hours import WorkingTime, working_hours_between
+from inboxwatch.text import fold
+
+__all__ = [
+    "WaitingOn",
+    "WaitingQuestion",
+    "WaitingReply",
+    "combine",
+    "needs_no_answer",
+    "waiting_questions",
+    "waiting_replies",
+]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# An acknowledgement holds one of these (accent-folded): thanks, assent, "received"...
+_ACK_CORE: Final = _words(
+    """thanks thank thx tks ty ta cheers appreciated ok okay oki okey k kk perfect great super
+    superb awesome excellent brilliant lovely wonderful fantastic amazing cool noted received
+    understood agreed sure yes yep yeah yup fine
+    koszonom koszi koszike koszonjuk kosz koszonet koszonettel rendben oke okes szuper
+    tokeletes megkaptam megkaptuk megjott ertem ertjuk ertettem jo igen remek kiraly
+    nagyszeru mehet vettem megvan klassz csodas tetszik egyetertek"""
+)
+# ...and nothing else but these (greetings, sign-offs, the rest of those phrases)...
+_ACK_FILLER: Final = _words(
+    """you so much very many lot a all again got it will do sounds looks good nice no problem
+    worries that s that's works for me hi hello hey dear best regards kind warm have day
+    weekend evening and as always alright right done the same to
+    szepen nagyon van hangzik jol minden mindent is es pont ez az szia sziasztok hello hallo
+    udv udvozlettel udvozlet kedves szep napot hetveget estet tovabbi neked nektek puszi
+    orulok sok"""
+)
+_ACK_WORDS: Final = _ACK_CORE | _ACK_FILLER
+# ...or capitalised words that are not in the lists: names ("Thanks Anna!"), at most two.
+_MAX_NAMES: Final = 2
+_MAX_ACK_WORDS: Final = 20
+# A clause thanking for something: "thanks for the quick fix", "köszönöm szépen a gyors
+# választ" (accent-folded words joined by spaces), at most eight words...
+_THANKS_FOR_RE: Final = re.compile(
+    r"(?:nagyon |many |and )?(?:thanks?(?: you)?|thx|koszonom|koszi|koszonjuk|kosz)"
+    r"(?: so much| very much| a lot| again| szepen| nagyon)? (?:for|a|az|hogy) "
+)
+_MAX_THANKS_FOR_WORDS: Final = 8
+# ...that asks, refuses or contradicts nothing.
+_ACK_BLOCKERS: Final = _words(
+    """but however not no never please pls plz still need needs can could would should
+    must nothing don't doesn't didn't isn't wasn't won't
+    de viszont azonban nem sem ne kerlek kerem kellene kell meg megis csak semmit"""
+)
+# Clauses: split at sentence and clause punctuation, and at a dash between spaces.
+_CLAUSE_RE: Final = re.compile(r"[.!,;:\n]+|\s[-\u2013\u2014]\s")
+_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 @dataclass(frozen=True)
@@ -62,6 +122,40 @@ class WaitingOn:
         return bool(self.questions or self.replies)
 
 
+def needs_no_answer(mail: Mail) -> bool:
+    """True for a message that only acknowledges: "Thanks!", "OK, got it", "Hi Anna, thanks
+    for the quick fix!", "Köszönöm szépen, megkaptam!", a lone thumbs-up.
+
+    No question mark, no attachment, not tagged urgent or complaint, at most
+    :data:`_MAX_ACK_WORDS` words with one of thanks or assent, and every clause (split at
+    punctuation) either made of greetings, thanks, assent and up to two capitalised names, or
+    a short "thanks for ..." / "köszönöm a ..." with nothing asked, refused or contradicted.
+    Anything more ("Thanks, send the invoice too") is mail to answer."""
+    text = mail.new_text
+    if "?" in text or mail.attachments or mail.urgent or mail.complaint:
+        return False
+    words = _WORD_RE.findall(text)
+    if not words:
+        return any(char in HAPPY_EMOJI for char in text)
+    if len(words) > _MAX_ACK_WORDS or not any(fold(word) in _ACK_CORE for word in words):
+        return False
+    return all(_acknowledges(clause) for clause in _CLAUSE_RE.split(text))
+
+
+def _acknowledges(clause: str) -> bool:
+    """One clause of :func:`needs_no_answer`'s message; an empty one is fine."""
+    words = _WORD_RE.findall(clause)
+    folded = [fold(word) for word in words]
+    others = [w for w, f in zip(words, folded, strict=True) if f not in _ACK_WORDS]
+    if len(others) <= _MAX_NAMES and all(word[0].isupper() for word in others):
+        return True
+    return (
+        len(words) <= _MAX_THANKS_FOR_WORDS
+        and _THANKS_FOR_RE.match(" ".join(folded)) is not None
+        and not _ACK_BLOCKERS.intersection(folded)
+    )
+
+
 def waiting_questions(
     client: str,
     mails: Sequence[Mail] | Timeline,
@@ -92,11 +186,12 @@ def waiting_replies(
     habitual_urgency: bool,
 ) -> list[WaitingReply]:
     """The client's messages received in [*since*, *as_of*) that the user has not replied to
-    by *as_of*, one item per conversation, with its reply suggestion. *mails* may be a
+    by *as_of*, one item per conversation, with its reply suggestion; acknowledgements
+    (:func:`needs_no_answer`) are left out. *mails* may be a
     :class:`Timeline` in *my_wt* already threaded as of *as_of*."""
     found = []
     for thread in Timeline.of(mails, my_wt, [as_of]).unreplied_threads(as_of):
-        recent = [mail for mail in thread if mail.date >= since]
+        recent = [mail for mail in thread if mail.date >= since and not needs_no_answer(mail)]
         if not recent:
             continue
         first = recent[0]

@@ -54,6 +54,7 @@ from inboxwatch.analysis.waiting import (
     WaitingQuestion,
     WaitingReply,
     combine,
+    needs_no_answer,
     waiting_questions,
     waiting_replies,
 )
@@ -363,7 +364,11 @@ def _reply_suggestions(
 ) -> list[ReplySuggestion]:
     habitual = card.sign("everything_urgent").fired
     recent = [m for m in mails if m.date < card.window.end]
-    return [suggest_reply(m, s.wt, habitual) for m in unreplied(recent) if m.date >= since]
+    return [
+        suggest_reply(m, s.wt, habitual)
+        for m in unreplied(recent)
+        if m.date >= since and not needs_no_answer(m)
+    ]
 
 
 @dataclass(frozen=True)
