@@ -248,17 +248,48 @@ def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.Comp
     setup.write(setup.account(silent.port, secret="pw"))
     process = subprocess.Popen(
         cli_command(setup.path, "poll", "--once"),
-        env=setup.env(),
+        env={**setup.env(), "PYTHONFAULTHANDLER": "1"},
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert silent.accepted.wait(60), "poll never connected"
+    # that the server accepted a connection is not enough: it must be this process's
+    _wait_until(lambda: _connected_to(process.pid, silent.port), 30, "poll to hold the connection")
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        _out, err = process.communicate(timeout=30)
+        raise AssertionError(f"poll --once did not stop on SIGINT; its stacks:\n{err}") from None
     assert "interrupted" in err
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _connected_to(pid: int, port: int) -> bool:
+    """Whether process *pid* has an established TCP connection to 127.0.0.1:*port*."""
+    try:
+        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    except OSError:  # gone, or a descriptor closed while reading
+        return False
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        for line in list(table)[1:]:
+            fields = line.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            ours = f"socket:[{inode}]" in inodes
+            if ours and state == "01" and int(remote.split(":")[1], 16) == port:  # ESTABLISHED
+                return True
+    return False
 
 
 def closed_pipe(setup: Setup, request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
