@@ -27,6 +27,7 @@ from inboxwatch.storage.store import Store
 from tests.dovecot import DovecotServer
 from tests.smtpserver import smtp_server
 from tests.tools.service_env import REPO, cli_command, run_cli, small_config
+from tests.tools.waits import wait_for
 
 ROW = re.compile(r"^\| (\d+) \| (.+?) \|")
 
@@ -256,7 +257,7 @@ def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.Comp
     )
     assert silent.accepted.wait(60), "poll never connected"
     # that the server accepted a connection is not enough: it must be this process's
-    _wait_until(lambda: _connected_to(process.pid, silent.port), 30, "poll to hold the connection")
+    wait_for(lambda: _connected_to(process.pid, silent.port), 30, "poll to hold the connection")
     process.send_signal(signal.SIGINT)
     try:
         out, err = process.communicate(timeout=30)
@@ -266,14 +267,6 @@ def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.Comp
         raise AssertionError(f"poll --once did not stop on SIGINT; its stacks:\n{err}") from None
     assert "interrupted" in err
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
-
-
-def _wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def _connected_to(pid: int, port: int) -> bool:

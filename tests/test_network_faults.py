@@ -29,6 +29,7 @@ from tests.netproxy import NetProxy
 from tests.tools import figures
 from tests.tools.checks import assert_mirrors
 from tests.tools.servers import process_tree, restart, stalled
+from tests.tools.waits import wait_for
 
 PASSWORD = "secret"
 
@@ -70,14 +71,6 @@ def _in_background(run: Callable[[], AccountReport]) -> tuple[threading.Thread, 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     return thread, result
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def _report(result: list[object]) -> AccountReport:
@@ -153,7 +146,7 @@ def test_server_process_killed_mid_sync(
         return sqlite_store.count_messages(account.name) >= threshold or not thread.is_alive()
 
     for threshold in (100, 300, 500):
-        _wait_for(partial(reached, threshold), 30, f"{threshold} messages stored")
+        wait_for(partial(reached, threshold), 30, f"{threshold} messages stored")
         kills += sum(_kill(pid) for pid in _imap_processes(private_dovecot, "victim"))
     thread.join(60)
     report = _report(result)
@@ -191,7 +184,7 @@ def test_stalled_server_times_out_backs_off_and_recovers(
             backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=sleep),
         )
     )
-    _wait_for(
+    wait_for(
         lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(),
         30,
         "the first batch",
@@ -231,7 +224,7 @@ def test_server_restarted_mid_sync(
             backoff=Backoff(base_seconds=0.2, max_seconds=1.0, sleep=Delays(real=True)),
         )
     )
-    _wait_for(
+    wait_for(
         lambda: store.count_messages(account.name) >= 25 or not thread.is_alive(),
         30,
         "the first batch",
@@ -296,7 +289,7 @@ def service_setup(
     service = daemon.Service(config, sqlite_store, IngestContext.from_config(config, None))
     service.start()
     try:
-        _wait_for(lambda: sqlite_store.count_messages("work") == 5, 20, "the first poll")
+        wait_for(lambda: sqlite_store.count_messages("work") == 5, 20, "the first poll")
         yield service, proxy, dovecot, sqlite_store
     finally:
         service.stop()
@@ -309,13 +302,13 @@ def test_service_survives_a_cut_during_idle(
     _service, proxy, user, store = service_setup
     time.sleep(0.5)  # the watcher is in IDLE
     user.append([make_message(100)])
-    _wait_for(lambda: store.count_messages("work") == 6, 10, "new mail announced by IDLE")
+    wait_for(lambda: store.count_messages("work") == 6, 10, "new mail announced by IDLE")
     connections = proxy.connections
     proxy.drop_all()  # the IDLE connection dies
-    _wait_for(lambda: proxy.connections > connections, 10, "the watcher to reconnect")
+    wait_for(lambda: proxy.connections > connections, 10, "the watcher to reconnect")
     time.sleep(0.5)
     user.append([make_message(101)])
-    _wait_for(lambda: store.count_messages("work") == 7, 10, "mail after the reconnect")
+    wait_for(lambda: store.count_messages("work") == 7, 10, "mail after the reconnect")
     assert_mirrors(user, store, "work")
     figures.record("network_faults", "service_idle_cut", faults_injected=1, messages_checked=7)
 
@@ -329,7 +322,7 @@ def test_mail_that_arrived_while_idle_was_down_is_caught_up(
     proxy.drop_all()
     user.append([make_message(200)])  # arrives while nobody is watching
     proxy.resume()
-    _wait_for(
+    wait_for(
         lambda: store.count_messages("work") == 6,
         10,
         "mail that arrived during the outage (the poll interval is 60 min)",

@@ -19,38 +19,12 @@ whether any needed an answer.
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
-GROUPS = ("easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2")
 HERE = Path(__file__).resolve().parent
-
-
-def spamassassin() -> list[tuple[str, str, str]]:
-    """(id, subject, new text) of every parsable message of the corpus."""
-    from inboxwatch.errors import MessageParseError
-    from inboxwatch.parsing.cleaning import extract_new_content
-    from inboxwatch.parsing.mime import parse_message
-
-    base = HERE / "raw" / "sa" / "package" / "data"
-    rows, seen = [], set()
-    for group in GROUPS:
-        for path in sorted(glob.glob(os.path.join(base, group, "*.json"))):
-            rec = json.loads(Path(path).read_text("utf-8"))
-            sid = f"{rec['group']}-{rec['id']}"  # ids restart in each group
-            if sid in seen:
-                continue
-            seen.add(sid)
-            try:
-                msg = parse_message(rec["text"].encode("utf-8", "surrogateescape"))
-            except MessageParseError:
-                continue
-            rows.append((sid, msg.subject or "", extract_new_content(msg.body_text or "")))
-    return rows
 
 
 def labelled() -> list[tuple[str, str, str]]:
@@ -65,18 +39,21 @@ def labelled() -> list[tuple[str, str, str]]:
 
 
 def main() -> int:
+    from sa_corpus import messages
+
     from inboxwatch.analysis.conversations import Mail
     from inboxwatch.analysis.waiting import needs_no_answer
 
     if not (HERE / "raw" / "sa").is_dir():
         print("raw/sa is missing: run ./fetch_sources.sh first", file=sys.stderr)
         return 1
-    for source, rows in (("SpamAssassin", spamassassin()), ("real-*.jsonl", labelled())):
+    for source, rows in (("SpamAssassin", list(messages())), ("real-*.jsonl", labelled())):
         fired = [
             (sid, subject, text)
             for sid, subject, text in rows
-            if needs_no_answer(Mail(0, "in", "client", datetime(2002, 1, 1), subject, None,
-                                    new_text=text))
+            if needs_no_answer(
+                Mail(0, "in", "client", datetime(2002, 1, 1), subject, None, new_text=text)
+            )
         ]
         share = len(fired) / len(rows) if rows else 0.0
         print(f"{source}: {len(rows)} messages, the rule fires on {len(fired)} ({share:.2%})")
