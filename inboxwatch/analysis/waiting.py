@@ -67,6 +67,7 @@ _ACK_WORDS: Final = _ACK_CORE | _ACK_FILLER
 # ...or capitalised words that are not in the lists: names ("Thanks Anna!"), at most two.
 _MAX_NAMES: Final = 2
 _MAX_ACK_WORDS: Final = 20
+_MAX_ACK_CHARS: Final = 400  # more cannot be 20 words of these: no need to look (speed)
 # A clause thanking for something: "thanks for the quick fix", "köszönöm szépen a gyors
 # választ" (accent-folded words joined by spaces), at most eight words...
 _THANKS_FOR_RE: Final = re.compile(
@@ -132,12 +133,14 @@ def needs_no_answer(mail: Mail) -> bool:
     a short "thanks for ..." / "köszönöm a ..." with nothing asked, refused or contradicted.
     Anything more ("Thanks, send the invoice too") is mail to answer."""
     text = mail.new_text
-    if "?" in text or mail.attachments or mail.urgent or mail.complaint:
+    if len(text) > _MAX_ACK_CHARS or "?" in text or mail.attachments:
         return False
-    words = _WORD_RE.findall(text)
-    if not words:
+    if mail.urgent or mail.complaint:
+        return False
+    folded = _WORD_RE.findall(fold(text))
+    if not folded:
         return any(char in HAPPY_EMOJI for char in text)
-    if len(words) > _MAX_ACK_WORDS or not any(fold(word) in _ACK_CORE for word in words):
+    if len(folded) > _MAX_ACK_WORDS or _ACK_CORE.isdisjoint(folded):
         return False
     return all(_acknowledges(clause) for clause in _CLAUSE_RE.split(text))
 
