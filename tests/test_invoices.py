@@ -109,6 +109,77 @@ def test_dates_whose_order_or_value_cannot_be_told_are_refused(text: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        ("27/11/2026", "dmy", date(2026, 11, 27)),
+        ("11/27/2026", "mdy", date(2026, 11, 27)),
+        ("03/04/2026", "dmy", date(2026, 4, 3)),
+        ("03/04/2026", "mdy", date(2026, 3, 4)),
+        ("3/4/2026 14:05", "dmy", date(2026, 4, 3)),
+        ("27-11-2026", "dmy", date(2026, 11, 27)),
+        ("2026-11-27", "mdy", date(2026, 11, 27)),  # year first is never in question
+    ],
+)
+def test_slashed_dates_in_the_order_given(text: str, order: str, expected: date) -> None:
+    assert parse_date(text, order) == expected
+
+
+UK_LEDGER = (
+    "Invoice number,Client,Issue date,Due date,Paid date\n"
+    "INV-1,Globex,03/04/2026,10/04/2026,\n"
+    "INV-2,Globex,20/11/2026,27/11/2026,02/12/2026\n"
+)
+US_LEDGER = (
+    "Invoice number,Client,Issue date,Due date,Paid date\n"
+    "INV-1,Globex,03/04/2026,03/11/2026,\n"
+    "INV-2,Globex,11/20/2026,11/27/2026,\n"
+)
+
+
+def test_a_uk_or_us_ledger_is_read_in_the_order_its_dates_show() -> None:
+    """Before: every 27/11/2026-style date was an unreadable row."""
+    uk = read_ledger(UK_LEDGER.encode(), "uk.csv")
+    assert uk.problems == () and uk.date_order == "dmy"
+    assert [(r.issued, r.due, r.paid) for r in uk.rows] == [
+        (date(2026, 4, 3), date(2026, 4, 10), None),
+        (date(2026, 11, 20), date(2026, 11, 27), date(2026, 12, 2)),
+    ]
+    us = read_ledger(US_LEDGER.encode(), "us.csv")
+    assert us.problems == () and us.date_order == "mdy"
+    assert [(r.issued, r.due) for r in us.rows] == [
+        (date(2026, 3, 4), date(2026, 3, 11)),
+        (date(2026, 11, 20), date(2026, 11, 27)),
+    ]
+
+
+def test_slashed_dates_that_never_tell_their_order_are_refused_until_told() -> None:
+    text = "Invoice number,Client,Issue date,Due date\nINV-1,Globex,03/04/2026,10/04/2026\n"
+    with pytest.raises(ExportError) as caught:
+        read_ledger(text.encode(), "x.csv")
+    assert "'03/04/2026' (line 2) can be day first or month first" in str(caught.value)
+    assert "--date-order dmy" in str(caught.value)
+    told = read_ledger(text.encode(), "x.csv", date_order="mdy")
+    assert told.problems == () and told.rows[0].issued == date(2026, 3, 4)
+
+
+def test_a_ledger_mixing_both_orders_is_refused_naming_a_date_of_each() -> None:
+    text = UK_LEDGER + "INV-3,Globex,11/27/2026,12/05/2026,\n"
+    with pytest.raises(
+        ExportError,
+        match=r"mix day first \('20/11/2026', line 3\) and month "
+        r"first \('11/27/2026', line 4\)",
+    ):
+        read_ledger(text.encode(), "x.csv")
+    # told the order, the row that contradicts it is the one unreadable row
+    ledger = read_ledger(text.encode(), "x.csv", date_order="dmy")
+    assert [r.number for r in ledger.rows] == ["INV-1", "INV-2"]
+    assert [str(p) for p in ledger.problems] == [
+        "line 4: invoice INV-3: issue date '11/27/2026' is not a date like 2026-11-27 or "
+        "2026. 11. 27."
+    ]
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("1 234,50", 1234.5),
@@ -252,6 +323,26 @@ def test_the_invoices_command_imports_lists_and_exits_by_the_table(tmp_path: Pat
     ]
     text = run_cli(config, "invoices", "list", "--client", "Acme Kft.").stdout
     assert "Acme Kft.: 2026/0101  issued 2026-11-02  due 2026-11-10  unpaid" in text
+
+
+def test_the_invoices_command_reads_slashed_dates_and_takes_date_order(tmp_path: Path) -> None:
+    config = small_config(tmp_path / "iw.toml", f"sqlite:///{tmp_path / 'iw.db'}")
+    uk = _write(tmp_path, "uk.csv", UK_LEDGER)
+    result = run_cli(config, "invoices", "import", str(uk))
+    assert result.returncode == 0, result.stderr
+    assert "2 invoices read (utf-8, ','-separated, dates day first); 2 new" in result.stdout
+    unclear = _write(
+        tmp_path,
+        "unclear.csv",
+        US_LEDGER.splitlines(keepends=True)[0] + "INV-9,Globex,03/04/2026,03/11/2026,\n",
+    )
+    result = run_cli(config, "invoices", "import", str(unclear))
+    assert result.returncode == 1 and "--date-order" in result.stderr
+    result = run_cli(config, "invoices", "import", str(unclear), "--date-order", "mdy")
+    assert result.returncode == 0, result.stderr
+    assert "dates month first); 1 new" in result.stdout
+    listed = json.loads(run_cli(config, "invoices", "list", "--format", "json").stdout)
+    assert {r["number"]: r["due"] for r in listed}["INV-9"] == "2026-03-11"
 
 
 # --- the ledger wins ------------------------------------------------------------------------

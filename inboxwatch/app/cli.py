@@ -283,6 +283,12 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     help="read FIELD from the column named COLUMN (fields: number, client, email, issued, "
     "due, paid, amount, currency); comma-separated or repeated",
 )
+@option(
+    "--date-order",
+    choices=("dmy", "mdy"),
+    help="how the file writes dates with slashes: dmy = 27/11/2026, mdy = 11/27/2026 "
+    "(default: told by a date in the file whose day is over 12)",
+)
 @option("--client", metavar="CLIENT", help="list only this client's invoices")
 @option("--format", choices=("text", "json"), default="text", help="for list")
 def cmd_invoices(args: argparse.Namespace, out: TextIO) -> int:
@@ -293,10 +299,11 @@ def cmd_invoices(args: argparse.Namespace, out: TextIO) -> int:
     their usual English or Hungarian names (Invoice number/Sorszám, Client/Vevő neve,
     E-mail, Issue date/Kelte, Due date/Fizetési határidő, Paid date/Kifizetés dátuma,
     Amount/Bruttó összeg, Currency/Pénznem); --map names the others. UTF-8 or
-    Windows-1250, `;` or `,` separated; dates like 2026-11-27 or 2026. 11. 27.; amounts
-    like 1 234,50. Rows are matched to your [[clients]] by name (case and accents do not
-    matter) or by e-mail address; rows of other clients are skipped and named. Importing
-    again updates invoices, never duplicates them. Unreadable rows are named with their
+    Windows-1250, `;` or `,` separated; dates like 2026-11-27, 2026. 11. 27. or 27/11/2026
+    (--date-order when the file cannot tell 03/04 apart); amounts like 1 234,50. Rows
+    are matched to your [[clients]] by name (case and accents do not matter) or by e-mail
+    address; rows of other clients are skipped and named. Importing again updates
+    invoices, never duplicates them. Unreadable rows are named with their
     line number and skipped (exit 1); a file that is no ledger is refused (exit 1).
 
     Example:
@@ -306,7 +313,7 @@ def cmd_invoices(args: argparse.Namespace, out: TextIO) -> int:
     from inboxwatch.app.invoice_commands import import_command, list_command
 
     if args.action == "import":
-        return import_command(_config(args), args.file, args.map, out)
+        return import_command(_config(args), args.file, args.map, out, args.date_order)
     return list_command(_config(args), args.client, args.format, out)
 
 

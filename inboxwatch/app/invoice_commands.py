@@ -18,7 +18,13 @@ from inboxwatch.storage.store import Store
 EXIT_SOME_ROWS_UNREADABLE = 1
 
 
-def import_command(config: Config, path: str | None, mapping: Sequence[str], out: TextIO) -> int:
+def import_command(
+    config: Config,
+    path: str | None,
+    mapping: Sequence[str],
+    out: TextIO,
+    date_order: str | None = None,
+) -> int:
     """Import the ledger CSV at *path*; 1 when some rows could not be read (the others are
     stored), 0 otherwise."""
     if path is None:
@@ -28,7 +34,7 @@ def import_command(config: Config, path: str | None, mapping: Sequence[str], out
     except ValueError as exc:
         raise UsageError(f"--map: {exc}") from exc
     with Store.open(config.database_url) as store:
-        result = import_ledger(Path(path).expanduser(), store, config.clients, columns)
+        result = import_ledger(Path(path).expanduser(), store, config.clients, columns, date_order)
     for line in result.lines():
         out.write(line + "\n")
     return EXIT_SOME_ROWS_UNREADABLE if result.problems else 0

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from inboxwatch.config import ClientConfig
 from inboxwatch.errors import ExportError
@@ -71,7 +72,8 @@ class LedgerImport:
         skipped = sum(len(lines) for lines in self.unknown.values())
         lines = [
             f"{self.path}: {len(self.ledger.rows)} invoices read "
-            f"({self.ledger.encoding}, '{_shown(self.ledger.delimiter)}'-separated); "
+            f"({self.ledger.encoding}, '{_shown(self.ledger.delimiter)}'-separated"
+            f"{_ORDER_SHOWN.get(self.ledger.date_order or '', '')}); "
             f"{self.saved.inserted} new, {self.saved.updated} updated, "
             f"{skipped} of unknown clients skipped, {len(self.problems)} unreadable"
         ]
@@ -91,6 +93,9 @@ class LedgerImport:
         return lines
 
 
+_ORDER_SHOWN: Final = {"dmy": ", dates day first", "mdy": ", dates month first"}
+
+
 def _shown(delimiter: str) -> str:
     return "\\t" if delimiter == "\t" else delimiter
 
@@ -103,16 +108,20 @@ def _line_list(numbers: Sequence[int]) -> str:
 
 
 def import_ledger(
-    path: Path, store: Store, clients: Sequence[ClientConfig], mapping: Mapping[str, str]
+    path: Path,
+    store: Store,
+    clients: Sequence[ClientConfig],
+    mapping: Mapping[str, str],
+    date_order: str | None = None,
 ) -> LedgerImport:
     """Read the ledger CSV at *path* (columns by their usual names, or by *mapping*: field
-    → header) and save the rows of configured clients. Raises ExportError when the file
-    cannot be read or is no ledger."""
+    → header; slashed dates in *date_order*, else as the file shows) and save the rows of
+    configured clients. Raises ExportError when the file cannot be read or is no ledger."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ExportError(f"{path}: cannot read the ledger: {exc.strerror or exc}") from exc
-    ledger = read_ledger(data, str(path), mapping)
+    ledger = read_ledger(data, str(path), mapping, date_order)
     matcher = ClientMatcher(clients)
     rows: list[StoredInvoice] = []
     unknown: dict[str, list[int]] = {}

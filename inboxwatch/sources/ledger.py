@@ -16,8 +16,11 @@ What it copes with, because Hungarian and English exports differ in all of it:
   "Invoice number", "Sorszám", "Vevő neve", "Fizetési határidő" ...), in the first rows of
   the file (a title line above the header is skipped); or given by a mapping
   (``number=Sorszám``) that wins over the guess;
-* dates: ``2026-11-27``, ``2026. 11. 27.``, ``2026.11.27``, ``27.11.2026``; a time after
-  the date is ignored;
+* dates: ``2026-11-27``, ``2026. 11. 27.``, ``2026.11.27``, ``27.11.2026``, and
+  ``27/11/2026`` or ``11/27/2026``: which of those two orders a file uses is decided once
+  for the whole file, by a date in it whose day is over 12, or by the caller
+  (``date_order``); a file that mixes both, or never tells, is refused with one clear error
+  rather than read half wrong; a time after the date is ignored;
 * amounts: ``1 234,50``, ``1.234,50``, ``1,234.50``, ``1234.5``, with or without a
   currency (``Ft``, ``HUF``, ``€``) beside the number.
 
@@ -38,6 +41,7 @@ from inboxwatch.errors import ExportError
 from inboxwatch.text import fold
 
 __all__ = [
+    "DATE_ORDERS",
     "FIELDS",
     "HEADERS",
     "Ledger",
@@ -137,6 +141,7 @@ class Ledger:
     encoding: str
     delimiter: str
     columns: Mapping[str, str]
+    date_order: str | None = None  # "dmy" or "mdy" when the file writes 27/11/2026-style
 
     @property
     def tracks_payment(self) -> bool:
@@ -256,10 +261,17 @@ def _refuse(
     )
 
 
-def read_ledger(data: bytes, name: str, mapping: Mapping[str, str] | None = None) -> Ledger:
+def read_ledger(
+    data: bytes,
+    name: str,
+    mapping: Mapping[str, str] | None = None,
+    date_order: str | None = None,
+) -> Ledger:
     """The invoices in a CSV ledger's bytes (*name* is only for messages). *mapping*: field
-    → header name, for columns the usual names do not find. Raises ExportError when the
-    file is not CSV or lacks a number, a client (name or e-mail) or a date (issue or due)."""
+    → header name, for columns the usual names do not find. *date_order*: ``"dmy"`` or
+    ``"mdy"`` for dates written with slashes; found from the file when not given. Raises
+    ExportError when the file is not CSV, lacks a number, a client (name or e-mail) or a
+    date (issue or due), or writes slashed dates whose order cannot be told."""
     text, encoding = _decode(data, name)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -270,16 +282,56 @@ def read_ledger(data: bytes, name: str, mapping: Mapping[str, str] | None = None
     at, columns = _find_header([row for _, row in rows], mapping or {}, name)
     header = rows[at][1]
     index = {field: header.index(column) for field, column in columns.items()}
+    body = [(line, row) for line, row in rows[at + 1 :] if any(cell.strip() for cell in row)]
+    order = date_order or _slash_order(body, index, name)
     parsed: list[LedgerRow] = []
     problems: list[RowProblem] = []
-    for line, row in rows[at + 1 :]:
-        if not any(cell.strip() for cell in row):
-            continue
+    for line, row in body:
         try:
-            parsed.append(_row(line, row, index))
+            parsed.append(_row(line, row, index, order))
         except ValueError as exc:
             problems.append(RowProblem(line, str(exc)))
-    return Ledger(tuple(parsed), tuple(problems), encoding, delimiter, columns)
+    return Ledger(tuple(parsed), tuple(problems), encoding, delimiter, columns, order)
+
+
+def _slash_order(
+    body: Sequence[tuple[int, Sequence[str]]], index: Mapping[str, int], name: str
+) -> str | None:
+    """The order of the file's slashed dates, told by those whose day is over 12: None
+    when it has none; ExportError when it mixes both orders or none of them tells."""
+    told: dict[str, tuple[int, str]] = {}  # order → the first line and date that says so
+    undecided: tuple[int, str] | None = None
+    for line, row in body:
+        for field in _DATE_FIELDS:
+            text = _cell(row, index, field)
+            match = _SLASHED.fullmatch(text)
+            if match is None:
+                continue
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                told.setdefault("dmy", (line, text))
+            elif second > 12 >= first:
+                told.setdefault("mdy", (line, text))
+            elif undecided is None and max(first, second) <= 12:
+                undecided = (line, text)
+    if len(told) == 2:
+        (dmy_line, dmy), (mdy_line, mdy) = told["dmy"], told["mdy"]
+        raise ExportError(
+            f"{name}: its dates mix day first ({dmy!r}, line {dmy_line}) and month first "
+            f"({mdy!r}, line {mdy_line}); fix the file, or say which with --date-order "
+            f"{' or '.join(DATE_ORDERS)}"
+        )
+    if told:
+        return next(iter(told))
+    if undecided is not None:
+        line, text = undecided
+        raise ExportError(
+            f"{name}: a date like {text!r} (line {line}) can be day first or month first, "
+            "and no date in the file has a day over 12 to tell which; say which with "
+            "--date-order dmy (27/11/2026: the UK, Hungary, most of Europe) or mdy "
+            "(11/27/2026: the US)"
+        )
+    return None
 
 
 # --- one row ------------------------------------------------------------------------------
@@ -290,7 +342,7 @@ def _cell(row: Sequence[str], index: Mapping[str, int], field: str) -> str:
     return row[at].strip() if at is not None and at < len(row) else ""
 
 
-def _row(line: int, row: Sequence[str], index: Mapping[str, int]) -> LedgerRow:
+def _row(line: int, row: Sequence[str], index: Mapping[str, int], order: str | None) -> LedgerRow:
     def cell(field: str) -> str:
         return _cell(row, index, field)
 
@@ -298,16 +350,17 @@ def _row(line: int, row: Sequence[str], index: Mapping[str, int]) -> LedgerRow:
     if not number:
         raise ValueError("no invoice number")
     try:
-        return _invoice(line, number, cell)
+        return _invoice(line, number, cell, order)
     except ValueError as exc:
         raise ValueError(f"invoice {number}: {exc}") from None
 
 
-def _invoice(line: int, number: str, cell: Callable[[str], str]) -> LedgerRow:
+def _invoice(line: int, number: str, cell: Callable[[str], str], order: str | None) -> LedgerRow:
     client, email = cell("client"), cell("email").lower()
     if not client and not email:
         raise ValueError("no client name or e-mail address")
-    issued, due = _date(cell("issued"), "issue date"), _date(cell("due"), "due date")
+    issued = _date(cell("issued"), "issue date", order)
+    due = _date(cell("due"), "due date", order)
     if issued is None and due is None:
         raise ValueError("no issue date or due date")
     amount_text = cell("amount")
@@ -318,17 +371,17 @@ def _invoice(line: int, number: str, cell: Callable[[str], str]) -> LedgerRow:
         email=email,
         issued=issued,
         due=due,
-        paid=_date(cell("paid"), "paid date"),
+        paid=_date(cell("paid"), "paid date", order),
         amount=parse_amount(amount_text) if amount_text else None,
         currency=(cell("currency") or _currency_in(amount_text)).upper(),
     )
 
 
-def _date(text: str, what: str) -> date | None:
+def _date(text: str, what: str, order: str | None) -> date | None:
     if not text:
         return None
     try:
-        return parse_date(text)
+        return parse_date(text, order)
     except ValueError:
         raise ValueError(
             f"{what} {text!r} is not a date like 2026-11-27 or 2026. 11. 27."
@@ -337,17 +390,25 @@ def _date(text: str, what: str) -> date | None:
 
 _YEAR_FIRST: Final = re.compile(r"(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\.?(?:[ T].*)?")
 _DAY_FIRST: Final = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})\.?(?:\s.*)?")
+_SLASHED: Final = re.compile(r"(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})(?:[ T].*)?")
+DATE_ORDERS: Final = ("dmy", "mdy")
+_DATE_FIELDS: Final = ("issued", "due", "paid")
 
 
-def parse_date(text: str) -> date:
+def parse_date(text: str, order: str | None = None) -> date:
     """A date written ``2026-11-27``, ``2026. 11. 27.``, ``2026.11.27`` or ``27.11.2026``
-    (a time after it is ignored); ValueError otherwise, and for 11/27/2026-style dates,
-    whose order cannot be told."""
+    (a time after it is ignored), or ``27/11/2026`` / ``11/27/2026`` (also with ``-``) in
+    the *order* given (``"dmy"`` or ``"mdy"``); ValueError otherwise, and for a slashed date
+    without an order, which cannot be told from one date alone."""
     text = text.strip()
     if match := _YEAR_FIRST.fullmatch(text):
         year, month, day = match.groups()
     elif match := _DAY_FIRST.fullmatch(text):
         day, month, year = match.groups()
+    elif order in DATE_ORDERS and (match := _SLASHED.fullmatch(text)):
+        day, month, year = match.groups()
+        if order == "mdy":
+            day, month = month, day
     else:
         raise ValueError(text)
     return date(int(year), int(month), int(day))
