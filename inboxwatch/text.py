@@ -25,7 +25,13 @@ __all__ = [
     "invoice_key",
     "scrub_controls",
     "strip_reply_prefixes",
+    "word_set",
 ]
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of *text*: for word lists written as one string."""
+    return frozenset(text.split())
 
 
 def fold(text: str) -> str:

@@ -28,7 +28,7 @@ from inboxwatch.analysis.conversations import Mail, Timeline
 from inboxwatch.analysis.reply_timing import REPLY_NOW, ReplySuggestion, suggest_reply
 from inboxwatch.classifying.lexicons import HAPPY_EMOJI
 from inboxwatch.hours import WorkingTime, working_hours_between
-from inboxwatch.text import fold
+from inboxwatch.text import fold, word_set
 
 __all__ = [
     "WaitingOn",
@@ -41,12 +41,8 @@ __all__ = [
 ]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # An acknowledgement holds one of these (accent-folded): thanks, assent, "received"...
-_ACK_CORE: Final = _words(
+_ACK_CORE: Final = word_set(
     """thanks thank thx tks ty ta cheers appreciated ok okay oki okey k kk perfect great super
     superb awesome excellent brilliant lovely wonderful fantastic amazing cool noted received
     understood agreed sure yes yep yeah yup fine
@@ -55,7 +51,7 @@ _ACK_CORE: Final = _words(
     nagyszeru mehet vettem megvan klassz csodas tetszik egyetertek"""
 )
 # ...and nothing else but these (greetings, sign-offs, the rest of those phrases)...
-_ACK_FILLER: Final = _words(
+_ACK_FILLER: Final = word_set(
     """you so much very many lot a all again got it will do sounds looks good nice no problem
     worries that s that's works for me hi hello hey dear best regards kind warm have day
     weekend evening and as always alright right done the same to
@@ -76,7 +72,7 @@ _THANKS_FOR_RE: Final = re.compile(
 )
 _MAX_THANKS_FOR_WORDS: Final = 8
 # ...that asks, refuses or contradicts nothing.
-_ACK_BLOCKERS: Final = _words(
+_ACK_BLOCKERS: Final = word_set(
     """but however not no never please pls plz still need needs can could would should
     must nothing don't doesn't didn't isn't wasn't won't
     de viszont azonban nem sem ne kerlek kerem kellene kell meg megis csak semmit"""

@@ -38,7 +38,7 @@ from datetime import date
 from typing import Final, NoReturn
 
 from inboxwatch.errors import ExportError
-from inboxwatch.text import fold
+from inboxwatch.text import fold, word_set
 
 __all__ = [
     "DATE_ORDERS",
@@ -56,47 +56,38 @@ __all__ = [
 # What a ledger row may hold, and the header names each field is recognised by (folded:
 # lower case, no accents, no spaces or punctuation). "Teljesítés dátuma" is deliberately
 # absent: on a Hungarian invoice it is the date of supply, not of payment.
-
-
-def _names(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# What a ledger row may hold, and the header names each field is recognised by (folded:
-# lower case, no accents, no spaces or punctuation). "Teljesítés dátuma" is deliberately
-# absent: on a Hungarian invoice it is the date of supply, not of payment.
 HEADERS: Final[Mapping[str, frozenset[str]]] = {
-    "number": _names(
+    "number": word_set(
         "number invoice invoiceno invoicenumber invoicenr invoiceid invoice# no documentnumber "
         "szamlaszam sorszam szamlasorszam szamlasorszama szamlaszama bizonylatszam "
         "bizonylatsorszam"
     ),
-    "client": _names(
+    "client": word_set(
         "client clientname customer customername partner partnername partnerneve company "
         "billto buyer buyername vevo vevoneve vevonev ugyfel ugyfelneve megrendelo "
         "megrendeloneve"
     ),
-    "email": _names(
+    "email": word_set(
         "email emailaddress clientemail customeremail partneremail vevoemail vevoemailcim "
         "vevoemailcime emailcim ugyfelemail"
     ),
-    "issued": _names(
+    "issued": word_set(
         "issued issuedate issuedon invoicedate date dateissued kelt kelte szamlakelte "
         "kiallitas kiallitasdatuma kiallitaskelte kiallitasnapja datum"
     ),
-    "due": _names(
+    "due": word_set(
         "due duedate dueon paymentdue datedue fizetesihatarido hatarido esedekes esedekesseg "
         "esedekessegdatuma fizhatarido"
     ),
-    "paid": _names(
+    "paid": word_set(
         "paid paiddate paidon datepaid paymentdate kifizetes kifizetesdatuma kifizetve "
         "fizetesdatuma fizetve kiegyenlites kiegyenlitesdatuma kiegyenlitve"
     ),
-    "amount": _names(
+    "amount": word_set(
         "amount total gross grossamount totalamount amountdue osszeg brutto bruttoosszeg "
         "vegosszeg fizetendo fizetendoosszeg"
     ),
-    "currency": _names("currency penznem deviza valuta"),
+    "currency": word_set("currency penznem deviza valuta"),
 }
 FIELDS: Final = tuple(HEADERS)
 # How many rows from the top may come before the header (a title, an empty line).
