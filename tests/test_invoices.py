@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -323,6 +324,15 @@ def test_the_invoices_command_imports_lists_and_exits_by_the_table(tmp_path: Pat
     ]
     text = run_cli(config, "invoices", "list", "--client", "Acme Kft.").stdout
     assert "Acme Kft.: 2026/0101  issued 2026-11-02  due 2026-11-10  unpaid" in text
+    status = run_cli(config, "status")  # bad.csv updated both invoices last
+    assert status.returncode == 0, status.stderr
+    assert re.search(
+        r"^ledger bad\.csv: 2 invoices of 1 client, last imported \d{4}-\d\d-\d\d \d\d:\d\d UTC",
+        status.stdout,
+        re.M,
+    ), status.stdout
+    ledgers = json.loads(run_cli(config, "status", "--format", "json").stdout)["ledgers"]
+    assert [(x["source"], x["invoices"], x["clients"]) for x in ledgers] == [("bad.csv", 2, 1)]
 
 
 def test_the_invoices_command_reads_slashed_dates_and_takes_date_order(tmp_path: Path) -> None:

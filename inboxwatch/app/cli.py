@@ -385,8 +385,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     """Show, per account and folder, what is stored and where the sync stands.
 
     Lists messages stored, messages kept raw because they could not be parsed (with the
-    reason), the last UID seen and the UIDVALIDITY, and the clients whose mail is not stored
-    because you ran `forget` (undo with `forget CLIENT --undo`).
+    reason), the last UID seen and the UIDVALIDITY, each imported ledger (its invoices and
+    when it was last imported), and the clients whose mail is not stored because you ran
+    `forget` (undo with `forget CLIENT --undo`).
 
     Example:
       inboxwatch status --format json

@@ -1,6 +1,6 @@
-"""The stored data's commands: ``status`` (what is stored per folder, where the sync stands)
-and ``forget`` (delete everything stored about one client and stop storing their mail, or
-undo the latter)."""
+"""The stored data's commands: ``status`` (what is stored per folder, where the sync stands,
+which ledgers were imported) and ``forget`` (delete everything stored about one client and
+stop storing their mail, or undo the latter)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TextIO
 
 from inboxwatch.config import Config
 from inboxwatch.errors import UsageError
+from inboxwatch.storage.invoices import LedgerSource, ledger_sources
 from inboxwatch.storage.store import FolderStatus, ParseFailure, Store
 
 
@@ -24,6 +25,7 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
     with Store.open(config.database_url) as store:
         statuses = store.folder_statuses()
         failures = store.parse_failures()
+        ledgers = ledger_sources(store)
         with store.transaction() as conn:
             forgotten = sorted(client.name for client in load_forgotten(conn))
             workers = live_workers(conn)
@@ -34,6 +36,7 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
                 "parse_failures": [vars(f) for f in failures],
                 "forgotten_clients": forgotten,
                 "workers": accounts_by_worker(config, workers),
+                "ledgers": [_status_dict(ledger) for ledger in ledgers],
             },
             out,
             indent=2,
@@ -42,6 +45,14 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
         out.write("\n")
         return 0
     _print_status(statuses, failures, out)
+    for ledger in ledgers:
+        kind = "invoice" if ledger.invoices == 1 else "invoices"
+        whose = "client" if ledger.clients == 1 else "clients"
+        out.write(
+            f"ledger {ledger.source or '(unnamed)'}: {ledger.invoices} {kind} of "
+            f"{ledger.clients} {whose}, last imported {ledger.last_imported:%Y-%m-%d %H:%M} "
+            "UTC (inboxwatch invoices list)\n"
+        )
     for line in worker_lines(config, workers):
         out.write(line + "\n")
     for name in forgotten:
@@ -52,7 +63,7 @@ def status_command(config: Config, fmt: str, out: TextIO) -> int:
     return 0
 
 
-def _status_dict(status: FolderStatus) -> dict[str, object]:
+def _status_dict(status: FolderStatus | LedgerSource) -> dict[str, object]:
     data = dict(vars(status))
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
 

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from inboxwatch.storage.schema import dialect_insert, invoices
 from inboxwatch.storage.store import Store, storable, utcnow
 
-__all__ = ["SavedInvoices", "StoredInvoice", "load_invoices", "save_invoices"]
+__all__ = [
+    "LedgerSource",
+    "SavedInvoices",
+    "StoredInvoice",
+    "ledger_sources",
+    "load_invoices",
+    "save_invoices",
+]
 
 _CHUNK = 500
 
@@ -97,3 +104,30 @@ def load_invoices(store: Store, client: str | None = None) -> list[StoredInvoice
         query = query.where(invoices.c.client == client)
     with store.transaction() as conn:
         return [StoredInvoice(*row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class LedgerSource:
+    """The invoices stored from one ledger file (by its name), for ``inboxwatch status``."""
+
+    source: str
+    invoices: int
+    clients: int
+    last_imported: datetime  # naive UTC
+
+
+def ledger_sources(store: Store) -> list[LedgerSource]:
+    """What each imported ledger file left stored, the latest import first."""
+    last = func.max(invoices.c.imported_at)
+    query = (
+        select(
+            invoices.c.source,
+            func.count(),
+            func.count(func.distinct(invoices.c.client)),
+            last,
+        )
+        .group_by(invoices.c.source)
+        .order_by(last.desc(), invoices.c.source)
+    )
+    with store.transaction() as conn:
+        return [LedgerSource(*row) for row in conn.execute(query)]
