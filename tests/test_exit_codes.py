@@ -247,14 +247,15 @@ def tempfail_not_sent_yet(
 def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.CompletedProcess[str]:
     silent: SilentServer = request.getfixturevalue("silent_server")
     setup.write(setup.account(silent.port, secret="pw"))
-    process = subprocess.Popen(
-        cli_command(setup.path, "poll", "--once"),
-        env={**setup.env(), "PYTHONFAULTHANDLER": "1"},
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with _sigint_as_in_a_terminal():
+        process = subprocess.Popen(
+            cli_command(setup.path, "poll", "--once"),
+            env={**setup.env(), "PYTHONFAULTHANDLER": "1"},
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert silent.accepted.wait(60), "poll never connected"
     # that the server accepted a connection is not enough: it must be this process's
     wait_for(lambda: _connected_to(process.pid, silent.port), 30, "poll to hold the connection")
@@ -267,6 +268,18 @@ def interrupted(setup: Setup, request: pytest.FixtureRequest) -> subprocess.Comp
         raise AssertionError(f"poll --once did not stop on SIGINT; its stacks:\n{err}") from None
     assert "interrupted" in err
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@contextlib.contextmanager
+def _sigint_as_in_a_terminal() -> Iterator[None]:
+    """A child started inside gets SIGINT at its default, as from a terminal, even when
+    pytest runs with SIGINT ignored (a shell starts background jobs so, and an ignored
+    signal is inherited across exec: the child would rightly keep ignoring Ctrl-C)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _connected_to(pid: int, port: int) -> bool:
