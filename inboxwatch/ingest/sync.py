@@ -646,9 +646,8 @@ def sync_account(
         # a signal may land after acquire() committed but before it returned.
         if keeper is not None:
             logger.debug("%s: releasing the lease", account.name, extra={"account": account.name})
+            keeper.stop()
         with suppress(InboxwatchError):
-            if keeper is not None:
-                keeper.stop()
             leases.release_name(name)
         if isinstance(exc, InboxwatchError) and keeper is not None:
             with suppress(InboxwatchError):  # the database itself may be what failed

@@ -298,18 +298,16 @@ class Leases:
 
     def release(self, lease: Lease) -> None:
         """Give the lease up (no-op if it is no longer ours)."""
-        with self.store.transaction() as conn:
-            conn.execute(
-                delete(leases).where(leases.c.name == lease.name, leases.c.holder == lease.holder)
-            )
+        self._delete(lease.name, lease.holder)
 
     def release_name(self, name: str) -> None:
         """Give *name* up if this holder has it: for a caller interrupted (a signal) after
         :meth:`acquire` committed but before it returned the lease."""
+        self._delete(name, self.holder)
+
+    def _delete(self, name: str, holder: str) -> None:
         with self.store.transaction() as conn:
-            conn.execute(
-                delete(leases).where(leases.c.name == name, leases.c.holder == self.holder)
-            )
+            conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
 
     @contextmanager
     def hold(self, name: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> Iterator[Lease]:
